@@ -1,0 +1,138 @@
+//! The few ARN shapes the function accepts, parsed instead of pattern-matched
+//! so that a typo (a user ARN, an alias, a missing account) fails at start.
+
+use std::fmt;
+
+/// `arn:<partition>:iam::<account>:role/<path/><name>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleArn {
+    arn: String,
+    account: String,
+}
+
+impl RoleArn {
+    /// Parses a role ARN; the error says what is wrong (the caller adds the value).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let parts = Parts::split(s)?;
+        if parts.service != "iam" {
+            return Err(format!("is an ARN of service {:?}, not an IAM role", parts.service));
+        }
+        if !parts.region.is_empty() {
+            return Err("has a region; IAM ARNs have none".into());
+        }
+        let Some(name) = parts.resource.strip_prefix("role/") else {
+            return Err(format!("names {:?}, not a role (expected role/<name>)", parts.resource));
+        };
+        if name.is_empty() || name.ends_with('/') {
+            return Err("has no role name".into());
+        }
+        Ok(Self { arn: s.to_owned(), account: parts.account.to_owned() })
+    }
+
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.arn
+    }
+}
+
+impl fmt::Display for RoleArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.arn)
+    }
+}
+
+/// `arn:<partition>:kms:<region>:<account>:key/<id>`. Aliases are refused:
+/// S3 resolves an alias in the *caller's* account, which breaks cross-account writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KmsKeyArn(String);
+
+impl KmsKeyArn {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let parts = Parts::split(s)?;
+        if parts.service != "kms" {
+            return Err(format!("is an ARN of service {:?}, not a KMS key", parts.service));
+        }
+        if parts.region.is_empty() {
+            return Err("has no region".into());
+        }
+        match parts.resource.strip_prefix("key/") {
+            Some(id) if !id.is_empty() => Ok(Self(s.to_owned())),
+            _ => Err(format!("names {:?}, not a key (expected key/<key id>; aliases are not accepted)", parts.resource)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The account of a Lambda function ARN (`arn:<p>:lambda:<region>:<account>:function:<name>[:qualifier]`).
+pub fn lambda_function_account(arn: &str) -> Option<&str> {
+    let parts = Parts::split(arn).ok()?;
+    (parts.service == "lambda" && parts.resource.starts_with("function:")).then_some(parts.account)
+}
+
+struct Parts<'a> {
+    service: &'a str,
+    region: &'a str,
+    account: &'a str,
+    resource: &'a str,
+}
+
+impl<'a> Parts<'a> {
+    fn split(s: &'a str) -> Result<Self, String> {
+        let mut it = s.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
+            (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
+        else {
+            return Err("is not an ARN (expected arn:<partition>:<service>:<region>:<account>:<resource>)".into());
+        };
+        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b" | "aws-iso-e" | "aws-iso-f" | "aws-eusc") {
+            return Err(format!("has unknown partition {partition:?}"));
+        }
+        if !crate::config::is_account_id(account) {
+            return Err(format!("has account {account:?}, not a 12-digit account ID"));
+        }
+        Ok(Self { service, region, account, resource })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns() {
+        let arn = RoleArn::parse("arn:aws:iam::222222222222:role/path/to/writer").unwrap();
+        assert_eq!(arn.account(), "222222222222");
+        assert_eq!(arn.as_str(), "arn:aws:iam::222222222222:role/path/to/writer");
+        for bad in [
+            "writer",
+            "arn:aws:iam::222222222222:user/bob",
+            "arn:aws:iam::2222:role/x",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::222222222222:role/",
+            "arn:aws:iam:us-east-1:222222222222:role/x",
+            "arn:nope:iam::222222222222:role/x",
+        ] {
+            assert!(RoleArn::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kms_key_arns() {
+        assert!(KmsKeyArn::parse("arn:aws:kms:eu-west-1:222222222222:key/abcd").is_ok());
+        assert!(KmsKeyArn::parse("arn:aws:kms:eu-west-1:222222222222:alias/abcd").is_err());
+        assert!(KmsKeyArn::parse("abcd-1234").is_err());
+    }
+
+    #[test]
+    fn function_account() {
+        assert_eq!(lambda_function_account("arn:aws:lambda:us-east-1:111111111111:function:f:live"), Some("111111111111"));
+        assert_eq!(lambda_function_account("arn:aws:sqs:us-east-1:111111111111:q"), None);
+        assert_eq!(lambda_function_account(""), None);
+    }
+}

@@ -1,0 +1,538 @@
+//! Configuration from environment variables, validated once at start.
+//!
+//! Every problem is collected (not just the first), and each message names the
+//! variable, what is wrong with its value and how to fix it, so one failed cold
+//! start is enough to repair a deployment. The function never starts half-configured.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::arn::{KmsKeyArn, RoleArn};
+use crate::keys::KeyPrefix;
+
+/// Largest session a chained role may get: AssumeRole called with role
+/// credentials (the Lambda execution role's) is capped at one hour by STS.
+pub const MAX_CHAINED_SESSION_SECONDS: u64 = 3600;
+/// Smallest session STS grants.
+pub const MIN_SESSION_SECONDS: u64 = 900;
+/// Lambda's synchronous payload limit; a body larger than this can't have arrived inline anyway.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+const DEFAULT_KEY_PREFIX: &str = "incoming/";
+const DEFAULT_SESSION_NAME: &str = "cross-account-s3-writer";
+
+/// The validated configuration of the function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Role in the bucket account that the function assumes.
+    pub target_role_arn: RoleArn,
+    /// Bucket in the bucket account.
+    pub target_bucket: String,
+    /// `sts:ExternalId` the target role's trust policy requires.
+    pub external_id: Option<String>,
+    /// Account that must own the bucket (`x-amz-expected-bucket-owner`).
+    pub bucket_owner: String,
+    /// Region of the bucket; the S3 client must use it (the SDK does not follow redirects).
+    pub target_region: Option<String>,
+    /// Every key the function writes starts with this.
+    pub key_prefix: KeyPrefix,
+    /// SSE-KMS key (full ARN) to encrypt objects with, using an S3 Bucket Key.
+    pub sse_kms_key_arn: Option<KmsKeyArn>,
+    /// `RoleSessionName` of the assumed-role session (shows in the bucket account's CloudTrail).
+    pub role_session_name: String,
+    /// Lifetime of the assumed-role session.
+    pub role_session_length: Duration,
+    /// Bound on concurrent PUTs within one invocation.
+    pub max_concurrent_writes: usize,
+    /// Bound on an inline body (HTTP, direct invoke, queue messages); larger is refused (HTTP 413).
+    pub max_body_bytes: usize,
+    /// Path-style S3 addressing: needed by emulators on loopback endpoints.
+    pub force_path_style: bool,
+    /// Where an SES receipt rule's S3 action stored the raw mail (bucket in the lambda account).
+    pub ses_raw_mail: Option<SesRawMail>,
+}
+
+/// Location of raw mail written by an SES receipt rule's S3 action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SesRawMail {
+    pub bucket: String,
+    pub prefix: String,
+}
+
+/// One configuration problem: which variable, what is wrong, how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub variable: &'static str,
+    pub fault: String,
+    pub fix: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}; fix: {}", self.variable, self.fault, self.fix)
+    }
+}
+
+/// All configuration problems found at start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration ({} problem", self.problems.len())?;
+        if self.problems.len() != 1 {
+            write!(f, "s")?;
+        }
+        write!(f, "):")?;
+        for problem in &self.problems {
+            write!(f, "\n  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests need not touch the process environment.
+    /// Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
+        let mut problem = |variable: &'static str, fault: String, fix: &str| {
+            problems.push(ConfigProblem { variable, fault, fix: fix.to_owned() });
+        };
+
+        let target_role_arn = match get("TARGET_ROLE_ARN") {
+            None => {
+                problem(
+                    "TARGET_ROLE_ARN",
+                    "is not set".into(),
+                    "set it to the ARN of the role in the bucket account, e.g. arn:aws:iam::222222222222:role/writer-target",
+                );
+                None
+            }
+            Some(v) => match RoleArn::parse(&v) {
+                Ok(arn) => Some(arn),
+                Err(fault) => {
+                    problem(
+                        "TARGET_ROLE_ARN",
+                        format!("{v:?} {fault}"),
+                        "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>",
+                    );
+                    None
+                }
+            },
+        };
+
+        let target_bucket = match get("TARGET_BUCKET") {
+            None => {
+                problem("TARGET_BUCKET", "is not set".into(), "set it to the name of the bucket in the bucket account");
+                None
+            }
+            Some(v) => match validate_bucket_name(&v) {
+                Ok(()) => Some(v),
+                Err(fault) => {
+                    problem(
+                        "TARGET_BUCKET",
+                        format!("{v:?} {fault}"),
+                        "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens",
+                    );
+                    None
+                }
+            },
+        };
+
+        let external_id = get("TARGET_EXTERNAL_ID");
+        if let Some(v) = &external_id {
+            if let Err(fault) = validate_external_id(v) {
+                problem(
+                    "TARGET_EXTERNAL_ID",
+                    fault,
+                    "use 2-1224 characters of letters, digits and +=,.@:/- exactly as in the target role's trust policy",
+                );
+            }
+        }
+
+        let bucket_owner = match get("TARGET_BUCKET_OWNER") {
+            Some(v) if is_account_id(&v) => Some(v),
+            Some(v) => {
+                problem(
+                    "TARGET_BUCKET_OWNER",
+                    format!("{v:?} is not a 12-digit AWS account ID"),
+                    "set it to the bucket account's ID, or unset it to use the account in TARGET_ROLE_ARN",
+                );
+                None
+            }
+            None => target_role_arn.as_ref().map(|arn| arn.account().to_owned()),
+        };
+
+        let target_region = get("TARGET_REGION").or_else(|| get("AWS_REGION")).or_else(|| get("AWS_DEFAULT_REGION"));
+        if let Some(region) = &target_region {
+            if !is_region(region) {
+                problem(
+                    "TARGET_REGION",
+                    format!("{region:?} is not an AWS region name"),
+                    "use the bucket's region, e.g. eu-west-1",
+                );
+            }
+        }
+
+        let key_prefix = match KeyPrefix::parse(get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX)) {
+            Ok(prefix) => Some(prefix),
+            Err(fault) => {
+                problem(
+                    "KEY_PREFIX",
+                    fault.to_string(),
+                    "use a relative prefix ending in '/', e.g. incoming/, matching the prefix the target role may write",
+                );
+                None
+            }
+        };
+
+        let sse_kms_key_arn = match get("SSE_KMS_KEY_ARN") {
+            None => None,
+            Some(v) => match KmsKeyArn::parse(&v) {
+                Ok(arn) => Some(arn),
+                Err(fault) => {
+                    problem(
+                        "SSE_KMS_KEY_ARN",
+                        format!("{v:?} {fault}"),
+                        "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
+                    );
+                    None
+                }
+            },
+        };
+
+        let role_session_name = match get("ROLE_SESSION_NAME") {
+            Some(v) => {
+                if let Err(fault) = validate_session_name(&v) {
+                    problem("ROLE_SESSION_NAME", format!("{v:?} {fault}"), "use 2-64 characters of letters, digits and +=,.@-");
+                }
+                v
+            }
+            None => get("AWS_LAMBDA_FUNCTION_NAME")
+                .map(|name| session_name_from(&name))
+                .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
+        };
+
+        let role_session_length = match parse_number::<u64>(get("ROLE_SESSION_SECONDS"), MAX_CHAINED_SESSION_SECONDS) {
+            Ok(s) if (MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS).contains(&s) => Duration::from_secs(s),
+            Ok(s) => {
+                problem(
+                    "ROLE_SESSION_SECONDS",
+                    format!("{s} is outside 900..=3600 (role chaining caps a session at one hour)"),
+                    "use a value from 900 to 3600, or unset it for 3600",
+                );
+                Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
+            }
+            Err(v) => {
+                problem("ROLE_SESSION_SECONDS", format!("{v:?} is not a whole number"), "use a number of seconds from 900 to 3600");
+                Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
+            }
+        };
+
+        let max_concurrent_writes = match parse_number::<usize>(get("MAX_CONCURRENT_WRITES"), 8) {
+            Ok(n) if (1..=64).contains(&n) => n,
+            Ok(n) => {
+                problem("MAX_CONCURRENT_WRITES", format!("{n} is outside 1..=64"), "use a number from 1 to 64, or unset it for 8");
+                8
+            }
+            Err(v) => {
+                problem("MAX_CONCURRENT_WRITES", format!("{v:?} is not a whole number"), "use a number from 1 to 64");
+                8
+            }
+        };
+
+        let max_body_bytes = match parse_number::<usize>(get("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES) {
+            Ok(n) if n >= 1 => n,
+            Ok(_) | Err(_) => {
+                problem("MAX_BODY_BYTES", "is not a positive whole number".into(), "use a number of bytes, or unset it for 6 MiB");
+                DEFAULT_MAX_BODY_BYTES
+            }
+        };
+
+        let endpoint_overridden = get("AWS_ENDPOINT_URL_S3").is_some() || get("AWS_ENDPOINT_URL").is_some();
+        let force_path_style = match get("S3_FORCE_PATH_STYLE").map(|v| v.to_ascii_lowercase()) {
+            None => endpoint_overridden,
+            Some(v) if v == "true" || v == "1" => true,
+            Some(v) if v == "false" || v == "0" => false,
+            Some(v) => {
+                problem("S3_FORCE_PATH_STYLE", format!("{v:?} is not a boolean"), "use true or false");
+                endpoint_overridden
+            }
+        };
+
+        let ses_raw_mail = match (get("SES_RAW_MAIL_BUCKET"), get("SES_RAW_MAIL_PREFIX")) {
+            (Some(bucket), prefix) => {
+                if let Err(fault) = validate_bucket_name(&bucket) {
+                    problem("SES_RAW_MAIL_BUCKET", format!("{bucket:?} {fault}"), "give the name of the bucket the SES receipt rule writes to");
+                }
+                Some(SesRawMail { bucket, prefix: prefix.unwrap_or_default() })
+            }
+            (None, Some(_)) => {
+                problem("SES_RAW_MAIL_PREFIX", "is set without SES_RAW_MAIL_BUCKET".into(), "set SES_RAW_MAIL_BUCKET too, or unset the prefix");
+                None
+            }
+            (None, None) => None,
+        };
+
+        match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
+            (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix)) if problems.is_empty() => {
+                Ok(Config {
+                    target_role_arn,
+                    target_bucket,
+                    external_id,
+                    bucket_owner,
+                    target_region,
+                    key_prefix,
+                    sse_kms_key_arn,
+                    role_session_name,
+                    role_session_length,
+                    max_concurrent_writes,
+                    max_body_bytes,
+                    force_path_style,
+                    ses_raw_mail,
+                })
+            }
+            _ => Err(ConfigError { problems }),
+        }
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(value: Option<String>, default: T) -> Result<T, String> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| v),
+    }
+}
+
+/// 12 ASCII digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_region(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// General-purpose bucket naming rules.
+pub fn validate_bucket_name(name: &str) -> Result<(), String> {
+    let len = name.len();
+    if !(3..=63).contains(&len) {
+        return Err(format!("has {len} characters; bucket names have 3 to 63"));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-')) {
+        return Err(format!("contains {c:?}; only lowercase letters, digits, '.' and '-' are allowed"));
+    }
+    let first_last_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !first_last_ok(name.chars().next()) || !first_last_ok(name.chars().last()) {
+        return Err("must begin and end with a letter or digit".into());
+    }
+    if name.contains("..") {
+        return Err("contains two adjacent periods".into());
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        return Err("is formatted as an IP address".into());
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            return Err(format!("starts with the reserved prefix {prefix:?}"));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if name.ends_with(suffix) {
+            return Err(format!("ends with the reserved suffix {suffix:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_external_id(id: &str) -> Result<(), String> {
+    if !(2..=1224).contains(&id.len()) {
+        return Err(format!("has {} characters; an ExternalId has 2 to 1224", id.len()));
+    }
+    match id.chars().find(|c| !(c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(*c))) {
+        Some(c) => Err(format!("contains {c:?}, which STS does not accept in an ExternalId")),
+        None => Ok(()),
+    }
+}
+
+fn validate_session_name(name: &str) -> Result<(), String> {
+    if !(2..=64).contains(&name.len()) {
+        return Err(format!("has {} characters; a session name has 2 to 64", name.len()));
+    }
+    match name.chars().find(|c| !is_session_name_char(*c)) {
+        Some(c) => Err(format!("contains {c:?}")),
+        None => Ok(()),
+    }
+}
+
+fn is_session_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// A valid session name derived from a function name (which allows the same
+/// characters plus ':' in a qualified form): invalid characters become '-', cut to 64.
+fn session_name_from(function_name: &str) -> String {
+    let name: String = function_name
+        .chars()
+        .map(|c| if is_session_name_char(c) { c } else { '-' })
+        .take(64)
+        .collect();
+    if name.len() < 2 { DEFAULT_SESSION_NAME.to_owned() } else { name }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const MINIMAL: &[(&str, &str)] = &[
+        ("TARGET_ROLE_ARN", "arn:aws:iam::222222222222:role/writer-target"),
+        ("TARGET_BUCKET", "writer-target-222222222222"),
+        ("AWS_REGION", "eu-west-1"),
+    ];
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut vars = MINIMAL.to_vec();
+        vars.extend_from_slice(extra);
+        vars
+    }
+
+    fn problem_variables(err: ConfigError) -> Vec<&'static str> {
+        err.problems.iter().map(|p| p.variable).collect()
+    }
+
+    #[test]
+    fn minimal_configuration_gets_documented_defaults() {
+        let c = config(MINIMAL).unwrap();
+        assert_eq!(c.bucket_owner, "222222222222", "owner defaults to the role's account");
+        assert_eq!(c.target_region.as_deref(), Some("eu-west-1"));
+        assert_eq!(c.key_prefix.as_str(), "incoming/");
+        assert_eq!(c.role_session_length, Duration::from_secs(3600));
+        assert_eq!(c.max_concurrent_writes, 8);
+        assert_eq!(c.role_session_name, "cross-account-s3-writer");
+        assert!(!c.force_path_style);
+        assert_eq!(c.external_id, None);
+        assert_eq!(c.sse_kms_key_arn, None);
+    }
+
+    #[test]
+    fn explicit_values_are_used() {
+        let c = config(&with(&[
+            ("TARGET_EXTERNAL_ID", "ext-123"),
+            ("TARGET_BUCKET_OWNER", "333333333333"),
+            ("TARGET_REGION", "us-west-2"),
+            ("KEY_PREFIX", "a/b/"),
+            ("SSE_KMS_KEY_ARN", "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+            ("ROLE_SESSION_NAME", "my-session"),
+            ("ROLE_SESSION_SECONDS", "900"),
+            ("MAX_CONCURRENT_WRITES", "3"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+        ]))
+        .unwrap();
+        assert_eq!(c.external_id.as_deref(), Some("ext-123"));
+        assert_eq!(c.bucket_owner, "333333333333");
+        assert_eq!(c.target_region.as_deref(), Some("us-west-2"));
+        assert_eq!(c.key_prefix.as_str(), "a/b/");
+        assert!(c.sse_kms_key_arn.is_some());
+        assert_eq!(c.role_session_name, "my-session");
+        assert_eq!(c.role_session_length, Duration::from_secs(900));
+        assert_eq!(c.max_concurrent_writes, 3);
+        assert!(c.force_path_style, "an endpoint override implies path-style addressing");
+    }
+
+    #[test]
+    fn session_name_defaults_to_the_function_name_made_valid() {
+        let c = config(&with(&[("AWS_LAMBDA_FUNCTION_NAME", "writer:prod")])).unwrap();
+        assert_eq!(c.role_session_name, "writer-prod");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_variable_and_fix() {
+        let err = config(&[
+            ("TARGET_ROLE_ARN", "arn:aws:iam::123:user/bob"),
+            ("TARGET_BUCKET", "Bad_Bucket"),
+            ("ROLE_SESSION_SECONDS", "7200"),
+            ("MAX_CONCURRENT_WRITES", "zero"),
+            ("KEY_PREFIX", "../up/"),
+            ("SSE_KMS_KEY_ARN", "alias/my-key"),
+            ("TARGET_EXTERNAL_ID", "has space"),
+        ])
+        .unwrap_err();
+        let message = err.to_string();
+        assert_eq!(
+            problem_variables(err),
+            [
+                "TARGET_ROLE_ARN",
+                "TARGET_BUCKET",
+                "TARGET_EXTERNAL_ID",
+                "KEY_PREFIX",
+                "SSE_KMS_KEY_ARN",
+                "ROLE_SESSION_SECONDS",
+                "MAX_CONCURRENT_WRITES"
+            ]
+        );
+        assert!(message.contains("role chaining caps a session at one hour"), "{message}");
+        assert!(message.contains("fix:"), "{message}");
+    }
+
+    #[test]
+    fn missing_required_variables_are_named() {
+        let err = config(&[]).unwrap_err();
+        assert_eq!(problem_variables(err), ["TARGET_ROLE_ARN", "TARGET_BUCKET"]);
+    }
+
+    #[test]
+    fn bucket_owner_must_be_an_account_id() {
+        let err = config(&with(&[("TARGET_BUCKET_OWNER", "22222222222x")])).unwrap_err();
+        assert_eq!(problem_variables(err), ["TARGET_BUCKET_OWNER"]);
+    }
+
+    #[test]
+    fn session_length_bounds_are_inclusive() {
+        assert!(config(&with(&[("ROLE_SESSION_SECONDS", "3600")])).is_ok());
+        assert!(config(&with(&[("ROLE_SESSION_SECONDS", "899")])).is_err());
+        assert!(config(&with(&[("ROLE_SESSION_SECONDS", "3601")])).is_err());
+    }
+
+    #[test]
+    fn bucket_naming_rules() {
+        for ok in ["abc", "my.bucket-1", "a1b2c3"] {
+            assert_eq!(validate_bucket_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["ab", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "abc-s3alias", "ABC", "s3://abc", &"a".repeat(64)] {
+            assert!(validate_bucket_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn path_style_can_be_forced_either_way() {
+        assert!(config(&with(&[("S3_FORCE_PATH_STYLE", "true")])).unwrap().force_path_style);
+        let c = config(&with(&[("S3_FORCE_PATH_STYLE", "false"), ("AWS_ENDPOINT_URL", "http://x")])).unwrap();
+        assert!(!c.force_path_style);
+        assert!(config(&with(&[("S3_FORCE_PATH_STYLE", "maybe")])).is_err());
+    }
+
+    #[test]
+    fn ses_raw_mail_location() {
+        let c = config(&with(&[("SES_RAW_MAIL_BUCKET", "mail-bucket"), ("SES_RAW_MAIL_PREFIX", "raw/")])).unwrap();
+        assert_eq!(c.ses_raw_mail, Some(SesRawMail { bucket: "mail-bucket".into(), prefix: "raw/".into() }));
+        assert!(config(&with(&[("SES_RAW_MAIL_PREFIX", "raw/")])).is_err());
+    }
+}

@@ -1,0 +1,229 @@
+//! The two identities the function works with, and the clients that use them.
+//!
+//! The *source* identity is the execution role (in Lambda: the environment
+//! credentials). It reads source objects in the lambda account and assumes the
+//! *target* role in the bucket account through `AssumeRoleProvider`. All
+//! clients are built once, at init, and share one identity cache for the target
+//! role, so AssumeRole runs once per credential lifetime (refreshed shortly
+//! before expiry), never per invocation.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_config::SdkConfig;
+use aws_config::identity::IdentityCache;
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future};
+use aws_sdk_sts::error::DisplayErrorContext;
+use aws_sdk_s3::config::Region;
+use serde::Serialize;
+
+use crate::config::Config;
+
+/// The clients of both identities.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// S3 in the bucket account, as the target role: writes.
+    pub target_s3: aws_sdk_s3::Client,
+    /// S3 in the lambda account, as the execution role: reads source objects.
+    pub source_s3: aws_sdk_s3::Client,
+    /// STS as the execution role (`whoami`, and naming it in errors).
+    pub source_sts: aws_sdk_sts::Client,
+    /// STS as the target role (`whoami`).
+    pub target_sts: aws_sdk_sts::Client,
+    /// How many times AssumeRole has been called by this process.
+    pub assume_role_calls: Arc<AtomicU64>,
+}
+
+impl Clients {
+    /// Builds every client from `base`, the source identity's configuration.
+    /// Makes no network call: the first AssumeRole happens on the first write.
+    pub async fn build(config: &Config, base: &SdkConfig) -> Self {
+        let source_sts = aws_sdk_sts::Client::new(base);
+        let mut assume = AssumeRoleProvider::builder(config.target_role_arn.as_str())
+            .session_name(&config.role_session_name)
+            .session_length(config.role_session_length)
+            .configure(base);
+        if let Some(id) = &config.external_id {
+            assume = assume.external_id(id);
+        }
+        let assume_role_calls = Arc::new(AtomicU64::new(0));
+        let provider = SharedCredentialsProvider::new(TargetRoleProvider {
+            inner: assume.build().await,
+            target_role_arn: config.target_role_arn.to_string(),
+            sends_external_id: config.external_id.is_some(),
+            source_sts: source_sts.clone(),
+            calls: Arc::clone(&assume_role_calls),
+        });
+        // One cache for both target clients: the same provider (one cache
+        // partition) behind one lazy cache means one AssumeRole serves both.
+        let cache = IdentityCache::lazy().build();
+        let target_region = config.target_region.clone().map(Region::new).or_else(|| base.region().cloned());
+
+        let mut target_s3 = aws_sdk_s3::config::Builder::from(base)
+            .credentials_provider(provider.clone())
+            .identity_cache(cache.clone())
+            .force_path_style(config.force_path_style);
+        target_s3.set_region(target_region);
+        let source_s3 = aws_sdk_s3::config::Builder::from(base).force_path_style(config.force_path_style);
+        let target_sts = aws_sdk_sts::config::Builder::from(base).credentials_provider(provider).identity_cache(cache);
+
+        Self {
+            target_s3: aws_sdk_s3::Client::from_conf(target_s3.build()),
+            source_s3: aws_sdk_s3::Client::from_conf(source_s3.build()),
+            source_sts,
+            target_sts: aws_sdk_sts::Client::from_conf(target_sts.build()),
+            assume_role_calls,
+        }
+    }
+
+    /// Both identities, as STS sees them: proof that the deployed function
+    /// really works through the role.
+    pub async fn whoami(&self) -> Result<WhoAmI, IdentityError> {
+        let (execution, assumed) = tokio::join!(caller(&self.source_sts), caller(&self.target_sts));
+        Ok(WhoAmI {
+            execution_identity: execution.map_err(|e| IdentityError::Execution(e))?,
+            assumed_identity: assumed.map_err(|e| IdentityError::Assumed(e))?,
+            assume_role_calls: self.assume_role_calls.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// One identity as `sts:GetCallerIdentity` reports it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+/// The answer to `{"action": "whoami"}` (the handler adds target and bucket).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WhoAmI {
+    pub execution_identity: Identity,
+    pub assumed_identity: Identity,
+    pub assume_role_calls: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("could not identify the execution role: {0}")]
+    Execution(String),
+    #[error("could not identify the assumed target role: {0}")]
+    Assumed(String),
+}
+
+async fn caller(sts: &aws_sdk_sts::Client) -> Result<Identity, String> {
+    let out = sts.get_caller_identity().send().await.map_err(|e| crate::errors::explain(&e))?;
+    Ok(Identity {
+        account: out.account.unwrap_or_default(),
+        arn: out.arn.unwrap_or_default(),
+        user_id: out.user_id.unwrap_or_default(),
+    })
+}
+
+/// AssumeRole was refused or failed. The message names both sides that could be at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum AssumeRoleError {
+    #[error(
+        "AccessDenied: the execution role {execution_role} may not assume the target role {target_role}. \
+         Either (1) the execution role's policy lacks sts:AssumeRole on {target_role} (lambda account), or \
+         (2) the target role's trust policy does not name {execution_role}, or requires an ExternalId other \
+         than the one in TARGET_EXTERNAL_ID (bucket account; this function {sends}). STS said: {detail}"
+    )]
+    AccessDenied { execution_role: String, target_role: String, sends: &'static str, detail: String },
+    #[error("could not assume the target role {target_role}: {detail}")]
+    Other { target_role: String, detail: String },
+}
+
+/// Wraps `AssumeRoleProvider`: counts calls, logs each new session (never the
+/// credentials), and turns a refusal into an error that says what to fix.
+#[derive(Debug)]
+struct TargetRoleProvider {
+    inner: AssumeRoleProvider,
+    target_role_arn: String,
+    sends_external_id: bool,
+    source_sts: aws_sdk_sts::Client,
+    calls: Arc<AtomicU64>,
+}
+
+impl TargetRoleProvider {
+    async fn assume(&self) -> provider::Result {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        match self.inner.provide_credentials().await {
+            Ok(credentials) => {
+                let expires = credentials
+                    .expiry()
+                    .map(|t| aws_smithy_types::DateTime::from(t).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default());
+                tracing::info!(target_role = %self.target_role_arn, expires = expires.as_deref().unwrap_or("never"), assume_role_calls = n, "assumed target role");
+                Ok(credentials)
+            }
+            Err(err) => {
+                let detail = DisplayErrorContext(&err).to_string();
+                let error = if detail.contains("AccessDenied") {
+                    AssumeRoleError::AccessDenied {
+                        execution_role: self.execution_role().await,
+                        target_role: self.target_role_arn.clone(),
+                        sends: if self.sends_external_id {
+                            "sends the ExternalId from TARGET_EXTERNAL_ID"
+                        } else {
+                            "sends no ExternalId: TARGET_EXTERNAL_ID is unset"
+                        },
+                        detail,
+                    }
+                } else {
+                    AssumeRoleError::Other { target_role: self.target_role_arn.clone(), detail }
+                };
+                tracing::error!(error = %error, "assume role failed");
+                Err(CredentialsError::provider_error(error))
+            }
+        }
+    }
+
+    /// The execution role's ARN, asked of STS only on this error path.
+    async fn execution_role(&self) -> String {
+        match self.source_sts.get_caller_identity().send().await {
+            Ok(out) => out.arn.map(|arn| role_arn_of_session(&arn)).unwrap_or_else(|| "(unknown)".into()),
+            Err(_) => "(the function's execution role; GetCallerIdentity failed too)".into(),
+        }
+    }
+}
+
+impl ProvideCredentials for TargetRoleProvider {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.assume())
+    }
+}
+
+/// `arn:aws:sts::111:assumed-role/NAME/SESSION` → `arn:aws:iam::111:role/NAME`
+/// (the role a trust policy must name); other ARNs unchanged.
+pub fn role_arn_of_session(arn: &str) -> String {
+    let mut parts = arn.splitn(6, ':');
+    if let (Some("arn"), Some(partition), Some("sts"), Some(_), Some(account), Some(resource)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    {
+        if let Some(rest) = resource.strip_prefix("assumed-role/") {
+            if let Some((name, _session)) = rest.rsplit_once('/') {
+                return format!("arn:{partition}:iam::{account}:role/{name}");
+            }
+        }
+    }
+    arn.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_arns_map_to_role_arns() {
+        assert_eq!(
+            role_arn_of_session("arn:aws:sts::111111111111:assumed-role/writer-exec/fn-session"),
+            "arn:aws:iam::111111111111:role/writer-exec"
+        );
+        assert_eq!(role_arn_of_session("arn:aws:iam::111111111111:user/bob"), "arn:aws:iam::111111111111:user/bob");
+    }
+}

@@ -1,0 +1,73 @@
+//! Turning SDK errors into one-line explanations a user can act on.
+
+use std::error::Error as StdError;
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::credentials::AssumeRoleError;
+
+/// What went wrong with a call, in one line: the service's code and message
+/// for a service error; for anything else the whole source chain, or the
+/// actionable AssumeRole error when credentials were what failed.
+pub fn explain<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    if let Some(assume) = find_in_chain::<AssumeRoleError>(err) {
+        return assume.to_string();
+    }
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            match (e.code(), e.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_owned(),
+                _ => DisplayErrorContext(err).to_string(),
+            }
+        }
+        _ => DisplayErrorContext(err).to_string(),
+    }
+}
+
+/// The error code of a service error, if that is what `err` is.
+pub fn code<E, R>(err: &SdkError<E, R>) -> Option<&str>
+where
+    E: ProvideErrorMetadata,
+{
+    match err {
+        SdkError::ServiceError(service) => service.err().code(),
+        _ => None,
+    }
+}
+
+/// The HTTP status of a service error's response.
+pub fn status<E, R>(err: &SdkError<E, R>) -> Option<u16>
+where
+    R: HasStatus,
+{
+    err.raw_response().map(HasStatus::status_code)
+}
+
+/// Lets [`status`] read the status from the SDK's raw response type.
+pub trait HasStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+/// The first error of type `T` in `err`'s source chain.
+pub fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}

@@ -1,0 +1,152 @@
+//! HTTP requests from API Gateway (HTTP API v2, REST v1) and Function URLs:
+//! the request body, at `http/<requestId>`.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
+use http::HeaderMap;
+use serde_json::Value;
+
+use super::{DecodeContext, DecodeError, Payload, Record, content_type_for, decode_as, inline_body, provenance};
+
+const SOURCE: &str = "http";
+
+/// Which front door the request came through; the response must match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    RestV1,
+    HttpV2,
+    FunctionUrl,
+}
+
+/// A request the function refuses, with the HTTP status that says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    pub error: DecodeError,
+}
+
+/// The parts of a request the function uses, whatever the flavor.
+struct Request {
+    method: String,
+    content_type: Option<String>,
+    body: Option<String>,
+    base64: bool,
+    request_id: Option<String>,
+    time_epoch_ms: i64,
+}
+
+/// Decodes the request into one record, or says which status to answer with.
+pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, Rejection>) {
+    let flavor = flavor_of(&event);
+    let bad_request = |error| Rejection { status: 400, error };
+    let request = match flavor {
+        Flavor::RestV1 => decode_as::<ApiGatewayProxyRequest>(SOURCE, event).map(|r| Request {
+            method: r.http_method.to_string(),
+            content_type: content_type_header(&r.headers),
+            body: r.body,
+            base64: r.is_base64_encoded,
+            request_id: r.request_context.request_id,
+            time_epoch_ms: r.request_context.request_time_epoch,
+        }),
+        Flavor::HttpV2 => decode_as::<ApiGatewayV2httpRequest>(SOURCE, event).map(|r| Request {
+            method: r.request_context.http.method.to_string(),
+            content_type: content_type_header(&r.headers),
+            body: r.body,
+            base64: r.is_base64_encoded,
+            request_id: r.request_context.request_id,
+            time_epoch_ms: r.request_context.time_epoch,
+        }),
+        Flavor::FunctionUrl => decode_as::<LambdaFunctionUrlRequest>(SOURCE, event).map(|r| Request {
+            method: r.request_context.http.method.unwrap_or_default(),
+            content_type: content_type_header(&r.headers),
+            body: r.body,
+            base64: r.is_base64_encoded,
+            request_id: r.request_context.request_id,
+            time_epoch_ms: r.request_context.time_epoch,
+        }),
+    };
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return (flavor, Err(bad_request(e))),
+    };
+    (flavor, record_of(request, cx))
+}
+
+fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, Rejection> {
+    if !matches!(request.method.as_str(), "POST" | "PUT") {
+        return Err(Rejection {
+            status: 405,
+            error: DecodeError::Malformed { source_name: SOURCE, detail: format!("method {} is not allowed; use POST or PUT", request.method) },
+        });
+    }
+    let Some(id) = request.request_id.filter(|id| !id.is_empty()) else {
+        return Err(Rejection {
+            status: 400,
+            error: DecodeError::Malformed { source_name: SOURCE, detail: "no requestContext.requestId".into() },
+        });
+    };
+    let body = inline_body(request.body, request.base64, cx.max_body_bytes).map_err(|error| Rejection {
+        status: if matches!(error, DecodeError::TooLarge { .. }) { 413 } else { 400 },
+        error,
+    })?;
+    let time = (request.time_epoch_ms > 0)
+        .then(|| aws_smithy_types::DateTime::from_millis(request.time_epoch_ms))
+        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok());
+    Ok(Record {
+        key: cx.prefix.derived(&["http", &id]),
+        content_type: Some(content_type_for(request.content_type.as_deref(), &body)),
+        metadata: provenance(SOURCE, &id, time.as_deref()),
+        payload: Payload::Inline(body),
+        id,
+    })
+}
+
+fn flavor_of(event: &Value) -> Flavor {
+    if event.get("httpMethod").is_some() && event.get("version").and_then(Value::as_str) != Some("2.0") {
+        return Flavor::RestV1;
+    }
+    let domain = event.pointer("/requestContext/domainName").and_then(Value::as_str).unwrap_or_default();
+    if domain.contains(".lambda-url.") {
+        Flavor::FunctionUrl
+    } else {
+        Flavor::HttpV2
+    }
+}
+
+fn content_type_header(headers: &HeaderMap) -> Option<String> {
+    headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// The response in the flavor's own type, as JSON: `status` and a JSON body.
+pub fn response(flavor: Flavor, status: u16, body: &Value) -> Value {
+    let mut headers = HeaderMap::new();
+    headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    let text = body.to_string();
+    let status_code = i64::from(status);
+    let response = match flavor {
+        Flavor::RestV1 => {
+            let mut r = ApiGatewayProxyResponse::default();
+            r.status_code = status_code;
+            r.headers = headers;
+            r.body = Some(Body::Text(text));
+            serde_json::to_value(r)
+        }
+        Flavor::HttpV2 => {
+            let mut r = ApiGatewayV2httpResponse::default();
+            r.status_code = status_code;
+            r.headers = headers;
+            r.body = Some(Body::Text(text));
+            serde_json::to_value(r)
+        }
+        Flavor::FunctionUrl => {
+            let mut r = LambdaFunctionUrlResponse::default();
+            r.status_code = status_code;
+            r.headers = headers;
+            r.body = Some(text);
+            serde_json::to_value(r)
+        }
+    };
+    // Serializing these plain structs cannot fail; fall back to the minimal shape anyway.
+    response.unwrap_or_else(|_| serde_json::json!({ "statusCode": status, "body": body.to_string() }))
+}
