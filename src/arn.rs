@@ -15,18 +15,27 @@ impl RoleArn {
     pub fn parse(s: &str) -> Result<Self, String> {
         let parts = Parts::split(s)?;
         if parts.service != "iam" {
-            return Err(format!("is an ARN of service {:?}, not an IAM role", parts.service));
+            return Err(format!(
+                "is an ARN of service {:?}, not an IAM role",
+                parts.service
+            ));
         }
         if !parts.region.is_empty() {
             return Err("has a region; IAM ARNs have none".into());
         }
         let Some(name) = parts.resource.strip_prefix("role/") else {
-            return Err(format!("names {:?}, not a role (expected role/<name>)", parts.resource));
+            return Err(format!(
+                "names {:?}, not a role (expected role/<name>)",
+                parts.resource
+            ));
         };
         if name.is_empty() || name.ends_with('/') {
             return Err("has no role name".into());
         }
-        Ok(Self { arn: s.to_owned(), account: parts.account.to_owned() })
+        Ok(Self {
+            arn: s.to_owned(),
+            account: parts.account.to_owned(),
+        })
     }
 
     pub fn account(&self) -> &str {
@@ -53,14 +62,20 @@ impl KmsKeyArn {
     pub fn parse(s: &str) -> Result<Self, String> {
         let parts = Parts::split(s)?;
         if parts.service != "kms" {
-            return Err(format!("is an ARN of service {:?}, not a KMS key", parts.service));
+            return Err(format!(
+                "is an ARN of service {:?}, not a KMS key",
+                parts.service
+            ));
         }
         if parts.region.is_empty() {
             return Err("has no region".into());
         }
         match parts.resource.strip_prefix("key/") {
             Some(id) if !id.is_empty() => Ok(Self(s.to_owned())),
-            _ => Err(format!("names {:?}, not a key (expected key/<key id>; aliases are not accepted)", parts.resource)),
+            _ => Err(format!(
+                "names {:?}, not a key (expected key/<key id>; aliases are not accepted)",
+                parts.resource
+            )),
         }
     }
 
@@ -85,18 +100,51 @@ struct Parts<'a> {
 impl<'a> Parts<'a> {
     fn split(s: &'a str) -> Result<Self, String> {
         let mut it = s.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
-            (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+        )
         else {
-            return Err("is not an ARN (expected arn:<partition>:<service>:<region>:<account>:<resource>)".into());
+            return Err(
+                "is not an ARN (expected arn:<partition>:<service>:<region>:<account>:<resource>)"
+                    .into(),
+            );
         };
-        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b" | "aws-iso-e" | "aws-iso-f" | "aws-eusc") {
+        if !matches!(
+            partition,
+            "aws"
+                | "aws-cn"
+                | "aws-us-gov"
+                | "aws-iso"
+                | "aws-iso-b"
+                | "aws-iso-e"
+                | "aws-iso-f"
+                | "aws-eusc"
+        ) {
             return Err(format!("has unknown partition {partition:?}"));
         }
         if !crate::config::is_account_id(account) {
-            return Err(format!("has account {account:?}, not a 12-digit account ID"));
+            return Err(format!(
+                "has account {account:?}, not a 12-digit account ID"
+            ));
         }
-        Ok(Self { service, region, account, resource })
+        Ok(Self {
+            service,
+            region,
+            account,
+            resource,
+        })
     }
 }
 
@@ -108,7 +156,10 @@ mod tests {
     fn role_arns() {
         let arn = RoleArn::parse("arn:aws:iam::222222222222:role/path/to/writer").unwrap();
         assert_eq!(arn.account(), "222222222222");
-        assert_eq!(arn.as_str(), "arn:aws:iam::222222222222:role/path/to/writer");
+        assert_eq!(
+            arn.as_str(),
+            "arn:aws:iam::222222222222:role/path/to/writer"
+        );
         for bad in [
             "writer",
             "arn:aws:iam::222222222222:user/bob",
@@ -131,8 +182,14 @@ mod tests {
 
     #[test]
     fn function_account() {
-        assert_eq!(lambda_function_account("arn:aws:lambda:us-east-1:111111111111:function:f:live"), Some("111111111111"));
-        assert_eq!(lambda_function_account("arn:aws:sqs:us-east-1:111111111111:q"), None);
+        assert_eq!(
+            lambda_function_account("arn:aws:lambda:us-east-1:111111111111:function:f:live"),
+            Some("111111111111")
+        );
+        assert_eq!(
+            lambda_function_account("arn:aws:sqs:us-east-1:111111111111:q"),
+            None
+        );
         assert_eq!(lambda_function_account(""), None);
     }
 }

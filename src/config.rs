@@ -101,10 +101,18 @@ impl Config {
     /// Reads variables through `lookup`, so tests need not touch the process environment.
     /// Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let mut problems = Vec::new();
         let mut problem = |variable: &'static str, fault: String, fix: &str| {
-            problems.push(ConfigProblem { variable, fault, fix: fix.to_owned() });
+            problems.push(ConfigProblem {
+                variable,
+                fault,
+                fix: fix.to_owned(),
+            });
         };
 
         let target_role_arn = match get("TARGET_ROLE_ARN") {
@@ -131,7 +139,11 @@ impl Config {
 
         let target_bucket = match get("TARGET_BUCKET") {
             None => {
-                problem("TARGET_BUCKET", "is not set".into(), "set it to the name of the bucket in the bucket account");
+                problem(
+                    "TARGET_BUCKET",
+                    "is not set".into(),
+                    "set it to the name of the bucket in the bucket account",
+                );
                 None
             }
             Some(v) => match validate_bucket_name(&v) {
@@ -148,14 +160,14 @@ impl Config {
         };
 
         let external_id = get("TARGET_EXTERNAL_ID");
-        if let Some(v) = &external_id {
-            if let Err(fault) = validate_external_id(v) {
-                problem(
-                    "TARGET_EXTERNAL_ID",
-                    fault,
-                    "use 2-1224 characters of letters, digits and +=,.@:/- exactly as in the target role's trust policy",
-                );
-            }
+        if let Some(v) = &external_id
+            && let Err(fault) = validate_external_id(v)
+        {
+            problem(
+                "TARGET_EXTERNAL_ID",
+                fault,
+                "use 2-1224 characters of letters, digits and +=,.@:/- exactly as in the target role's trust policy",
+            );
         }
 
         let bucket_owner = match get("TARGET_BUCKET_OWNER") {
@@ -171,18 +183,22 @@ impl Config {
             None => target_role_arn.as_ref().map(|arn| arn.account().to_owned()),
         };
 
-        let target_region = get("TARGET_REGION").or_else(|| get("AWS_REGION")).or_else(|| get("AWS_DEFAULT_REGION"));
-        if let Some(region) = &target_region {
-            if !is_region(region) {
-                problem(
-                    "TARGET_REGION",
-                    format!("{region:?} is not an AWS region name"),
-                    "use the bucket's region, e.g. eu-west-1",
-                );
-            }
+        let target_region = get("TARGET_REGION")
+            .or_else(|| get("AWS_REGION"))
+            .or_else(|| get("AWS_DEFAULT_REGION"));
+        if let Some(region) = &target_region
+            && !is_region(region)
+        {
+            problem(
+                "TARGET_REGION",
+                format!("{region:?} is not an AWS region name"),
+                "use the bucket's region, e.g. eu-west-1",
+            );
         }
 
-        let key_prefix = match KeyPrefix::parse(get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX)) {
+        let key_prefix = match KeyPrefix::parse(
+            get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX),
+        ) {
             Ok(prefix) => Some(prefix),
             Err(fault) => {
                 problem(
@@ -212,7 +228,11 @@ impl Config {
         let role_session_name = match get("ROLE_SESSION_NAME") {
             Some(v) => {
                 if let Err(fault) = validate_session_name(&v) {
-                    problem("ROLE_SESSION_NAME", format!("{v:?} {fault}"), "use 2-64 characters of letters, digits and +=,.@-");
+                    problem(
+                        "ROLE_SESSION_NAME",
+                        format!("{v:?} {fault}"),
+                        "use 2-64 characters of letters, digits and +=,.@-",
+                    );
                 }
                 v
             }
@@ -221,49 +241,76 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
         };
 
-        let role_session_length = match parse_number::<u64>(get("ROLE_SESSION_SECONDS"), MAX_CHAINED_SESSION_SECONDS) {
-            Ok(s) if (MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS).contains(&s) => Duration::from_secs(s),
-            Ok(s) => {
-                problem(
-                    "ROLE_SESSION_SECONDS",
-                    format!("{s} is outside 900..=3600 (role chaining caps a session at one hour)"),
-                    "use a value from 900 to 3600, or unset it for 3600",
-                );
-                Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
-            }
-            Err(v) => {
-                problem("ROLE_SESSION_SECONDS", format!("{v:?} is not a whole number"), "use a number of seconds from 900 to 3600");
-                Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
-            }
-        };
+        let role_session_length =
+            match parse_number::<u64>(get("ROLE_SESSION_SECONDS"), MAX_CHAINED_SESSION_SECONDS) {
+                Ok(s) if (MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS).contains(&s) => {
+                    Duration::from_secs(s)
+                }
+                Ok(s) => {
+                    problem(
+                        "ROLE_SESSION_SECONDS",
+                        format!(
+                            "{s} is outside 900..=3600 (role chaining caps a session at one hour)"
+                        ),
+                        "use a value from 900 to 3600, or unset it for 3600",
+                    );
+                    Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
+                }
+                Err(v) => {
+                    problem(
+                        "ROLE_SESSION_SECONDS",
+                        format!("{v:?} is not a whole number"),
+                        "use a number of seconds from 900 to 3600",
+                    );
+                    Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
+                }
+            };
 
         let max_concurrent_writes = match parse_number::<usize>(get("MAX_CONCURRENT_WRITES"), 8) {
             Ok(n) if (1..=64).contains(&n) => n,
             Ok(n) => {
-                problem("MAX_CONCURRENT_WRITES", format!("{n} is outside 1..=64"), "use a number from 1 to 64, or unset it for 8");
+                problem(
+                    "MAX_CONCURRENT_WRITES",
+                    format!("{n} is outside 1..=64"),
+                    "use a number from 1 to 64, or unset it for 8",
+                );
                 8
             }
             Err(v) => {
-                problem("MAX_CONCURRENT_WRITES", format!("{v:?} is not a whole number"), "use a number from 1 to 64");
+                problem(
+                    "MAX_CONCURRENT_WRITES",
+                    format!("{v:?} is not a whole number"),
+                    "use a number from 1 to 64",
+                );
                 8
             }
         };
 
-        let max_body_bytes = match parse_number::<usize>(get("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES) {
-            Ok(n) if n >= 1 => n,
-            Ok(_) | Err(_) => {
-                problem("MAX_BODY_BYTES", "is not a positive whole number".into(), "use a number of bytes, or unset it for 6 MiB");
-                DEFAULT_MAX_BODY_BYTES
-            }
-        };
+        let max_body_bytes =
+            match parse_number::<usize>(get("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES) {
+                Ok(n) if n >= 1 => n,
+                Ok(_) | Err(_) => {
+                    problem(
+                        "MAX_BODY_BYTES",
+                        "is not a positive whole number".into(),
+                        "use a number of bytes, or unset it for 6 MiB",
+                    );
+                    DEFAULT_MAX_BODY_BYTES
+                }
+            };
 
-        let endpoint_overridden = get("AWS_ENDPOINT_URL_S3").is_some() || get("AWS_ENDPOINT_URL").is_some();
+        let endpoint_overridden =
+            get("AWS_ENDPOINT_URL_S3").is_some() || get("AWS_ENDPOINT_URL").is_some();
         let force_path_style = match get("S3_FORCE_PATH_STYLE").map(|v| v.to_ascii_lowercase()) {
             None => endpoint_overridden,
             Some(v) if v == "true" || v == "1" => true,
             Some(v) if v == "false" || v == "0" => false,
             Some(v) => {
-                problem("S3_FORCE_PATH_STYLE", format!("{v:?} is not a boolean"), "use true or false");
+                problem(
+                    "S3_FORCE_PATH_STYLE",
+                    format!("{v:?} is not a boolean"),
+                    "use true or false",
+                );
                 endpoint_overridden
             }
         };
@@ -271,19 +318,32 @@ impl Config {
         let ses_raw_mail = match (get("SES_RAW_MAIL_BUCKET"), get("SES_RAW_MAIL_PREFIX")) {
             (Some(bucket), prefix) => {
                 if let Err(fault) = validate_bucket_name(&bucket) {
-                    problem("SES_RAW_MAIL_BUCKET", format!("{bucket:?} {fault}"), "give the name of the bucket the SES receipt rule writes to");
+                    problem(
+                        "SES_RAW_MAIL_BUCKET",
+                        format!("{bucket:?} {fault}"),
+                        "give the name of the bucket the SES receipt rule writes to",
+                    );
                 }
-                Some(SesRawMail { bucket, prefix: prefix.unwrap_or_default() })
+                Some(SesRawMail {
+                    bucket,
+                    prefix: prefix.unwrap_or_default(),
+                })
             }
             (None, Some(_)) => {
-                problem("SES_RAW_MAIL_PREFIX", "is set without SES_RAW_MAIL_BUCKET".into(), "set SES_RAW_MAIL_BUCKET too, or unset the prefix");
+                problem(
+                    "SES_RAW_MAIL_PREFIX",
+                    "is set without SES_RAW_MAIL_BUCKET".into(),
+                    "set SES_RAW_MAIL_BUCKET too, or unset the prefix",
+                );
                 None
             }
             (None, None) => None,
         };
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
-            (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix)) if problems.is_empty() => {
+            (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
+                if problems.is_empty() =>
+            {
                 Ok(Config {
                     target_role_arn,
                     target_bucket,
@@ -320,7 +380,8 @@ pub fn is_account_id(s: &str) -> bool {
 fn is_region(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 32
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -331,17 +392,27 @@ pub fn validate_bucket_name(name: &str) -> Result<(), String> {
     if !(3..=63).contains(&len) {
         return Err(format!("has {len} characters; bucket names have 3 to 63"));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-')) {
-        return Err(format!("contains {c:?}; only lowercase letters, digits, '.' and '-' are allowed"));
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return Err(format!(
+            "contains {c:?}; only lowercase letters, digits, '.' and '-' are allowed"
+        ));
     }
-    let first_last_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let first_last_ok =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if !first_last_ok(name.chars().next()) || !first_last_ok(name.chars().last()) {
         return Err("must begin and end with a letter or digit".into());
     }
     if name.contains("..") {
         return Err("contains two adjacent periods".into());
     }
-    if name.split('.').count() == 4 && name.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    if name.split('.').count() == 4
+        && name
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err("is formatted as an IP address".into());
     }
     for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
@@ -359,17 +430,28 @@ pub fn validate_bucket_name(name: &str) -> Result<(), String> {
 
 fn validate_external_id(id: &str) -> Result<(), String> {
     if !(2..=1224).contains(&id.len()) {
-        return Err(format!("has {} characters; an ExternalId has 2 to 1224", id.len()));
+        return Err(format!(
+            "has {} characters; an ExternalId has 2 to 1224",
+            id.len()
+        ));
     }
-    match id.chars().find(|c| !(c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(*c))) {
-        Some(c) => Err(format!("contains {c:?}, which STS does not accept in an ExternalId")),
+    match id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(*c)))
+    {
+        Some(c) => Err(format!(
+            "contains {c:?}, which STS does not accept in an ExternalId"
+        )),
         None => Ok(()),
     }
 }
 
 fn validate_session_name(name: &str) -> Result<(), String> {
     if !(2..=64).contains(&name.len()) {
-        return Err(format!("has {} characters; a session name has 2 to 64", name.len()));
+        return Err(format!(
+            "has {} characters; a session name has 2 to 64",
+            name.len()
+        ));
     }
     match name.chars().find(|c| !is_session_name_char(*c)) {
         Some(c) => Err(format!("contains {c:?}")),
@@ -389,7 +471,11 @@ fn session_name_from(function_name: &str) -> String {
         .map(|c| if is_session_name_char(c) { c } else { '-' })
         .take(64)
         .collect();
-    if name.len() < 2 { DEFAULT_SESSION_NAME.to_owned() } else { name }
+    if name.len() < 2 {
+        DEFAULT_SESSION_NAME.to_owned()
+    } else {
+        name
+    }
 }
 
 #[cfg(test)]
@@ -398,12 +484,18 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
     const MINIMAL: &[(&str, &str)] = &[
-        ("TARGET_ROLE_ARN", "arn:aws:iam::222222222222:role/writer-target"),
+        (
+            "TARGET_ROLE_ARN",
+            "arn:aws:iam::222222222222:role/writer-target",
+        ),
         ("TARGET_BUCKET", "writer-target-222222222222"),
         ("AWS_REGION", "eu-west-1"),
     ];
@@ -421,7 +513,10 @@ mod tests {
     #[test]
     fn minimal_configuration_gets_documented_defaults() {
         let c = config(MINIMAL).unwrap();
-        assert_eq!(c.bucket_owner, "222222222222", "owner defaults to the role's account");
+        assert_eq!(
+            c.bucket_owner, "222222222222",
+            "owner defaults to the role's account"
+        );
         assert_eq!(c.target_region.as_deref(), Some("eu-west-1"));
         assert_eq!(c.key_prefix.as_str(), "incoming/");
         assert_eq!(c.role_session_length, Duration::from_secs(3600));
@@ -439,7 +534,10 @@ mod tests {
             ("TARGET_BUCKET_OWNER", "333333333333"),
             ("TARGET_REGION", "us-west-2"),
             ("KEY_PREFIX", "a/b/"),
-            ("SSE_KMS_KEY_ARN", "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+            (
+                "SSE_KMS_KEY_ARN",
+                "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ),
             ("ROLE_SESSION_NAME", "my-session"),
             ("ROLE_SESSION_SECONDS", "900"),
             ("MAX_CONCURRENT_WRITES", "3"),
@@ -454,7 +552,10 @@ mod tests {
         assert_eq!(c.role_session_name, "my-session");
         assert_eq!(c.role_session_length, Duration::from_secs(900));
         assert_eq!(c.max_concurrent_writes, 3);
-        assert!(c.force_path_style, "an endpoint override implies path-style addressing");
+        assert!(
+            c.force_path_style,
+            "an endpoint override implies path-style addressing"
+        );
     }
 
     #[test]
@@ -488,7 +589,10 @@ mod tests {
                 "MAX_CONCURRENT_WRITES"
             ]
         );
-        assert!(message.contains("role chaining caps a session at one hour"), "{message}");
+        assert!(
+            message.contains("role chaining caps a session at one hour"),
+            "{message}"
+        );
         assert!(message.contains("fix:"), "{message}");
     }
 
@@ -516,23 +620,52 @@ mod tests {
         for ok in ["abc", "my.bucket-1", "a1b2c3"] {
             assert_eq!(validate_bucket_name(ok), Ok(()), "{ok}");
         }
-        for bad in ["ab", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "abc-s3alias", "ABC", "s3://abc", &"a".repeat(64)] {
+        for bad in [
+            "ab",
+            "-abc",
+            "abc-",
+            "a..b",
+            "192.168.1.1",
+            "xn--abc",
+            "abc-s3alias",
+            "ABC",
+            "s3://abc",
+            &"a".repeat(64),
+        ] {
             assert!(validate_bucket_name(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn path_style_can_be_forced_either_way() {
-        assert!(config(&with(&[("S3_FORCE_PATH_STYLE", "true")])).unwrap().force_path_style);
-        let c = config(&with(&[("S3_FORCE_PATH_STYLE", "false"), ("AWS_ENDPOINT_URL", "http://x")])).unwrap();
+        assert!(
+            config(&with(&[("S3_FORCE_PATH_STYLE", "true")]))
+                .unwrap()
+                .force_path_style
+        );
+        let c = config(&with(&[
+            ("S3_FORCE_PATH_STYLE", "false"),
+            ("AWS_ENDPOINT_URL", "http://x"),
+        ]))
+        .unwrap();
         assert!(!c.force_path_style);
         assert!(config(&with(&[("S3_FORCE_PATH_STYLE", "maybe")])).is_err());
     }
 
     #[test]
     fn ses_raw_mail_location() {
-        let c = config(&with(&[("SES_RAW_MAIL_BUCKET", "mail-bucket"), ("SES_RAW_MAIL_PREFIX", "raw/")])).unwrap();
-        assert_eq!(c.ses_raw_mail, Some(SesRawMail { bucket: "mail-bucket".into(), prefix: "raw/".into() }));
+        let c = config(&with(&[
+            ("SES_RAW_MAIL_BUCKET", "mail-bucket"),
+            ("SES_RAW_MAIL_PREFIX", "raw/"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.ses_raw_mail,
+            Some(SesRawMail {
+                bucket: "mail-bucket".into(),
+                prefix: "raw/".into()
+            })
+        );
         assert!(config(&with(&[("SES_RAW_MAIL_PREFIX", "raw/")])).is_err());
     }
 }

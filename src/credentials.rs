@@ -13,9 +13,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aws_config::SdkConfig;
 use aws_config::identity::IdentityCache;
 use aws_config::sts::AssumeRoleProvider;
-use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future};
-use aws_sdk_sts::error::DisplayErrorContext;
+use aws_credential_types::provider::{
+    self, ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
+};
 use aws_sdk_s3::config::Region;
+use aws_sdk_sts::error::DisplayErrorContext;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -58,15 +60,22 @@ impl Clients {
         // One cache for both target clients: the same provider (one cache
         // partition) behind one lazy cache means one AssumeRole serves both.
         let cache = IdentityCache::lazy().build();
-        let target_region = config.target_region.clone().map(Region::new).or_else(|| base.region().cloned());
+        let target_region = config
+            .target_region
+            .clone()
+            .map(Region::new)
+            .or_else(|| base.region().cloned());
 
         let mut target_s3 = aws_sdk_s3::config::Builder::from(base)
             .credentials_provider(provider.clone())
             .identity_cache(cache.clone())
             .force_path_style(config.force_path_style);
         target_s3.set_region(target_region);
-        let source_s3 = aws_sdk_s3::config::Builder::from(base).force_path_style(config.force_path_style);
-        let target_sts = aws_sdk_sts::config::Builder::from(base).credentials_provider(provider).identity_cache(cache);
+        let source_s3 =
+            aws_sdk_s3::config::Builder::from(base).force_path_style(config.force_path_style);
+        let target_sts = aws_sdk_sts::config::Builder::from(base)
+            .credentials_provider(provider)
+            .identity_cache(cache);
 
         Self {
             target_s3: aws_sdk_s3::Client::from_conf(target_s3.build()),
@@ -82,8 +91,8 @@ impl Clients {
     pub async fn whoami(&self) -> Result<WhoAmI, IdentityError> {
         let (execution, assumed) = tokio::join!(caller(&self.source_sts), caller(&self.target_sts));
         Ok(WhoAmI {
-            execution_identity: execution.map_err(|e| IdentityError::Execution(e))?,
-            assumed_identity: assumed.map_err(|e| IdentityError::Assumed(e))?,
+            execution_identity: execution.map_err(IdentityError::Execution)?,
+            assumed_identity: assumed.map_err(IdentityError::Assumed)?,
             assume_role_calls: self.assume_role_calls.load(Ordering::Relaxed),
         })
     }
@@ -114,7 +123,11 @@ pub enum IdentityError {
 }
 
 async fn caller(sts: &aws_sdk_sts::Client) -> Result<Identity, String> {
-    let out = sts.get_caller_identity().send().await.map_err(|e| crate::errors::explain(&e))?;
+    let out = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| crate::errors::explain(&e))?;
     Ok(Identity {
         account: out.account.unwrap_or_default(),
         arn: out.arn.unwrap_or_default(),
@@ -131,7 +144,12 @@ pub enum AssumeRoleError {
          (2) the target role's trust policy does not name {execution_role}, or requires an ExternalId other \
          than the one in TARGET_EXTERNAL_ID (bucket account; this function {sends}). STS said: {detail}"
     )]
-    AccessDenied { execution_role: String, target_role: String, sends: &'static str, detail: String },
+    AccessDenied {
+        execution_role: String,
+        target_role: String,
+        sends: &'static str,
+        detail: String,
+    },
     #[error("could not assume the target role {target_role}: {detail}")]
     Other { target_role: String, detail: String },
 }
@@ -152,9 +170,11 @@ impl TargetRoleProvider {
         let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
         match self.inner.provide_credentials().await {
             Ok(credentials) => {
-                let expires = credentials
-                    .expiry()
-                    .map(|t| aws_smithy_types::DateTime::from(t).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default());
+                let expires = credentials.expiry().map(|t| {
+                    aws_smithy_types::DateTime::from(t)
+                        .fmt(aws_smithy_types::date_time::Format::DateTime)
+                        .unwrap_or_default()
+                });
                 tracing::info!(target_role = %self.target_role_arn, expires = expires.as_deref().unwrap_or("never"), assume_role_calls = n, "assumed target role");
                 Ok(credentials)
             }
@@ -172,7 +192,10 @@ impl TargetRoleProvider {
                         detail,
                     }
                 } else {
-                    AssumeRoleError::Other { target_role: self.target_role_arn.clone(), detail }
+                    AssumeRoleError::Other {
+                        target_role: self.target_role_arn.clone(),
+                        detail,
+                    }
                 };
                 tracing::error!(error = %error, "assume role failed");
                 Err(CredentialsError::provider_error(error))
@@ -183,7 +206,10 @@ impl TargetRoleProvider {
     /// The execution role's ARN, asked of STS only on this error path.
     async fn execution_role(&self) -> String {
         match self.source_sts.get_caller_identity().send().await {
-            Ok(out) => out.arn.map(|arn| role_arn_of_session(&arn)).unwrap_or_else(|| "(unknown)".into()),
+            Ok(out) => out
+                .arn
+                .map(|arn| role_arn_of_session(&arn))
+                .unwrap_or_else(|| "(unknown)".into()),
             Err(_) => "(the function's execution role; GetCallerIdentity failed too)".into(),
         }
     }
@@ -202,14 +228,17 @@ impl ProvideCredentials for TargetRoleProvider {
 /// (the role a trust policy must name); other ARNs unchanged.
 pub fn role_arn_of_session(arn: &str) -> String {
     let mut parts = arn.splitn(6, ':');
-    if let (Some("arn"), Some(partition), Some("sts"), Some(_), Some(account), Some(resource)) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    if let (Some("arn"), Some(partition), Some("sts"), Some(_), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) && let Some(rest) = resource.strip_prefix("assumed-role/")
+        && let Some((name, _session)) = rest.rsplit_once('/')
     {
-        if let Some(rest) = resource.strip_prefix("assumed-role/") {
-            if let Some((name, _session)) = rest.rsplit_once('/') {
-                return format!("arn:{partition}:iam::{account}:role/{name}");
-            }
-        }
+        return format!("arn:{partition}:iam::{account}:role/{name}");
     }
     arn.to_owned()
 }
@@ -224,6 +253,9 @@ mod tests {
             role_arn_of_session("arn:aws:sts::111111111111:assumed-role/writer-exec/fn-session"),
             "arn:aws:iam::111111111111:role/writer-exec"
         );
-        assert_eq!(role_arn_of_session("arn:aws:iam::111111111111:user/bob"), "arn:aws:iam::111111111111:user/bob");
+        assert_eq!(
+            role_arn_of_session("arn:aws:iam::111111111111:user/bob"),
+            "arn:aws:iam::111111111111:user/bob"
+        );
     }
 }

@@ -61,7 +61,9 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
 }
 
 /// The first error of type `T` in `err`'s source chain.
-pub fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+pub fn find_in_chain<'a, T: StdError + 'static>(
+    err: &'a (dyn StdError + 'static),
+) -> Option<&'a T> {
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(found) = e.downcast_ref::<T>() {

@@ -11,8 +11,10 @@ use tokio::time::Instant;
 use crate::arn::lambda_function_account;
 use crate::config::Config;
 use crate::credentials::{Clients, IdentityError};
-use crate::events::{self, DecodeContext, Decoded, Incoming, Record, RecordError, UnsupportedEvent, http};
-use crate::writer::{Written, WriteError, Writer};
+use crate::events::{
+    self, DecodeContext, Decoded, Incoming, Record, RecordError, UnsupportedEvent, http,
+};
+use crate::writer::{WriteError, Writer, Written};
 
 /// Everything an invocation needs, built once at init.
 #[derive(Debug)]
@@ -31,7 +33,11 @@ pub enum HandlerError {
     #[error("unknown action {0:?}; the only action is \"whoami\"")]
     UnknownAction(String),
     #[error("{failed} of {total} records failed: {details}")]
-    RecordsFailed { failed: usize, total: usize, details: String },
+    RecordsFailed {
+        failed: usize,
+        total: usize,
+        details: String,
+    },
     #[error(transparent)]
     Identity(#[from] IdentityError),
 }
@@ -41,11 +47,16 @@ impl From<HandlerError> for Diagnostic {
         let error_type = match &error {
             HandlerError::Unsupported(_) => "UnsupportedEvent",
             HandlerError::UnknownAction(_) => "UnknownAction",
-            HandlerError::RecordsFailed { details, .. } if details.contains("AccessDenied") => "AccessDenied",
+            HandlerError::RecordsFailed { details, .. } if details.contains("AccessDenied") => {
+                "AccessDenied"
+            }
             HandlerError::RecordsFailed { .. } => "RecordsFailed",
             HandlerError::Identity(_) => "IdentityFailed",
         };
-        Diagnostic { error_type: error_type.to_owned(), error_message: error.to_string() }
+        Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
     }
 }
 
@@ -57,8 +68,16 @@ struct Failure {
 
 impl Handler {
     pub fn new(config: Config, clients: Clients) -> Self {
-        let writer = Writer::new(&config, clients.target_s3.clone(), clients.source_s3.clone());
-        Self { config, clients, writer }
+        let writer = Writer::new(
+            &config,
+            clients.target_s3.clone(),
+            clients.source_s3.clone(),
+        );
+        Self {
+            config,
+            clients,
+            writer,
+        }
     }
 
     /// Replaces the writer (tests use it for a smaller multipart part size).
@@ -82,13 +101,27 @@ impl Handler {
         };
         match events::classify(payload)? {
             Incoming::Sqs(event) => self.sqs(events::sqs::decode(event, &cx), &invocation).await,
-            Incoming::Sns(event) => self.all_or_error(events::sns::decode(event, &cx), &invocation).await,
-            Incoming::S3(event) => self.all_or_error(events::s3::decode(event, &cx), &invocation).await,
-            Incoming::Ses(event) => self.all_or_error(events::ses::decode(event, &cx), &invocation).await,
-            Incoming::EventBridge(event) => self.all_or_error(vec![events::eventbridge::decode(event, &cx)], &invocation).await,
+            Incoming::Sns(event) => {
+                self.all_or_error(events::sns::decode(event, &cx), &invocation)
+                    .await
+            }
+            Incoming::S3(event) => {
+                self.all_or_error(events::s3::decode(event, &cx), &invocation)
+                    .await
+            }
+            Incoming::Ses(event) => {
+                self.all_or_error(events::ses::decode(event, &cx), &invocation)
+                    .await
+            }
+            Incoming::EventBridge(event) => {
+                self.all_or_error(vec![events::eventbridge::decode(event, &cx)], &invocation)
+                    .await
+            }
             Incoming::S3Test => Ok(json!({ "ignored": "s3:TestEvent" })),
             Incoming::Http(event) => Ok(self.http(event, &cx, &invocation).await),
-            Incoming::Direct(event) => Ok(self.direct(events::direct::decode(event, &cx), &invocation).await),
+            Incoming::Direct(event) => Ok(self
+                .direct(events::direct::decode(event, &cx), &invocation)
+                .await),
             Incoming::Action(action) if action == "whoami" => {
                 let who = self.clients.whoami().await?;
                 let mut answer = serde_json::to_value(who).unwrap_or_default();
@@ -102,7 +135,11 @@ impl Handler {
     }
 
     /// Writes what decoded; returns every result in record order.
-    async fn write(&self, decoded: Decoded, invocation: &Invocation) -> Vec<Result<Written, Failure>> {
+    async fn write(
+        &self,
+        decoded: Decoded,
+        invocation: &Invocation,
+    ) -> Vec<Result<Written, Failure>> {
         let mut results: Vec<Option<Result<Written, Failure>>> = Vec::with_capacity(decoded.len());
         let mut records: Vec<Record> = Vec::new();
         let mut slots = Vec::new();
@@ -115,13 +152,26 @@ impl Handler {
                 }
                 Err(RecordError { id, error }) => {
                     tracing::warn!(id = id.as_deref().unwrap_or("(none)"), error = %error, "record rejected");
-                    results.push(Some(Err(Failure { id, message: error.to_string() })));
+                    results.push(Some(Err(Failure {
+                        id,
+                        message: error.to_string(),
+                    })));
                 }
             }
         }
-        let written = self.writer.write_all(records, invocation.deadline, invocation.source_owner.as_deref()).await;
+        let written = self
+            .writer
+            .write_all(
+                records,
+                invocation.deadline,
+                invocation.source_owner.as_deref(),
+            )
+            .await;
         for ((slot, id), result) in slots.into_iter().zip(written) {
-            results[slot] = Some(result.map_err(|e: WriteError| Failure { id: Some(id), message: e.to_string() }));
+            results[slot] = Some(result.map_err(|e: WriteError| Failure {
+                id: Some(id),
+                message: e.to_string(),
+            }));
         }
         results.into_iter().flatten().collect()
     }
@@ -155,7 +205,11 @@ impl Handler {
     }
 
     /// SNS, EventBridge, S3, SES: an error when any record failed, so Lambda retries.
-    async fn all_or_error(&self, decoded: Decoded, invocation: &Invocation) -> Result<Value, HandlerError> {
+    async fn all_or_error(
+        &self,
+        decoded: Decoded,
+        invocation: &Invocation,
+    ) -> Result<Value, HandlerError> {
         let total = decoded.len();
         let results = self.write(decoded, invocation).await;
         let failures: Vec<String> = results
@@ -164,7 +218,11 @@ impl Handler {
             .map(|f| format!("{}: {}", f.id.as_deref().unwrap_or("(no id)"), f.message))
             .collect();
         if !failures.is_empty() {
-            return Err(HandlerError::RecordsFailed { failed: failures.len(), total, details: failures.join("; ") });
+            return Err(HandlerError::RecordsFailed {
+                failed: failures.len(),
+                total,
+                details: failures.join("; "),
+            });
         }
         let written: Vec<Written> = results.into_iter().filter_map(Result::ok).collect();
         Ok(json!({ "bucket": self.writer.bucket(), "written": written }))
@@ -174,10 +232,17 @@ impl Handler {
     async fn http(&self, event: Value, cx: &DecodeContext<'_>, invocation: &Invocation) -> Value {
         let (flavor, decoded) = http::decode(event, cx);
         let (status, body) = match decoded {
-            Err(rejection) => (rejection.status, json!({ "error": rejection.error.to_string() })),
+            Err(rejection) => (
+                rejection.status,
+                json!({ "error": rejection.error.to_string() }),
+            ),
             Ok(record) => match self.write(vec![Ok(record)], invocation).await.pop() {
                 Some(Ok(written)) => (
-                    if written.status == crate::writer::Status::Created { 201 } else { 200 },
+                    if written.status == crate::writer::Status::Created {
+                        201
+                    } else {
+                        200
+                    },
                     json!({ "bucket": self.writer.bucket(), "key": written.key, "etag": written.etag, "version_id": written.version_id, "status": written.status }),
                 ),
                 Some(Err(failure)) => (502, json!({ "error": failure.message })),
@@ -211,7 +276,10 @@ struct Invocation {
 
 impl Invocation {
     fn new(context: &Context) -> Self {
-        let remaining = context.deadline().duration_since(SystemTime::now()).unwrap_or(Duration::ZERO);
+        let remaining = context
+            .deadline()
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
         Self {
             deadline: Instant::now() + remaining,
             source_owner: lambda_function_account(&context.invoked_function_arn).map(str::to_owned),

@@ -53,11 +53,17 @@ impl KeyPrefix {
         if prefix.chars().any(char::is_control) {
             return Err(KeyError::ControlCharacter);
         }
-        if body.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        if body
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
             return Err(KeyError::BadSegment);
         }
         if prefix.len() > MAX_PREFIX_BYTES {
-            return Err(KeyError::TooLong { len: prefix.len(), max: MAX_PREFIX_BYTES });
+            return Err(KeyError::TooLong {
+                len: prefix.len(),
+                max: MAX_PREFIX_BYTES,
+            });
         }
         Ok(Self(prefix.to_owned()))
     }
@@ -81,7 +87,11 @@ impl KeyPrefix {
             while !relative.is_char_boundary(cut) {
                 cut -= 1;
             }
-            format!("{}~{:016x}", relative[..cut].trim_end_matches('/'), fnv1a64(relative.as_bytes()))
+            format!(
+                "{}~{:016x}",
+                relative[..cut].trim_end_matches('/'),
+                fnv1a64(relative.as_bytes())
+            )
         } else {
             relative
         };
@@ -98,7 +108,10 @@ impl KeyPrefix {
         }
         let len = self.0.len() + relative.len();
         if len > MAX_KEY_BYTES {
-            return Err(KeyError::TooLong { len, max: MAX_KEY_BYTES });
+            return Err(KeyError::TooLong {
+                len,
+                max: MAX_KEY_BYTES,
+            });
         }
         Ok(ObjectKey(format!("{}{}", self.0, relative)))
     }
@@ -159,7 +172,9 @@ fn push_segment(out: &mut String, segment: &str) {
 /// FNV-1a, 64 bits: stable across releases and platforms, which a key needs
 /// (std's `Hasher`s make no such promise).
 fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -186,15 +201,27 @@ mod tests {
     #[test]
     fn derived_keys_join_parts_and_keep_source_hierarchy() {
         let key = prefix().derived(&["s3", "source-bucket", "reports/2026/11/a.csv"]);
-        assert_eq!(key.as_str(), "incoming/s3/source-bucket/reports/2026/11/a.csv");
+        assert_eq!(
+            key.as_str(),
+            "incoming/s3/source-bucket/reports/2026/11/a.csv"
+        );
     }
 
     #[test]
     fn traversal_and_control_characters_are_neutralized() {
         let p = prefix();
-        assert_eq!(p.derived(&["direct", "../../etc/passwd"]).as_str(), "incoming/direct/%2E%2E/%2E%2E/etc/passwd");
-        assert_eq!(p.caller_given("/abs//./x").unwrap().as_str(), "incoming/abs/x");
-        assert_eq!(p.caller_given("a\u{0}b\nc").unwrap().as_str(), "incoming/a%00b%0Ac");
+        assert_eq!(
+            p.derived(&["direct", "../../etc/passwd"]).as_str(),
+            "incoming/direct/%2E%2E/%2E%2E/etc/passwd"
+        );
+        assert_eq!(
+            p.caller_given("/abs//./x").unwrap().as_str(),
+            "incoming/abs/x"
+        );
+        assert_eq!(
+            p.caller_given("a\u{0}b\nc").unwrap().as_str(),
+            "incoming/a%00b%0Ac"
+        );
         assert_eq!(p.derived(&["", "/", "."]).as_str(), "incoming/_");
         assert_eq!(p.caller_given("/./"), Err(KeyError::Empty));
     }
@@ -206,12 +233,19 @@ mod tests {
         let b = p.derived(&["s3", "b", &format!("{}y", "x".repeat(1999))]);
         assert_eq!(a.as_str().len(), MAX_KEY_BYTES);
         assert_ne!(a, b);
-        assert_eq!(a, p.derived(&["s3", "b", &"x".repeat(2000)]), "deterministic");
+        assert_eq!(
+            a,
+            p.derived(&["s3", "b", &"x".repeat(2000)]),
+            "deterministic"
+        );
     }
 
     #[test]
     fn long_caller_keys_are_refused() {
-        assert!(matches!(prefix().caller_given(&"k".repeat(1020)), Err(KeyError::TooLong { .. })));
+        assert!(matches!(
+            prefix().caller_given(&"k".repeat(1020)),
+            Err(KeyError::TooLong { .. })
+        ));
     }
 
     /// What every key the function writes must satisfy.
@@ -219,11 +253,17 @@ mod tests {
         let k = key.as_str();
         assert!(k.starts_with(p.as_str()), "{k:?} escapes the prefix");
         assert!(k.len() <= MAX_KEY_BYTES, "{} bytes", k.len());
-        assert!(!k.chars().any(char::is_control), "{k:?} has a control character");
+        assert!(
+            !k.chars().any(char::is_control),
+            "{k:?} has a control character"
+        );
         let relative = &k[p.as_str().len()..];
         assert!(!relative.starts_with('/'), "{k:?}");
         for segment in relative.split('/') {
-            assert!(!matches!(segment, "" | "." | ".."), "{k:?} has segment {segment:?}");
+            assert!(
+                !matches!(segment, "" | "." | ".."),
+                "{k:?} has segment {segment:?}"
+            );
         }
     }
 

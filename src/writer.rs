@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ServerSideEncryption,
+};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use serde::Serialize;
@@ -53,14 +55,26 @@ pub struct Written {
 /// Why a write failed. The messages never contain object bodies or credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WriteError {
-    #[error("not started: less than {reserve_ms} ms of the invocation remained; it will be retried")]
+    #[error(
+        "not started: less than {reserve_ms} ms of the invocation remained; it will be retried"
+    )]
     DeadlineNear { reserve_ms: u128 },
     #[error("timed out before the invocation's deadline; it will be retried")]
     TimedOut,
     #[error("{operation} s3://{bucket}/{key} failed: {detail}{hint}")]
-    S3 { operation: &'static str, bucket: String, key: String, detail: String, hint: &'static str },
+    S3 {
+        operation: &'static str,
+        bucket: String,
+        key: String,
+        detail: String,
+        hint: &'static str,
+    },
     #[error("reading the source object s3://{bucket}/{key} failed: {detail}")]
-    Source { bucket: String, key: String, detail: String },
+    Source {
+        bucket: String,
+        key: String,
+        detail: String,
+    },
     #[error("the source object is {size} bytes; more than S3 can take in {MAX_PARTS} parts")]
     TooLarge { size: u64 },
 }
@@ -88,7 +102,10 @@ impl Writer {
             source,
             bucket: config.target_bucket.clone(),
             bucket_owner: config.bucket_owner.clone(),
-            sse_kms_key_arn: config.sse_kms_key_arn.as_ref().map(|k| k.as_str().to_owned()),
+            sse_kms_key_arn: config
+                .sse_kms_key_arn
+                .as_ref()
+                .map(|k| k.as_str().to_owned()),
             max_concurrent: config.max_concurrent_writes,
             part_size: DEFAULT_PART_SIZE,
             start_reserve: Duration::from_millis(1000),
@@ -123,22 +140,46 @@ impl Writer {
             .await
     }
 
-    async fn write_before(&self, record: Record, deadline: Instant, source_owner: Option<&str>) -> Result<Written, WriteError> {
+    async fn write_before(
+        &self,
+        record: Record,
+        deadline: Instant,
+        source_owner: Option<&str>,
+    ) -> Result<Written, WriteError> {
         if Instant::now() + self.start_reserve >= deadline {
-            return Err(WriteError::DeadlineNear { reserve_ms: self.start_reserve.as_millis() });
+            return Err(WriteError::DeadlineNear {
+                reserve_ms: self.start_reserve.as_millis(),
+            });
         }
-        let cut = deadline.checked_sub(self.finish_reserve).unwrap_or(deadline);
+        let cut = deadline
+            .checked_sub(self.finish_reserve)
+            .unwrap_or(deadline);
         let span = tracing::info_span!("write", id = %record.id);
-        match tokio::time::timeout_at(cut, self.write(record, source_owner).instrument(span)).await {
+        match tokio::time::timeout_at(cut, self.write(record, source_owner).instrument(span)).await
+        {
             Ok(result) => result,
             Err(_) => Err(WriteError::TimedOut),
         }
     }
 
     /// Writes one record.
-    pub async fn write(&self, record: Record, source_owner: Option<&str>) -> Result<Written, WriteError> {
-        let Record { key, payload, content_type, metadata, .. } = record;
-        let put = Put { key: &key, content_type: content_type.as_deref(), metadata };
+    pub async fn write(
+        &self,
+        record: Record,
+        source_owner: Option<&str>,
+    ) -> Result<Written, WriteError> {
+        let Record {
+            key,
+            payload,
+            content_type,
+            metadata,
+            ..
+        } = record;
+        let put = Put {
+            key: &key,
+            content_type: content_type.as_deref(),
+            metadata,
+        };
         match payload {
             Payload::Inline(body) => self.put(put, body).await,
             Payload::SourceObject(source) => self.copy(put, &source, source_owner).await,
@@ -162,16 +203,29 @@ impl Writer {
             .set_metadata(Some(put.metadata.into_iter().collect()))
             .body(ByteStream::from(body));
         if let Some(kms) = &self.sse_kms_key_arn {
-            request = request.server_side_encryption(ServerSideEncryption::AwsKms).ssekms_key_id(kms).bucket_key_enabled(true);
+            request = request
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(kms)
+                .bucket_key_enabled(true);
         }
         match request.send().await {
             Ok(out) => {
                 tracing::info!(key, bytes = len, "object created");
-                Ok(Written { key: key.to_owned(), status: Status::Created, etag: out.e_tag, version_id: out.version_id })
+                Ok(Written {
+                    key: key.to_owned(),
+                    status: Status::Created,
+                    etag: out.e_tag,
+                    version_id: out.version_id,
+                })
             }
             Err(err) if status(&err) == Some(412) => {
                 tracing::info!(key, "object already existed");
-                Ok(Written { key: key.to_owned(), status: Status::AlreadyExisted, etag: None, version_id: None })
+                Ok(Written {
+                    key: key.to_owned(),
+                    status: Status::AlreadyExisted,
+                    etag: None,
+                    version_id: None,
+                })
             }
             Err(err) => Err(self.s3_error("PutObject", key, code(&err), explain(&err))),
         }
@@ -180,8 +234,17 @@ impl Writer {
     /// Streams an object of the lambda account across: read with the execution
     /// role, written with the target role. Small objects take one PUT; larger ones
     /// a multipart upload, one part in memory at a time.
-    async fn copy(&self, put: Put<'_>, source: &SourceObject, source_owner: Option<&str>) -> Result<Written, WriteError> {
-        let source_error = |detail: String| WriteError::Source { bucket: source.bucket.clone(), key: source.key.clone(), detail };
+    async fn copy(
+        &self,
+        put: Put<'_>,
+        source: &SourceObject,
+        source_owner: Option<&str>,
+    ) -> Result<Written, WriteError> {
+        let source_error = |detail: String| WriteError::Source {
+            bucket: source.bucket.clone(),
+            key: source.key.clone(),
+            detail,
+        };
         let object = self
             .source
             .get_object()
@@ -193,21 +256,39 @@ impl Writer {
             .await
             .map_err(|e| source_error(explain(&e)))?;
         let size = u64::try_from(object.content_length.unwrap_or(0)).unwrap_or(0);
-        let content_type = put.content_type.map(str::to_owned).or(object.content_type).unwrap_or_else(|| "application/octet-stream".into());
-        let put = Put { content_type: Some(&content_type), ..put };
+        let content_type = put
+            .content_type
+            .map(str::to_owned)
+            .or(object.content_type)
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let put = Put {
+            content_type: Some(&content_type),
+            ..put
+        };
         let mut body = object.body;
         if size <= self.part_size as u64 {
-            let bytes = body.collect().await.map_err(|e| source_error(e.to_string()))?.into_bytes();
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| source_error(e.to_string()))?
+                .into_bytes();
             return self.put(put, bytes).await;
         }
         let part_size = part_size_for(size, self.part_size).ok_or(WriteError::TooLarge { size })?;
-        self.multipart(put, &mut body, part_size).await.map_err(|e| match e {
-            MultipartError::Read(detail) => source_error(detail),
-            MultipartError::Write(e) => e,
-        })
+        self.multipart(put, &mut body, part_size)
+            .await
+            .map_err(|e| match e {
+                MultipartError::Read(detail) => source_error(detail),
+                MultipartError::Write(e) => e,
+            })
     }
 
-    async fn multipart(&self, put: Put<'_>, body: &mut ByteStream, part_size: usize) -> Result<Written, MultipartError> {
+    async fn multipart(
+        &self,
+        put: Put<'_>,
+        body: &mut ByteStream,
+        part_size: usize,
+    ) -> Result<Written, MultipartError> {
         let key = put.key.as_str();
         let mut create = self
             .target
@@ -219,17 +300,37 @@ impl Writer {
             .content_type(put.content_type.unwrap_or("application/octet-stream"))
             .set_metadata(Some(put.metadata.into_iter().collect()));
         if let Some(kms) = &self.sse_kms_key_arn {
-            create = create.server_side_encryption(ServerSideEncryption::AwsKms).ssekms_key_id(kms).bucket_key_enabled(true);
+            create = create
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(kms)
+                .bucket_key_enabled(true);
         }
-        let upload = create
-            .send()
-            .await
-            .map_err(|e| MultipartError::Write(self.s3_error("CreateMultipartUpload", key, code(&e), explain(&e))))?;
+        let upload = create.send().await.map_err(|e| {
+            MultipartError::Write(self.s3_error(
+                "CreateMultipartUpload",
+                key,
+                code(&e),
+                explain(&e),
+            ))
+        })?;
         let Some(upload_id) = upload.upload_id else {
-            return Err(MultipartError::Write(self.s3_error("CreateMultipartUpload", key, None, "no UploadId in the response".into())));
+            return Err(MultipartError::Write(self.s3_error(
+                "CreateMultipartUpload",
+                key,
+                None,
+                "no UploadId in the response".into(),
+            )));
         };
-        let result = self.upload_parts_and_complete(key, &upload_id, body, part_size).await;
-        if !matches!(result, Ok(Written { status: Status::Created, .. })) {
+        let result = self
+            .upload_parts_and_complete(key, &upload_id, body, part_size)
+            .await;
+        if !matches!(
+            result,
+            Ok(Written {
+                status: Status::Created,
+                ..
+            })
+        ) {
             self.abort(key, &upload_id).await;
         }
         result
@@ -272,8 +373,16 @@ impl Writer {
                 .body(ByteStream::from(part))
                 .send()
                 .await
-                .map_err(|e| MultipartError::Write(self.s3_error("UploadPart", key, code(&e), explain(&e))))?;
-            parts.push(CompletedPart::builder().part_number(number).set_e_tag(out.e_tag).set_checksum_crc32(out.checksum_crc32).build());
+                .map_err(|e| {
+                    MultipartError::Write(self.s3_error("UploadPart", key, code(&e), explain(&e)))
+                })?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(out.e_tag)
+                    .set_checksum_crc32(out.checksum_crc32)
+                    .build(),
+            );
         }
         let complete = self
             .target
@@ -283,18 +392,35 @@ impl Writer {
             .upload_id(upload_id)
             .expected_bucket_owner(&self.bucket_owner)
             .if_none_match("*")
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
             .send()
             .await;
         match complete {
             Ok(out) => {
                 tracing::info!(key, "object created (multipart)");
-                Ok(Written { key: key.to_owned(), status: Status::Created, etag: out.e_tag, version_id: out.version_id })
+                Ok(Written {
+                    key: key.to_owned(),
+                    status: Status::Created,
+                    etag: out.e_tag,
+                    version_id: out.version_id,
+                })
             }
-            Err(err) if status(&err) == Some(412) => {
-                Ok(Written { key: key.to_owned(), status: Status::AlreadyExisted, etag: None, version_id: None })
-            }
-            Err(err) => Err(MultipartError::Write(self.s3_error("CompleteMultipartUpload", key, code(&err), explain(&err)))),
+            Err(err) if status(&err) == Some(412) => Ok(Written {
+                key: key.to_owned(),
+                status: Status::AlreadyExisted,
+                etag: None,
+                version_id: None,
+            }),
+            Err(err) => Err(MultipartError::Write(self.s3_error(
+                "CompleteMultipartUpload",
+                key,
+                code(&err),
+                explain(&err),
+            ))),
         }
     }
 
@@ -315,7 +441,13 @@ impl Writer {
         }
     }
 
-    fn s3_error(&self, operation: &'static str, key: &str, code: Option<&str>, detail: String) -> WriteError {
+    fn s3_error(
+        &self,
+        operation: &'static str,
+        key: &str,
+        code: Option<&str>,
+        detail: String,
+    ) -> WriteError {
         let hint = match code {
             Some("AccessDenied") => {
                 " (the target role may write only under its policy's prefix: KEY_PREFIX must match it; \
@@ -326,11 +458,19 @@ impl Writer {
             Some("PermanentRedirect") | Some("AuthorizationHeaderMalformed") => {
                 " (the bucket is in another region: set TARGET_REGION to the bucket's region)"
             }
-            Some("AccessControlListNotSupported") => " (the bucket enforces owner ownership; no ACL must be sent)",
+            Some("AccessControlListNotSupported") => {
+                " (the bucket enforces owner ownership; no ACL must be sent)"
+            }
             _ => "",
         };
         tracing::warn!(operation, key, error = %detail, "write failed");
-        WriteError::S3 { operation, bucket: self.bucket.clone(), key: key.to_owned(), detail, hint }
+        WriteError::S3 {
+            operation,
+            bucket: self.bucket.clone(),
+            key: key.to_owned(),
+            detail,
+            hint,
+        }
     }
 }
 
@@ -364,10 +504,16 @@ mod tests {
     #[test]
     fn part_size_grows_only_when_needed() {
         const MIB: u64 = 1024 * 1024;
-        assert_eq!(part_size_for(100 * MIB, DEFAULT_PART_SIZE), Some(DEFAULT_PART_SIZE));
+        assert_eq!(
+            part_size_for(100 * MIB, DEFAULT_PART_SIZE),
+            Some(DEFAULT_PART_SIZE)
+        );
         let big = 200 * 1024 * MIB; // 200 GiB
         let p = part_size_for(big, DEFAULT_PART_SIZE).unwrap() as u64;
-        assert!(big.div_ceil(p) <= MAX_PARTS && p % MIB == 0);
-        assert_eq!(part_size_for(6 * 1024 * 1024 * MIB, DEFAULT_PART_SIZE), None);
+        assert!(big.div_ceil(p) <= MAX_PARTS && p.is_multiple_of(MIB));
+        assert_eq!(
+            part_size_for(6 * 1024 * 1024 * MIB, DEFAULT_PART_SIZE),
+            None
+        );
     }
 }

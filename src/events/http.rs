@@ -1,13 +1,21 @@
 //! HTTP requests from API Gateway (HTTP API v2, REST v1) and Function URLs:
 //! the request body, at `http/<requestId>`.
 
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest,
+    ApiGatewayV2httpResponse,
+};
 use aws_lambda_events::encodings::Body;
-use aws_lambda_events::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
+use aws_lambda_events::lambda_function_urls::{
+    LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
+};
 use http::HeaderMap;
 use serde_json::Value;
 
-use super::{DecodeContext, DecodeError, Payload, Record, content_type_for, decode_as, inline_body, provenance};
+use super::{
+    DecodeContext, DecodeError, Payload, Record, content_type_for, decode_as, inline_body,
+    provenance,
+};
 
 const SOURCE: &str = "http";
 
@@ -57,14 +65,16 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, R
             request_id: r.request_context.request_id,
             time_epoch_ms: r.request_context.time_epoch,
         }),
-        Flavor::FunctionUrl => decode_as::<LambdaFunctionUrlRequest>(SOURCE, event).map(|r| Request {
-            method: r.request_context.http.method.unwrap_or_default(),
-            content_type: content_type_header(&r.headers),
-            body: r.body,
-            base64: r.is_base64_encoded,
-            request_id: r.request_context.request_id,
-            time_epoch_ms: r.request_context.time_epoch,
-        }),
+        Flavor::FunctionUrl => {
+            decode_as::<LambdaFunctionUrlRequest>(SOURCE, event).map(|r| Request {
+                method: r.request_context.http.method.unwrap_or_default(),
+                content_type: content_type_header(&r.headers),
+                body: r.body,
+                base64: r.is_base64_encoded,
+                request_id: r.request_context.request_id,
+                time_epoch_ms: r.request_context.time_epoch,
+            })
+        }
     };
     let request = match request {
         Ok(r) => r,
@@ -77,18 +87,30 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, Rejecti
     if !matches!(request.method.as_str(), "POST" | "PUT") {
         return Err(Rejection {
             status: 405,
-            error: DecodeError::Malformed { source_name: SOURCE, detail: format!("method {} is not allowed; use POST or PUT", request.method) },
+            error: DecodeError::Malformed {
+                source_name: SOURCE,
+                detail: format!("method {} is not allowed; use POST or PUT", request.method),
+            },
         });
     }
     let Some(id) = request.request_id.filter(|id| !id.is_empty()) else {
         return Err(Rejection {
             status: 400,
-            error: DecodeError::Malformed { source_name: SOURCE, detail: "no requestContext.requestId".into() },
+            error: DecodeError::Malformed {
+                source_name: SOURCE,
+                detail: "no requestContext.requestId".into(),
+            },
         });
     };
-    let body = inline_body(request.body, request.base64, cx.max_body_bytes).map_err(|error| Rejection {
-        status: if matches!(error, DecodeError::TooLarge { .. }) { 413 } else { 400 },
-        error,
+    let body = inline_body(request.body, request.base64, cx.max_body_bytes).map_err(|error| {
+        Rejection {
+            status: if matches!(error, DecodeError::TooLarge { .. }) {
+                413
+            } else {
+                400
+            },
+            error,
+        }
     })?;
     let time = (request.time_epoch_ms > 0)
         .then(|| aws_smithy_types::DateTime::from_millis(request.time_epoch_ms))
@@ -103,10 +125,15 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, Rejecti
 }
 
 fn flavor_of(event: &Value) -> Flavor {
-    if event.get("httpMethod").is_some() && event.get("version").and_then(Value::as_str) != Some("2.0") {
+    if event.get("httpMethod").is_some()
+        && event.get("version").and_then(Value::as_str) != Some("2.0")
+    {
         return Flavor::RestV1;
     }
-    let domain = event.pointer("/requestContext/domainName").and_then(Value::as_str).unwrap_or_default();
+    let domain = event
+        .pointer("/requestContext/domainName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if domain.contains(".lambda-url.") {
         Flavor::FunctionUrl
     } else {
@@ -115,13 +142,19 @@ fn flavor_of(event: &Value) -> Flavor {
 }
 
 fn content_type_header(headers: &HeaderMap) -> Option<String> {
-    headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The response in the flavor's own type, as JSON: `status` and a JSON body.
 pub fn response(flavor: Flavor, status: u16, body: &Value) -> Value {
     let mut headers = HeaderMap::new();
-    headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
     let text = body.to_string();
     let status_code = i64::from(status);
     let response = match flavor {
@@ -148,5 +181,6 @@ pub fn response(flavor: Flavor, status: u16, body: &Value) -> Value {
         }
     };
     // Serializing these plain structs cannot fail; fall back to the minimal shape anyway.
-    response.unwrap_or_else(|_| serde_json::json!({ "statusCode": status, "body": body.to_string() }))
+    response
+        .unwrap_or_else(|_| serde_json::json!({ "statusCode": status, "body": body.to_string() }))
 }

@@ -61,7 +61,10 @@ pub struct SourceObject {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("malformed {source_name} record: {detail}")]
-    Malformed { source_name: &'static str, detail: String },
+    Malformed {
+        source_name: &'static str,
+        detail: String,
+    },
     #[error("the body is empty: there is nothing to write")]
     EmptyBody,
     #[error("the body is flagged as base64 but is not valid base64: {0}")]
@@ -125,18 +128,28 @@ pub struct UnsupportedEvent {
 /// Recognizes the source of an event from its shape.
 pub fn classify(event: Value) -> Result<Incoming, UnsupportedEvent> {
     let Value::Object(map) = &event else {
-        return Err(UnsupportedEvent { found: format!("a JSON {}", json_kind(&event)) });
+        return Err(UnsupportedEvent {
+            found: format!("a JSON {}", json_kind(&event)),
+        });
     };
     if let Some(Value::Array(records)) = map.get("Records") {
-        let source = records.first().and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")));
+        let source = records
+            .first()
+            .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")));
         return match source.and_then(Value::as_str) {
             Some("aws:sqs") => Ok(Incoming::Sqs(event)),
             Some("aws:sns") => Ok(Incoming::Sns(event)),
             Some("aws:s3") => Ok(Incoming::S3(event)),
             Some("aws:ses") => Ok(Incoming::Ses(event)),
-            Some(other) => Err(UnsupportedEvent { found: format!("Records from event source {other:?}") }),
-            None if records.is_empty() => Err(UnsupportedEvent { found: "an empty Records list".into() }),
-            None => Err(UnsupportedEvent { found: "Records without an eventSource".into() }),
+            Some(other) => Err(UnsupportedEvent {
+                found: format!("Records from event source {other:?}"),
+            }),
+            None if records.is_empty() => Err(UnsupportedEvent {
+                found: "an empty Records list".into(),
+            }),
+            None => Err(UnsupportedEvent {
+                found: "Records without an eventSource".into(),
+            }),
         };
     }
     if map.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
@@ -145,21 +158,30 @@ pub fn classify(event: Value) -> Result<Incoming, UnsupportedEvent> {
     if map.contains_key("detail-type") && map.contains_key("source") {
         return Ok(Incoming::EventBridge(event));
     }
-    if map.contains_key("requestContext") && (map.contains_key("httpMethod") || map.contains_key("rawPath")) {
+    if map.contains_key("requestContext")
+        && (map.contains_key("httpMethod") || map.contains_key("rawPath"))
+    {
         return Ok(Incoming::Http(event));
     }
     if let Some(action) = map.get("action") {
         return match action.as_str() {
             Some(a) => Ok(Incoming::Action(a.to_owned())),
-            None => Err(UnsupportedEvent { found: "an \"action\" that is not a string".into() }),
+            None => Err(UnsupportedEvent {
+                found: "an \"action\" that is not a string".into(),
+            }),
         };
     }
-    if ["body", "body_base64", "objects"].iter().any(|k| map.contains_key(*k)) {
+    if ["body", "body_base64", "objects"]
+        .iter()
+        .any(|k| map.contains_key(*k))
+    {
         return Ok(Incoming::Direct(event));
     }
     let mut fields: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
     fields.sort_unstable();
-    Err(UnsupportedEvent { found: format!("an object with fields {fields:?}") })
+    Err(UnsupportedEvent {
+        found: format!("an object with fields {fields:?}"),
+    })
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -185,7 +207,11 @@ pub(crate) fn records_of(event: Value) -> Vec<Value> {
 }
 
 /// A body that arrived in an event, bounded and optionally base64.
-pub(crate) fn inline_body(body: Option<String>, base64: bool, max: usize) -> Result<Bytes, DecodeError> {
+pub(crate) fn inline_body(
+    body: Option<String>,
+    base64: bool,
+    max: usize,
+) -> Result<Bytes, DecodeError> {
     let body = body.unwrap_or_default();
     let bytes = if base64 {
         use base64::Engine as _;
@@ -199,7 +225,10 @@ pub(crate) fn inline_body(body: Option<String>, base64: bool, max: usize) -> Res
         return Err(DecodeError::EmptyBody);
     }
     if bytes.len() > max {
-        return Err(DecodeError::TooLarge { len: bytes.len(), max });
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            max,
+        });
     }
     Ok(Bytes::from(bytes))
 }
@@ -207,7 +236,10 @@ pub(crate) fn inline_body(body: Option<String>, base64: bool, max: usize) -> Res
 /// The source's own content type when it has one, else JSON for a JSON object
 /// or array, else octet-stream.
 pub(crate) fn content_type_for(given: Option<&str>, body: &[u8]) -> String {
-    if let Some(ct) = given.map(str::trim).filter(|ct| !ct.is_empty() && ct.is_ascii() && !ct.chars().any(char::is_control)) {
+    if let Some(ct) = given
+        .map(str::trim)
+        .filter(|ct| !ct.is_empty() && ct.is_ascii() && !ct.chars().any(char::is_control))
+    {
         return ct.to_owned();
     }
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
@@ -220,7 +252,11 @@ pub(crate) fn content_type_for(given: Option<&str>, body: &[u8]) -> String {
 }
 
 /// The metadata every object carries: where it came from, its ID there, and when.
-pub(crate) fn provenance(source: &str, source_id: &str, event_time: Option<&str>) -> BTreeMap<String, String> {
+pub(crate) fn provenance(
+    source: &str,
+    source_id: &str,
+    event_time: Option<&str>,
+) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     m.insert("source".to_owned(), header_safe(source));
     // A source ID can be a 1 KiB S3 key; keep the whole within S3's 2 KiB of metadata.
@@ -241,7 +277,11 @@ pub(crate) fn add_user_metadata(
 ) -> Result<(), DecodeError> {
     for (name, value) in user {
         let name = name.to_ascii_lowercase();
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(DecodeError::Metadata(format!(
                 "name {name:?} is not allowed: use letters, digits, '-' and '_'"
             )));
@@ -266,12 +306,20 @@ pub(crate) fn header_safe(value: &str) -> String {
 
 /// The last `:`-separated part of an ARN (a queue's or a topic's name).
 pub(crate) fn arn_name(arn: &str) -> Option<&str> {
-    arn.rsplit(':').next().filter(|n| !n.is_empty() && *n != arn)
+    arn.rsplit(':')
+        .next()
+        .filter(|n| !n.is_empty() && *n != arn)
 }
 
 /// A typed decode of one JSON value, with the serde message as the detail.
-pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(source_name: &'static str, value: Value) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|e| DecodeError::Malformed { source_name, detail: e.to_string() })
+pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(
+    source_name: &'static str,
+    value: Value,
+) -> Result<T, DecodeError> {
+    serde_json::from_value(value).map_err(|e| DecodeError::Malformed {
+        source_name,
+        detail: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -287,7 +335,10 @@ mod tests {
             (json!({"Records": [{"eventSource": "aws:s3"}]}), "S3"),
             (json!({"Records": [{"eventSource": "aws:ses"}]}), "Ses"),
             (json!({"Event": "s3:TestEvent"}), "S3Test"),
-            (json!({"detail-type": "x", "source": "y", "detail": {}}), "EventBridge"),
+            (
+                json!({"detail-type": "x", "source": "y", "detail": {}}),
+                "EventBridge",
+            ),
             (json!({"requestContext": {}, "rawPath": "/"}), "Http"),
             (json!({"requestContext": {}, "httpMethod": "POST"}), "Http"),
             (json!({"action": "whoami"}), "Action"),
@@ -302,7 +353,12 @@ mod tests {
 
     #[test]
     fn unknown_shapes_are_refused_with_the_accepted_list() {
-        for event in [json!([1]), json!({"foo": 1}), json!({"Records": []}), json!({"Records": [{"eventSource": "aws:kinesis"}]})] {
+        for event in [
+            json!([1]),
+            json!({"foo": 1}),
+            json!({"Records": []}),
+            json!({"Records": [{"eventSource": "aws:kinesis"}]}),
+        ] {
             let err = classify(event).unwrap_err().to_string();
             assert!(err.contains("Accepted: an SQS batch"), "{err}");
         }
@@ -314,16 +370,31 @@ mod tests {
         assert_eq!(content_type_for(None, b" {\"a\": 1}"), "application/json");
         assert_eq!(content_type_for(None, b"[1,2"), "application/octet-stream");
         assert_eq!(content_type_for(None, b"hello"), "application/octet-stream");
-        assert_eq!(content_type_for(Some("bad\nvalue"), b"x"), "application/octet-stream");
+        assert_eq!(
+            content_type_for(Some("bad\nvalue"), b"x"),
+            "application/octet-stream"
+        );
     }
 
     #[test]
     fn inline_bodies() {
-        assert_eq!(inline_body(Some("aGk=".into()), true, 10).unwrap(), Bytes::from_static(b"hi"));
-        assert_eq!(inline_body(Some("hi".into()), false, 10).unwrap(), Bytes::from_static(b"hi"));
+        assert_eq!(
+            inline_body(Some("aGk=".into()), true, 10).unwrap(),
+            Bytes::from_static(b"hi")
+        );
+        assert_eq!(
+            inline_body(Some("hi".into()), false, 10).unwrap(),
+            Bytes::from_static(b"hi")
+        );
         assert_eq!(inline_body(None, false, 10), Err(DecodeError::EmptyBody));
-        assert!(matches!(inline_body(Some("%%%".into()), true, 10), Err(DecodeError::InvalidBase64(_))));
-        assert_eq!(inline_body(Some("x".repeat(11)), false, 10), Err(DecodeError::TooLarge { len: 11, max: 10 }));
+        assert!(matches!(
+            inline_body(Some("%%%".into()), true, 10),
+            Err(DecodeError::InvalidBase64(_))
+        ));
+        assert_eq!(
+            inline_body(Some("x".repeat(11)), false, 10),
+            Err(DecodeError::TooLarge { len: 11, max: 10 })
+        );
     }
 
     #[test]
@@ -341,7 +412,10 @@ mod tests {
 
     #[test]
     fn arn_names() {
-        assert_eq!(arn_name("arn:aws:sqs:us-east-1:111111111111:orders"), Some("orders"));
+        assert_eq!(
+            arn_name("arn:aws:sqs:us-east-1:111111111111:orders"),
+            Some("orders")
+        );
         assert_eq!(arn_name("orders"), None);
     }
 }

@@ -6,28 +6,56 @@ use aws_lambda_events::ses::SimpleEmailRecord;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as, provenance, records_of};
+use super::{
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
+    provenance, records_of,
+};
 
 const SOURCE: &str = "ses";
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event).into_iter().flat_map(|raw| decode_record(raw, cx)).collect()
+    records_of(event)
+        .into_iter()
+        .flat_map(|raw| decode_record(raw, cx))
+        .collect()
 }
 
 fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Vec<Result<Record, RecordError>> {
-    let id = raw.pointer("/ses/mail/messageId").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-    let fail = |error| vec![Err(RecordError { id: id.clone(), error })];
+    let id = raw
+        .pointer("/ses/mail/messageId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let fail = |error| {
+        vec![Err(RecordError {
+            id: id.clone(),
+            error,
+        })]
+    };
     let body = match serde_json::to_vec(&raw) {
         Ok(body) if body.len() <= cx.max_body_bytes => body,
-        Ok(body) => return fail(DecodeError::TooLarge { len: body.len(), max: cx.max_body_bytes }),
-        Err(e) => return fail(DecodeError::Malformed { source_name: SOURCE, detail: e.to_string() }),
+        Ok(body) => {
+            return fail(DecodeError::TooLarge {
+                len: body.len(),
+                max: cx.max_body_bytes,
+            });
+        }
+        Err(e) => {
+            return fail(DecodeError::Malformed {
+                source_name: SOURCE,
+                detail: e.to_string(),
+            });
+        }
     };
     let record: SimpleEmailRecord = match decode_as(SOURCE, raw) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     let Some(id) = id.clone() else {
-        return fail(DecodeError::Malformed { source_name: SOURCE, detail: "no mail.messageId".into() });
+        return fail(DecodeError::Malformed {
+            source_name: SOURCE,
+            detail: "no mail.messageId".into(),
+        });
     };
     let time = record.ses.mail.timestamp.to_rfc3339();
     let metadata = provenance(SOURCE, &id, Some(&time));
@@ -40,13 +68,21 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Vec<Result<Record, Recor
     })];
     let action = &record.ses.receipt.action;
     let stored = match (&action.bucket_name, &action.object_key) {
-        (Some(bucket), Some(key)) if action.type_.as_deref() == Some("S3") => Some((bucket.clone(), key.clone())),
-        _ => cx.ses_raw_mail.map(|raw| (raw.bucket.clone(), format!("{}{id}", raw.prefix))),
+        (Some(bucket), Some(key)) if action.type_.as_deref() == Some("S3") => {
+            Some((bucket.clone(), key.clone()))
+        }
+        _ => cx
+            .ses_raw_mail
+            .map(|raw| (raw.bucket.clone(), format!("{}{id}", raw.prefix))),
     };
     if let Some((bucket, key)) = stored {
         records.push(Ok(Record {
             key: cx.prefix.derived(&["ses", &format!("{id}.eml")]),
-            payload: Payload::SourceObject(SourceObject { bucket, key, version_id: None }),
+            payload: Payload::SourceObject(SourceObject {
+                bucket,
+                key,
+                version_id: None,
+            }),
             content_type: Some("message/rfc822".to_owned()),
             metadata,
             id,

@@ -4,26 +4,46 @@ use aws_lambda_events::sns::SnsRecord;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as, provenance, records_of};
+use super::{
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
+    provenance, records_of,
+};
 
 const SOURCE: &str = "sns";
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event).into_iter().map(|raw| decode_record(raw, cx)).collect()
+    records_of(event)
+        .into_iter()
+        .map(|raw| decode_record(raw, cx))
+        .collect()
 }
 
 fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    let id = raw.pointer("/Sns/MessageId").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-    let fail = |error| RecordError { id: id.clone(), error };
+    let id = raw
+        .pointer("/Sns/MessageId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let fail = |error| RecordError {
+        id: id.clone(),
+        error,
+    };
     let record: SnsRecord = decode_as(SOURCE, raw).map_err(fail)?;
     let sns = record.sns;
-    let topic = super::arn_name(&sns.topic_arn)
-        .ok_or_else(|| fail(DecodeError::Malformed { source_name: SOURCE, detail: "no TopicArn naming the topic".into() }))?;
+    let topic = super::arn_name(&sns.topic_arn).ok_or_else(|| {
+        fail(DecodeError::Malformed {
+            source_name: SOURCE,
+            detail: "no TopicArn naming the topic".into(),
+        })
+    })?;
     if sns.message.is_empty() {
         return Err(fail(DecodeError::EmptyBody));
     }
     if sns.message.len() > cx.max_body_bytes {
-        return Err(fail(DecodeError::TooLarge { len: sns.message.len(), max: cx.max_body_bytes }));
+        return Err(fail(DecodeError::TooLarge {
+            len: sns.message.len(),
+            max: cx.max_body_bytes,
+        }));
     }
     let content_type = sns
         .message_attributes

@@ -8,28 +8,48 @@ use aws_lambda_events::sqs::SqsMessage;
 use serde_json::Value;
 
 use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as, inline_body,
-    provenance, records_of,
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
+    inline_body, provenance, records_of,
 };
 
 const SOURCE: &str = "sqs";
 
 /// Decodes each message on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event).into_iter().map(|raw| decode_message(raw, cx)).collect()
+    records_of(event)
+        .into_iter()
+        .map(|raw| decode_message(raw, cx))
+        .collect()
 }
 
 fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     // Read the ID first, so even a message that fails to decode is reported under it.
-    let id = raw.get("messageId").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-    let fail = |error| RecordError { id: id.clone(), error };
+    let id = raw
+        .get("messageId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let fail = |error| RecordError {
+        id: id.clone(),
+        error,
+    };
     let message: SqsMessage = decode_as(SOURCE, raw).map_err(fail)?;
     let Some(id) = id.clone() else {
-        return Err(fail(DecodeError::Malformed { source_name: SOURCE, detail: "no messageId".into() }));
+        return Err(fail(DecodeError::Malformed {
+            source_name: SOURCE,
+            detail: "no messageId".into(),
+        }));
     };
-    let queue = message.event_source_arn.as_deref().and_then(super::arn_name).ok_or_else(|| {
-        fail(DecodeError::Malformed { source_name: SOURCE, detail: "no eventSourceARN naming the queue".into() })
-    })?;
+    let queue = message
+        .event_source_arn
+        .as_deref()
+        .and_then(super::arn_name)
+        .ok_or_else(|| {
+            fail(DecodeError::Malformed {
+                source_name: SOURCE,
+                detail: "no eventSourceARN naming the queue".into(),
+            })
+        })?;
     let attribute = |name: &str| {
         message
             .message_attributes
@@ -44,7 +64,11 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
         .attributes
         .get("SentTimestamp")
         .and_then(|ms| ms.parse::<i64>().ok())
-        .and_then(|ms| aws_smithy_types::DateTime::from_millis(ms).fmt(aws_smithy_types::date_time::Format::DateTime).ok());
+        .and_then(|ms| {
+            aws_smithy_types::DateTime::from_millis(ms)
+                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                .ok()
+        });
     Ok(Record {
         key: cx.prefix.derived(&["sqs", queue, &id]),
         content_type: Some(content_type_for(content_type.as_deref(), &body)),

@@ -1,0 +1,133 @@
+"""The emulated accounts enforce the trust chain the function relies on.
+
+If one of these fails, the e2e tests of the function would prove nothing: they must run
+against the deployed policies, enforced. No function zip is needed here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator import BUCKET_ACCOUNT, LAMBDA_ACCOUNT, TARGET_ROLE, EmulatorError, _process_alive, render_policy
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def error_code(excinfo: pytest.ExceptionInfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+def target_s3(emulator):
+    return emulator.client("s3", emulator.assume_target())
+
+
+def test_execution_credentials_are_a_session_of_the_execution_role(emulator):
+    caller = emulator.client("sts", "execution").get_caller_identity()
+    assert caller["Account"] == LAMBDA_ACCOUNT
+    assert ":assumed-role/writer-exec/" in caller["Arn"]
+
+
+def test_execution_role_assumes_target_with_the_external_id(emulator):
+    caller = emulator.client("sts", emulator.assume_target()).get_caller_identity()
+    assert caller["Account"] == BUCKET_ACCOUNT
+    assert f":assumed-role/{TARGET_ROLE}/" in caller["Arn"]
+
+
+@pytest.mark.parametrize("external_id", ["wrong-external-id", ""], ids=["wrong", "missing"])
+def test_target_trust_refuses_other_external_ids(emulator, external_id):
+    with pytest.raises(ClientError) as refused:
+        emulator.assume_target(external_id=external_id or "")
+    assert error_code(refused) == "AccessDenied"
+
+
+def test_role_without_the_assume_grant_is_refused(emulator):
+    with pytest.raises(ClientError) as refused:
+        emulator.assume_target(identity="no_assume")
+    assert error_code(refused) == "AccessDenied"
+
+
+def test_target_role_writes_under_the_prefix(emulator):
+    key = emulator.state["key_prefix"] + "emulator-check/allowed.txt"
+    target_s3(emulator).put_object(Bucket=emulator.state["bucket"], Key=key, Body=b"ok",
+                                   ServerSideEncryption="AES256")
+    head = emulator.client("s3", "bucket_root").head_object(Bucket=emulator.state["bucket"], Key=key)
+    assert head["ContentLength"] == 2
+
+
+def test_target_role_cannot_write_outside_the_prefix(emulator):
+    with pytest.raises(ClientError) as refused:
+        target_s3(emulator).put_object(Bucket=emulator.state["bucket"], Key="elsewhere/x.txt", Body=b"no",
+                                       ServerSideEncryption="AES256")
+    assert error_code(refused) == "AccessDenied"
+
+
+def test_bucket_policy_refuses_a_put_without_the_encryption_header(emulator):
+    """DenyUnexpectedEncryption uses StringNotEqualsIfExists: an absent header denies (as in AWS)."""
+    with pytest.raises(ClientError) as refused:
+        target_s3(emulator).put_object(Bucket=emulator.state["bucket"],
+                                       Key=emulator.state["key_prefix"] + "emulator-check/no-sse.txt", Body=b"no")
+    assert error_code(refused) == "AccessDenied"
+
+
+def test_bucket_policy_refuses_insecure_transport(emulator):
+    """The gateway is TLS-only; ministack reads aws:SecureTransport from X-Forwarded-Proto, so claim http."""
+    s3 = target_s3(emulator)
+    s3.meta.events.register("before-sign.s3.PutObject",
+                            lambda request, **_: request.headers.__setitem__("X-Forwarded-Proto", "http"))
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket=emulator.state["bucket"], Key=emulator.state["key_prefix"] + "emulator-check/http.txt",
+                      Body=b"no", ServerSideEncryption="AES256")
+    assert error_code(refused) == "AccessDenied"
+
+
+def test_target_bucket_is_configured_like_terraform(emulator):
+    s3 = emulator.client("s3", "bucket_root")
+    bucket = emulator.state["bucket"]
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+
+
+def test_deployed_policies_are_the_rendered_templates(emulator):
+    """One source of truth: what the emulator serves is infra/policies, rendered."""
+    iam = emulator.client("iam", "bucket_root")
+    stored = iam.get_role_policy(RoleName=TARGET_ROLE, PolicyName="target-write")["PolicyDocument"]
+    stored = json.loads(stored) if isinstance(stored, str) else stored
+    assert stored == render_policy("target-write", bucket_arn=f"arn:aws:s3:::{emulator.state['bucket']}",
+                                   key_prefix=emulator.state["key_prefix"])
+
+
+def test_rendering_fails_loudly_on_a_missing_placeholder():
+    with pytest.raises(EmulatorError, match="target_role_arn"):
+        render_policy("execution-assume-target")
+
+
+def test_cli_up_env_down(tmp_path):
+    """The CLI the Rust integration tests use: up leaves ministack running, down removes everything."""
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, str(SCRIPTS / "emulator.py"), *args, "--state", str(tmp_path)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    state = json.loads(run("up"))
+    try:
+        assert json.loads((tmp_path / "emulator.json").read_text()) == state
+        assert _process_alive(state["pid"])
+        env = dict(line.split("=", 1) for line in run("env").splitlines())
+        assert env["AWS_ENDPOINT_URL"] == state["endpoint"]
+        assert env["TARGET_EXTERNAL_ID"] == state["external_id"]
+        assert env["AWS_SESSION_TOKEN"] == state["execution_credentials"]["session_token"]
+    finally:
+        run("down")
+    assert not Path(state["run_dir"]).exists()
+    assert not (tmp_path / "emulator.json").exists()
+    assert not _process_alive(state["pid"])
+    run("down")  # idempotent

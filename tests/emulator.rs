@@ -1,0 +1,784 @@
+//! The function's handler against two emulated AWS accounts (ministack with
+//! AUTH=true: SigV4, identity, trust and bucket policies enforced), over real
+//! HTTPS. One emulator serves the whole binary; `libtest-mimic` gives the
+//! usual test output and filtering, and lets `main` stop the emulator after.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_s3::primitives::ByteStream;
+use cross_account_s3_writer::config::Config;
+use cross_account_s3_writer::credentials::Clients;
+use cross_account_s3_writer::handler::Handler;
+use cross_account_s3_writer::writer::Writer;
+use lambda_runtime::{Context, LambdaEvent};
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{Value, json};
+use support::{Emulator, Keys};
+
+/// One scenario: runs against the shared emulator; panics or returns `Err` on failure.
+type Scenario = fn(&Emulator) -> Result<(), Failed>;
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:111111111111:function:cross-account-s3-writer";
+
+fn main() {
+    let args = Arguments::from_args();
+    let emulator = if args.list {
+        None
+    } else {
+        Some(Arc::new(Emulator::start(&[])))
+    };
+    let scenarios: Vec<(&str, Scenario)> = vec![
+        (
+            "sqs_messages_land_under_their_queue_and_id",
+            sqs_messages_land,
+        ),
+        (
+            "sqs_malformed_message_fails_alone",
+            sqs_malformed_message_fails_alone,
+        ),
+        (
+            "sqs_redelivery_never_overwrites",
+            sqs_redelivery_never_overwrites,
+        ),
+        (
+            "sns_eventbridge_http_and_direct_land",
+            other_inline_sources_land,
+        ),
+        (
+            "s3_notification_copies_the_source_object",
+            s3_notification_copies_source,
+        ),
+        (
+            "s3_large_object_is_copied_in_parts",
+            s3_large_object_copied_in_parts,
+        ),
+        (
+            "ses_notification_and_raw_mail_land",
+            ses_notification_and_raw_mail_land,
+        ),
+        (
+            "wrong_external_id_is_an_actionable_access_denied",
+            wrong_external_id,
+        ),
+        (
+            "missing_external_id_is_an_actionable_access_denied",
+            missing_external_id,
+        ),
+        (
+            "execution_role_without_permission_is_named",
+            execution_role_without_permission,
+        ),
+        (
+            "role_cannot_write_outside_its_prefix",
+            role_cannot_write_outside_prefix,
+        ),
+        (
+            "assume_role_once_across_50_invocations",
+            assume_role_once_across_invocations,
+        ),
+        (
+            "objects_are_owned_by_the_bucket_account",
+            objects_owned_by_bucket_account,
+        ),
+        (
+            "whoami_reports_both_identities",
+            whoami_reports_both_identities,
+        ),
+    ];
+    let trials = scenarios
+        .into_iter()
+        .map(|(name, scenario)| {
+            let emulator = emulator.clone();
+            Trial::test(name, move || match &emulator {
+                Some(e) => scenario(e),
+                None => Ok(()),
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(emulator); // stops the emulator before exiting
+    conclusion.exit();
+}
+
+// ---------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+/// A handler configured like the deployed function (`overrides` change or, with "", unset variables),
+/// running as `identity` (by default the execution role).
+async fn handler(emu: &Emulator, overrides: &[(&str, &str)], identity: Option<&Keys>) -> Handler {
+    let mut env: HashMap<String, String> = emu.function_env().into_iter().collect();
+    for (k, v) in overrides {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let config =
+        Config::from_lookup(|name| env.get(name).cloned()).expect("valid test configuration");
+    let base = emu
+        .sdk_config(identity.unwrap_or(&emu.state.execution_credentials))
+        .await;
+    Handler::new(
+        config,
+        Clients::build(
+            &Config::from_lookup(|n| env.get(n).cloned()).unwrap(),
+            &base,
+        )
+        .await,
+    )
+}
+
+fn event(payload: Value, request_id: &str) -> LambdaEvent<Value> {
+    let mut context = Context::default();
+    context.request_id = request_id.to_owned();
+    context.invoked_function_arn = FUNCTION_ARN.to_owned();
+    let deadline = SystemTime::now() + Duration::from_secs(60);
+    context.deadline = deadline
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    LambdaEvent::new(payload, context)
+}
+
+fn sample(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("events")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).expect("sample event"))
+        .expect("sample JSON")
+}
+
+/// A fresh ID, so scenarios sharing the bucket never collide.
+fn fresh(tag: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{tag}-{nanos:x}-{n}")
+}
+
+struct Object {
+    body: Vec<u8>,
+    content_type: Option<String>,
+    metadata: HashMap<String, String>,
+}
+
+/// Reads an object as the bucket account's root.
+async fn get(emu: &Emulator, key: &str) -> Object {
+    let s3 = emu.bucket_root_s3().await;
+    let out = s3
+        .get_object()
+        .bucket(&emu.state.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "object {key} should exist: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        });
+    let content_type = out.content_type.clone();
+    let metadata = out.metadata.clone().unwrap_or_default();
+    let body = out
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes()
+        .to_vec();
+    Object {
+        body,
+        content_type,
+        metadata,
+    }
+}
+
+async fn versions(emu: &Emulator, key: &str) -> usize {
+    let s3 = emu.bucket_root_s3().await;
+    let out = s3
+        .list_object_versions()
+        .bucket(&emu.state.bucket)
+        .prefix(key)
+        .send()
+        .await
+        .expect("list versions");
+    out.versions
+        .unwrap_or_default()
+        .iter()
+        .filter(|v| v.key.as_deref() == Some(key))
+        .count()
+}
+
+fn with_queue_ids(mut event: Value, ids: &[&str]) -> Value {
+    for (record, id) in event["Records"]
+        .as_array_mut()
+        .expect("Records")
+        .iter_mut()
+        .zip(ids)
+    {
+        record["messageId"] = json!(id);
+    }
+    event
+}
+
+// ---------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------
+
+fn sqs_messages_land(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let (a, b) = (fresh("sqs-a"), fresh("sqs-b"));
+        let response = h
+            .handle(event(with_queue_ids(sample("sqs.json"), &[&a, &b]), "r1"))
+            .await
+            .expect("handled");
+        assert_eq!(response, json!({ "batchItemFailures": [] }));
+        let first = get(emu, &format!("incoming/sqs/writer-queue/{a}")).await;
+        assert_eq!(first.body, br#"{"orderId":"o-1001","total":42.5}"#);
+        assert_eq!(first.content_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            first.metadata.get("source").map(String::as_str),
+            Some("sqs")
+        );
+        assert_eq!(first.metadata.get("source-id"), Some(&a));
+        let second = get(emu, &format!("incoming/sqs/writer-queue/{b}")).await;
+        assert_eq!(second.body, b"hello, binary world\n");
+        assert_eq!(second.content_type.as_deref(), Some("text/plain"));
+        Ok(())
+    })
+}
+
+fn sqs_malformed_message_fails_alone(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let ids = [fresh("ok-1"), fresh("bad"), fresh("ok-3")];
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let response = h
+            .handle(event(
+                with_queue_ids(sample("sqs-partial-failure.json"), &refs),
+                "r2",
+            ))
+            .await
+            .expect("handled");
+        assert_eq!(
+            response,
+            json!({ "batchItemFailures": [{ "itemIdentifier": ids[1] }] })
+        );
+        assert_eq!(
+            get(emu, &format!("incoming/sqs/writer-queue/{}", ids[0]))
+                .await
+                .body,
+            b"first good message"
+        );
+        assert_eq!(
+            get(emu, &format!("incoming/sqs/writer-queue/{}", ids[2]))
+                .await
+                .body,
+            b"third good message"
+        );
+        assert_eq!(
+            versions(emu, &format!("incoming/sqs/writer-queue/{}", ids[1])).await,
+            0,
+            "nothing written for the bad one"
+        );
+        Ok(())
+    })
+}
+
+fn sqs_redelivery_never_overwrites(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let id = fresh("redelivered");
+        let mut first = with_queue_ids(sample("sqs.json"), &[&id]);
+        first["Records"].as_array_mut().unwrap().truncate(1);
+        let mut again = first.clone();
+        again["Records"][0]["body"] = json!("a different body on redelivery");
+        for e in [first, again] {
+            let response = h.handle(event(e, "r3")).await.expect("handled");
+            assert_eq!(
+                response,
+                json!({ "batchItemFailures": [] }),
+                "412 on redelivery counts as success"
+            );
+        }
+        let key = format!("incoming/sqs/writer-queue/{id}");
+        assert_eq!(
+            get(emu, &key).await.body,
+            br#"{"orderId":"o-1001","total":42.5}"#,
+            "first write kept"
+        );
+        assert_eq!(
+            versions(emu, &key).await,
+            1,
+            "no second version in the versioned bucket"
+        );
+        Ok(())
+    })
+}
+
+fn other_inline_sources_land(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+
+        let mut sns = sample("sns.json");
+        let sns_id = fresh("sns");
+        sns["Records"][0]["Sns"]["MessageId"] = json!(sns_id);
+        let summary = h.handle(event(sns, "r-sns")).await.expect("SNS handled");
+        assert_eq!(summary["written"][0]["status"], "created");
+        let o = get(emu, &format!("incoming/sns/writer-topic/{sns_id}")).await;
+        assert_eq!(o.body, br#"{"orderId":"o-1001","status":"shipped"}"#);
+
+        let mut eb = sample("eventbridge.json");
+        let eb_id = fresh("eb");
+        eb["id"] = json!(eb_id);
+        h.handle(event(eb.clone(), "r-eb"))
+            .await
+            .expect("EventBridge handled");
+        let o = get(
+            emu,
+            &format!("incoming/events/demo.orders/OrderPlaced/{eb_id}"),
+        )
+        .await;
+        assert_eq!(serde_json::from_slice::<Value>(&o.body).unwrap(), eb);
+
+        for file in [
+            "apigw-http-v2.json",
+            "apigw-rest-v1.json",
+            "function-url.json",
+        ] {
+            let mut http = sample(file);
+            let request_id = fresh("http");
+            http["requestContext"]["requestId"] = json!(request_id);
+            let response = h.handle(event(http, "r-http")).await.expect("HTTP handled");
+            assert_eq!(response["statusCode"], 201, "{file}: {response}");
+            let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body["key"], format!("incoming/http/{request_id}"));
+            assert_eq!(body["bucket"], emu.state.bucket.as_str());
+            assert!(body["etag"].is_string(), "{body}");
+            get(emu, &format!("incoming/http/{request_id}")).await;
+        }
+
+        let request_id = fresh("direct");
+        let summary = h
+            .handle(event(sample("direct-batch.json"), &request_id))
+            .await
+            .expect("direct handled");
+        assert_eq!(summary["failed"], 0, "{summary}");
+        let o = get(emu, &format!("incoming/direct/{request_id}/0")).await;
+        assert_eq!(o.body, b"plain text, key derived from the request id");
+        assert_eq!(o.content_type.as_deref(), Some("text/plain"));
+        Ok(())
+    })
+}
+
+/// Puts an object in the lambda account's source bucket, as that account's root.
+async fn put_source(emu: &Emulator, key: &str, body: Vec<u8>, content_type: &str) {
+    let s3 = emu.s3_of(&emu.state.lambda_root).await;
+    s3.put_object()
+        .bucket(&emu.state.source_bucket)
+        .key(key)
+        .content_type(content_type)
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("source put: {}", aws_sdk_s3::error::DisplayErrorContext(e)));
+}
+
+fn s3_event_for(emu: &Emulator, key_in_event: &str) -> Value {
+    let mut e = sample("s3.json");
+    e["Records"][0]["s3"]["bucket"]["name"] = json!(emu.state.source_bucket);
+    e["Records"][0]["s3"]["object"]["key"] = json!(key_in_event);
+    e
+}
+
+fn s3_notification_copies_source(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let name = fresh("report");
+        put_source(
+            emu,
+            &format!("reports/{name} Q4.csv"),
+            b"a,b\n1,2\n".to_vec(),
+            "text/csv",
+        )
+        .await;
+        let summary = h
+            .handle(event(
+                s3_event_for(emu, &format!("reports/{name}+Q4.csv")),
+                "r-s3",
+            ))
+            .await
+            .expect("S3 handled");
+        assert_eq!(summary["written"][0]["status"], "created", "{summary}");
+        let o = get(
+            emu,
+            &format!(
+                "incoming/s3/{}/reports/{name} Q4.csv",
+                emu.state.source_bucket
+            ),
+        )
+        .await;
+        assert_eq!(o.body, b"a,b\n1,2\n");
+        assert_eq!(
+            o.content_type.as_deref(),
+            Some("text/csv"),
+            "the source's content type is kept"
+        );
+        Ok(())
+    })
+}
+
+fn s3_large_object_copied_in_parts(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let base = handler(emu, &[], None).await;
+        let env: HashMap<String, String> = emu.function_env().into_iter().collect();
+        let config = Config::from_lookup(|n| env.get(n).cloned()).unwrap();
+        let clients = base.clients().clone();
+        // 5 MiB parts (S3's minimum), 12 MiB + 7 bytes: three parts, the last one short.
+        let writer = Writer::new(
+            &config,
+            clients.target_s3.clone(),
+            clients.source_s3.clone(),
+        )
+        .with_part_size(5 * 1024 * 1024);
+        let h = base.with_writer(writer);
+        let body: Vec<u8> = (0..12 * 1024 * 1024 + 7)
+            .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        let name = fresh("big");
+        put_source(
+            emu,
+            &format!("{name}.bin"),
+            body.clone(),
+            "application/octet-stream",
+        )
+        .await;
+        let summary = h
+            .handle(event(s3_event_for(emu, &format!("{name}.bin")), "r-big"))
+            .await
+            .expect("S3 handled");
+        assert_eq!(summary["written"][0]["status"], "created", "{summary}");
+        let o = get(
+            emu,
+            &format!("incoming/s3/{}/{name}.bin", emu.state.source_bucket),
+        )
+        .await;
+        assert_eq!(o.body.len(), body.len());
+        assert!(o.body == body, "multipart copy differs from the source");
+        Ok(())
+    })
+}
+
+fn ses_notification_and_raw_mail_land(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let source = emu.state.source_bucket.clone();
+        let h = handler(
+            emu,
+            &[
+                ("SES_RAW_MAIL_BUCKET", &source),
+                ("SES_RAW_MAIL_PREFIX", "mail/"),
+            ],
+            None,
+        )
+        .await;
+        let id = fresh("mail");
+        let raw =
+            b"From: sender@example.com\r\nTo: inbox@example.org\r\nSubject: hi\r\n\r\nhello\r\n"
+                .to_vec();
+        put_source(
+            emu,
+            &format!("mail/{id}"),
+            raw.clone(),
+            "application/octet-stream",
+        )
+        .await;
+        let mut ses = sample("ses.json");
+        ses["Records"][0]["ses"]["mail"]["messageId"] = json!(id);
+        let summary = h
+            .handle(event(ses.clone(), "r-ses"))
+            .await
+            .expect("SES handled");
+        assert_eq!(
+            summary["written"].as_array().map(Vec::len),
+            Some(2),
+            "{summary}"
+        );
+        let notification = get(emu, &format!("incoming/ses/{id}")).await;
+        assert_eq!(
+            serde_json::from_slice::<Value>(&notification.body).unwrap(),
+            ses["Records"][0]
+        );
+        let mail = get(emu, &format!("incoming/ses/{id}.eml")).await;
+        assert_eq!(mail.body, raw);
+        assert_eq!(mail.content_type.as_deref(), Some("message/rfc822"));
+        Ok(())
+    })
+}
+
+/// The error a direct write gets, as the handler reports it.
+async fn direct_write_error(h: &Handler) -> String {
+    let summary = h
+        .handle(event(json!({ "body": "x" }), &fresh("denied")))
+        .await
+        .expect("a summary");
+    assert_eq!(summary["failed"], 1, "{summary}");
+    summary["objects"][0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn assert_names_both_causes(emu: &Emulator, message: &str, execution_role: &str) {
+    assert!(message.contains("AccessDenied"), "{message}");
+    assert!(
+        message.contains(execution_role),
+        "names the execution role: {message}"
+    );
+    assert!(
+        message.contains(&emu.state.target_role_arn),
+        "names the target role: {message}"
+    );
+    assert!(
+        message.contains("lacks sts:AssumeRole"),
+        "cause 1: {message}"
+    );
+    assert!(
+        message.contains("trust policy") && message.contains("ExternalId"),
+        "cause 2: {message}"
+    );
+}
+
+fn wrong_external_id(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[("TARGET_EXTERNAL_ID", "not-the-agreed-id")], None).await;
+        let message = direct_write_error(&h).await;
+        assert_names_both_causes(emu, &message, &emu.state.execution_role_arn);
+        assert!(
+            !message.contains("not-the-agreed-id"),
+            "the ExternalId is not echoed into logs or errors: {message}"
+        );
+        Ok(())
+    })
+}
+
+fn missing_external_id(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[("TARGET_EXTERNAL_ID", "")], None).await;
+        let message = direct_write_error(&h).await;
+        assert_names_both_causes(emu, &message, &emu.state.execution_role_arn);
+        assert!(message.contains("TARGET_EXTERNAL_ID is unset"), "{message}");
+        Ok(())
+    })
+}
+
+fn execution_role_without_permission(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let keys = emu.state.no_assume_credentials.clone();
+        let h = handler(emu, &[], Some(&keys)).await;
+        let message = direct_write_error(&h).await;
+        assert_names_both_causes(emu, &message, &emu.state.no_assume_role_arn);
+        Ok(())
+    })
+}
+
+fn role_cannot_write_outside_prefix(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        // The function never builds a key outside KEY_PREFIX; misconfigure the
+        // prefix to prove the role's policy is what stops it, not just our code.
+        let h = handler(emu, &[("KEY_PREFIX", "elsewhere/")], None).await;
+        let message = direct_write_error(&h).await;
+        assert!(
+            message.contains("AccessDenied") && message.contains("KEY_PREFIX must match"),
+            "{message}"
+        );
+        let listed = emu
+            .bucket_root_s3()
+            .await
+            .list_objects_v2()
+            .bucket(&emu.state.bucket)
+            .prefix("elsewhere/")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.key_count,
+            Some(0),
+            "nothing written outside the prefix"
+        );
+
+        // And hostile caller keys stay inside the prefix.
+        let h = handler(emu, &[], None).await;
+        let name = fresh("escape");
+        let summary = h
+            .handle(event(
+                json!({ "objects": [
+                    { "key": format!("../../{name}"), "body": "a" },
+                    { "key": format!("/{name}/abs"), "body": "b" }
+                ]}),
+                "r-escape",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(summary["failed"], 0, "{summary}");
+        for object in summary["objects"].as_array().unwrap() {
+            assert!(
+                object["key"].as_str().unwrap().starts_with("incoming/"),
+                "{object}"
+            );
+        }
+        Ok(())
+    })
+}
+
+fn assume_role_once_across_invocations(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let session = fresh("once");
+        let started = SystemTime::now() - Duration::from_secs(1);
+        let h = handler(emu, &[("ROLE_SESSION_NAME", &session)], None).await;
+        for n in 0..50 {
+            let summary = h
+                .handle(event(
+                    json!({ "body": format!("invocation {n}") }),
+                    &fresh("inv"),
+                ))
+                .await
+                .unwrap();
+            assert_eq!(summary["failed"], 0, "{summary}");
+        }
+        assert_eq!(
+            h.clients()
+                .assume_role_calls
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "by the function's own count"
+        );
+        // And by the emulator's audit log: STS calls naming this session.
+        // (ministack records query-protocol STS calls as "POST.sts", JSON ones by action.)
+        let trail = aws_sdk_cloudtrail::Client::new(&emu.sdk_config(&emu.state.lambda_root).await);
+        let mut ours = 0;
+        for name in ["POST.sts", "AssumeRole"] {
+            let mut pages = trail
+                .lookup_events()
+                .lookup_attributes(
+                    aws_sdk_cloudtrail::types::LookupAttribute::builder()
+                        .attribute_key(aws_sdk_cloudtrail::types::LookupAttributeKey::EventName)
+                        .attribute_value(name)
+                        .build()
+                        .unwrap(),
+                )
+                .start_time(aws_sdk_cloudtrail::primitives::DateTime::from(started))
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.expect("LookupEvents");
+                ours += page
+                    .events
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|e| e.cloud_trail_event.as_deref())
+                    .filter(|raw| raw.contains("AssumeRole") && raw.contains(&session))
+                    .count();
+            }
+        }
+        assert_eq!(
+            ours, 1,
+            "the emulator saw {ours} AssumeRole calls with session {session}"
+        );
+        Ok(())
+    })
+}
+
+fn objects_owned_by_bucket_account(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let key = format!("owned/{}", fresh("o"));
+        let summary = h
+            .handle(event(json!({ "key": key, "body": "mine?" }), "r-own"))
+            .await
+            .unwrap();
+        assert_eq!(summary["failed"], 0, "{summary}");
+        let bucket_root = emu.bucket_root_s3().await;
+        let listed = bucket_root
+            .list_objects_v2()
+            .bucket(&emu.state.bucket)
+            .prefix(format!("incoming/{key}"))
+            .fetch_owner(true)
+            .send()
+            .await
+            .unwrap();
+        let owner = listed
+            .contents
+            .unwrap_or_default()
+            .first()
+            .and_then(|o| o.owner.clone())
+            .and_then(|o| o.id)
+            .expect("owner");
+        let canonical = |s3: aws_sdk_s3::Client| async move {
+            s3.list_buckets()
+                .send()
+                .await
+                .unwrap()
+                .owner
+                .and_then(|o| o.id)
+                .unwrap()
+        };
+        let bucket_account = canonical(bucket_root).await;
+        let lambda_account = canonical(emu.s3_of(&emu.state.lambda_root).await).await;
+        assert_ne!(bucket_account, lambda_account);
+        assert_eq!(
+            owner, bucket_account,
+            "the object belongs to the bucket account"
+        );
+        Ok(())
+    })
+}
+
+fn whoami_reports_both_identities(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let who = h
+            .handle(event(json!({ "action": "whoami" }), "r-who"))
+            .await
+            .expect("whoami");
+        assert_eq!(
+            who["execution_identity"]["account"],
+            emu.state.lambda_account_id.as_str(),
+            "{who}"
+        );
+        assert!(
+            who["execution_identity"]["arn"]
+                .as_str()
+                .unwrap()
+                .contains(":assumed-role/writer-exec/"),
+            "{who}"
+        );
+        assert_eq!(
+            who["assumed_identity"]["account"],
+            emu.state.bucket_account_id.as_str(),
+            "{who}"
+        );
+        assert!(
+            who["assumed_identity"]["arn"]
+                .as_str()
+                .unwrap()
+                .contains(":assumed-role/writer-target/integration-test"),
+            "{who}"
+        );
+        assert_eq!(who["target_role_arn"], emu.state.target_role_arn.as_str());
+        Ok(())
+    })
+}

@@ -1,0 +1,345 @@
+//! Every sample in `events/` decodes to the records and keys the README promises.
+//! A new sample without expectations here fails the coverage test.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use cross_account_s3_writer::config::SesRawMail;
+use cross_account_s3_writer::events::{
+    self, DecodeContext, DecodeError, Incoming, Payload, Record, SourceObject, http,
+};
+use cross_account_s3_writer::keys::KeyPrefix;
+use serde_json::Value;
+
+const REQUEST_ID: &str = "req-1";
+
+fn load(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("events")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn decode_with(
+    name: &str,
+    ses_raw_mail: Option<&SesRawMail>,
+) -> Vec<Result<Record, events::RecordError>> {
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let cx = DecodeContext {
+        prefix: &prefix,
+        max_body_bytes: 1 << 20,
+        request_id: REQUEST_ID,
+        ses_raw_mail,
+    };
+    match events::classify(load(name)).unwrap() {
+        Incoming::Sqs(e) => events::sqs::decode(e, &cx),
+        Incoming::Sns(e) => events::sns::decode(e, &cx),
+        Incoming::S3(e) => events::s3::decode(e, &cx),
+        Incoming::Ses(e) => events::ses::decode(e, &cx),
+        Incoming::EventBridge(e) => vec![events::eventbridge::decode(e, &cx)],
+        Incoming::Direct(e) => events::direct::decode(e, &cx),
+        Incoming::Http(e) => vec![http::decode(e, &cx).1.map_err(|r| events::RecordError {
+            id: None,
+            error: r.error,
+        })],
+        other => panic!("{name} is not a record-carrying event: {other:?}"),
+    }
+}
+
+fn decode(name: &str) -> Vec<Record> {
+    decode_with(name, None)
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| panic!("{name}: {e:?}")))
+        .collect()
+}
+
+fn inline(record: &Record) -> &[u8] {
+    match &record.payload {
+        Payload::Inline(b) => b,
+        other => panic!("expected an inline body, got {other:?}"),
+    }
+}
+
+/// (file, expected keys) for every sample; the coverage test checks this list is complete.
+const EXPECTED_KEYS: &[(&str, &[&str])] = &[
+    (
+        "sqs.json",
+        &[
+            "incoming/sqs/writer-queue/059f36b4-87a3-44ab-83d2-661975830a7d",
+            "incoming/sqs/writer-queue/2e1424d4-f796-459a-8184-9c92662be6da",
+        ],
+    ),
+    (
+        "sqs-partial-failure.json",
+        &[
+            "incoming/sqs/writer-queue/8f6a2b1c-1111-4a4a-9b9b-000000000001",
+            "incoming/sqs/writer-queue/8f6a2b1c-3333-4a4a-9b9b-000000000003",
+        ],
+    ),
+    (
+        "sns.json",
+        &["incoming/sns/writer-topic/95df01b4-ee98-5cb9-9903-4c221d41eb5e"],
+    ),
+    (
+        "eventbridge.json",
+        &["incoming/events/demo.orders/OrderPlaced/6a7e8feb-b491-4cf7-a9f1-bf3703467718"],
+    ),
+    (
+        "s3.json",
+        &["incoming/s3/writer-source-111111111111/reports/2026/Q4 summary.csv"],
+    ),
+    (
+        "ses.json",
+        &["incoming/ses/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"],
+    ),
+    ("apigw-http-v2.json", &["incoming/http/Jd2fWgQKIAMEPfA="]),
+    (
+        "apigw-rest-v1.json",
+        &["incoming/http/c6af9ac6-7b61-11e6-9a41-93e8deadbeef"],
+    ),
+    (
+        "function-url.json",
+        &["incoming/http/7b1e0c5e-3c2f-4f6e-9d0a-2b8c9e1f4a55"],
+    ),
+    ("direct.json", &["incoming/manual/hello.json"]),
+    (
+        "direct-batch.json",
+        &["incoming/direct/req-1/0", "incoming/manual/blob.bin"],
+    ),
+];
+
+#[test]
+fn every_sample_has_expectations() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let mut covered: Vec<String> = EXPECTED_KEYS
+        .iter()
+        .map(|(f, _)| f.to_string())
+        .chain(["whoami.json".to_string()])
+        .collect();
+    covered.sort();
+    assert_eq!(
+        files, covered,
+        "every file in events/ needs expected keys in this test"
+    );
+}
+
+#[test]
+fn samples_decode_to_the_documented_keys() {
+    for (file, keys) in EXPECTED_KEYS {
+        let got: Vec<String> = decode_with(file, None)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|r| r.key.to_string())
+            .collect();
+        assert_eq!(&got, keys, "{file}");
+    }
+}
+
+#[test]
+fn sqs_bodies_content_types_and_metadata() {
+    let records = decode("sqs.json");
+    assert_eq!(inline(&records[0]), br#"{"orderId":"o-1001","total":42.5}"#);
+    assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(records[0].metadata["source"], "sqs");
+    assert_eq!(
+        records[0].metadata["source-id"],
+        "059f36b4-87a3-44ab-83d2-661975830a7d"
+    );
+    assert_eq!(records[0].metadata["event-time"], "2025-11-22T08:26:40Z");
+    assert_eq!(
+        inline(&records[1]),
+        b"hello, binary world\n",
+        "base64 body decoded"
+    );
+    assert_eq!(records[1].content_type.as_deref(), Some("text/plain"));
+}
+
+#[test]
+fn a_malformed_sqs_message_fails_alone_under_its_id() {
+    let results = decode_with("sqs-partial-failure.json", None);
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok() && results[2].is_ok());
+    let failure = results[1].as_ref().unwrap_err();
+    assert_eq!(
+        failure.id.as_deref(),
+        Some("8f6a2b1c-2222-4a4a-9b9b-000000000002")
+    );
+    assert!(
+        matches!(failure.error, DecodeError::InvalidBase64(_)),
+        "{:?}",
+        failure.error
+    );
+}
+
+#[test]
+fn sns_message_and_attribute_content_type() {
+    let records = decode("sns.json");
+    assert_eq!(
+        inline(&records[0]),
+        br#"{"orderId":"o-1001","status":"shipped"}"#
+    );
+    assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        records[0].metadata["event-time"],
+        "2026-11-22T08:00:00+00:00"
+    );
+}
+
+#[test]
+fn eventbridge_writes_the_whole_event() {
+    let records = decode("eventbridge.json");
+    let written: Value = serde_json::from_slice(inline(&records[0])).unwrap();
+    assert_eq!(written, load("eventbridge.json"));
+    assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
+}
+
+#[test]
+fn s3_notifications_become_source_copies() {
+    let records = decode("s3.json");
+    assert_eq!(
+        records[0].payload,
+        Payload::SourceObject(SourceObject {
+            bucket: "writer-source-111111111111".into(),
+            key: "reports/2026/Q4 summary.csv".into(),
+            version_id: None
+        })
+    );
+    assert_eq!(
+        records[0].content_type, None,
+        "the source object's own content type is used"
+    );
+}
+
+#[test]
+fn ses_writes_the_notification_and_copies_stored_raw_mail() {
+    let records = decode("ses.json");
+    assert_eq!(records.len(), 1, "no raw mail location configured");
+    let notification: Value = serde_json::from_slice(inline(&records[0])).unwrap();
+    assert_eq!(notification, load("ses.json")["Records"][0]);
+
+    let raw = SesRawMail {
+        bucket: "mail-111111111111".into(),
+        prefix: "raw/".into(),
+    };
+    let records: Vec<Record> = decode_with("ses.json", Some(&raw))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        records[1].key.as_str(),
+        "incoming/ses/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1.eml"
+    );
+    assert_eq!(
+        records[1].payload,
+        Payload::SourceObject(SourceObject {
+            bucket: "mail-111111111111".into(),
+            key: "raw/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1".into(),
+            version_id: None
+        })
+    );
+    assert_eq!(records[1].content_type.as_deref(), Some("message/rfc822"));
+}
+
+#[test]
+fn http_bodies_by_flavor() {
+    let v2 = decode("apigw-http-v2.json");
+    assert_eq!(inline(&v2[0]), br#"{"orderId":"o-1003","via":"http"}"#);
+    assert_eq!(v2[0].content_type.as_deref(), Some("application/json"));
+    let v1 = decode("apigw-rest-v1.json");
+    assert_eq!(inline(&v1[0]), b"sku,qty\na-1,3\n", "base64 body decoded");
+    assert_eq!(v1[0].content_type.as_deref(), Some("text/csv"));
+    let url = decode("function-url.json");
+    assert_eq!(inline(&url[0]), b"hello from a function URL");
+    assert_eq!(url[0].content_type.as_deref(), Some("text/plain"));
+}
+
+#[test]
+fn http_flavors_answer_in_their_own_shape() {
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let cx = DecodeContext {
+        prefix: &prefix,
+        max_body_bytes: 8,
+        request_id: REQUEST_ID,
+        ses_raw_mail: None,
+    };
+    let (flavor, result) = http::decode(load("apigw-http-v2.json"), &cx);
+    assert_eq!(flavor, http::Flavor::HttpV2);
+    assert_eq!(result.unwrap_err().status, 413, "body over MAX_BODY_BYTES");
+    assert_eq!(
+        http::decode(load("apigw-rest-v1.json"), &cx).0,
+        http::Flavor::RestV1
+    );
+    assert_eq!(
+        http::decode(load("function-url.json"), &cx).0,
+        http::Flavor::FunctionUrl
+    );
+
+    let mut get = load("function-url.json");
+    get["requestContext"]["http"]["method"] = "GET".into();
+    assert_eq!(http::decode(get, &cx).1.unwrap_err().status, 405);
+
+    let response = http::response(http::Flavor::HttpV2, 201, &serde_json::json!({"key": "k"}));
+    assert_eq!(response["statusCode"], 201);
+    assert_eq!(response["headers"]["content-type"], "application/json");
+    assert_eq!(
+        serde_json::from_str::<Value>(response["body"].as_str().unwrap()).unwrap()["key"],
+        "k"
+    );
+}
+
+#[test]
+fn direct_bodies_and_metadata() {
+    let records = decode("direct.json");
+    let body: Value = serde_json::from_slice(inline(&records[0])).unwrap();
+    assert_eq!(body["hello"], "bucket account");
+    assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(records[0].metadata["team"], "platform");
+
+    let batch = decode("direct-batch.json");
+    assert_eq!(
+        inline(&batch[0]),
+        b"plain text, key derived from the request id"
+    );
+    assert_eq!(batch[0].content_type.as_deref(), Some("text/plain"));
+    assert_eq!(
+        batch[1].payload,
+        Payload::Inline(Bytes::from_static(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
+    );
+    assert_eq!(
+        batch[1].content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+}
+
+#[test]
+fn direct_objects_fail_one_by_one() {
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let cx = DecodeContext {
+        prefix: &prefix,
+        max_body_bytes: 1024,
+        request_id: REQUEST_ID,
+        ses_raw_mail: None,
+    };
+    let event = serde_json::json!({"objects": [
+        {"body": "ok"},
+        {"body": "x", "body_base64": "eA=="},
+        {"bogus": 1},
+        {"key": "../../outside", "body": "contained"}
+    ]});
+    let results = events::direct::decode(event, &cx);
+    assert!(results[0].is_ok());
+    assert!(results[1].is_err() && results[2].is_err());
+    assert_eq!(
+        results[2].as_ref().unwrap_err().id.as_deref(),
+        Some("req-1/2")
+    );
+    assert_eq!(
+        results[3].as_ref().unwrap().key.as_str(),
+        "incoming/%2E%2E/%2E%2E/outside"
+    );
+}
