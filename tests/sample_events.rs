@@ -343,3 +343,107 @@ fn direct_objects_fail_one_by_one() {
         "incoming/%2E%2E/%2E%2E/outside"
     );
 }
+
+mod never_panics {
+    //! The function never panics on input: every sample, with any one value
+    //! replaced by arbitrary JSON, decodes to records or to errors.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arbitrary_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+            "(\\.\\./|/|%2F|\u{0}|[A-Za-z0-9+=]){0,40}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(".{0,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Every JSON pointer in `v` (objects and arrays included).
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, v)| {
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                )
+            }),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    fn decode_any(event: Value) {
+        let prefix = KeyPrefix::parse("incoming/").unwrap();
+        let raw = SesRawMail {
+            bucket: "mail-bucket".into(),
+            prefix: "raw/".into(),
+        };
+        let cx = DecodeContext {
+            prefix: &prefix,
+            max_body_bytes: 1 << 16,
+            request_id: "req",
+            ses_raw_mail: Some(&raw),
+        };
+        let records = match events::classify(event) {
+            Err(e) => {
+                assert!(e.to_string().contains("Accepted:"));
+                return;
+            }
+            Ok(Incoming::Sqs(e)) => events::sqs::decode(e, &cx),
+            Ok(Incoming::Sns(e)) => events::sns::decode(e, &cx),
+            Ok(Incoming::S3(e)) => events::s3::decode(e, &cx),
+            Ok(Incoming::Ses(e)) => events::ses::decode(e, &cx),
+            Ok(Incoming::EventBridge(e)) => vec![events::eventbridge::decode(e, &cx)],
+            Ok(Incoming::Direct(e)) => events::direct::decode(e, &cx),
+            Ok(Incoming::Http(e)) => {
+                vec![http::decode(e, &cx).1.map_err(|r| events::RecordError {
+                    id: None,
+                    error: r.error,
+                })]
+            }
+            Ok(_) => return,
+        };
+        for record in records.into_iter().flatten() {
+            assert!(
+                record.key.as_str().starts_with("incoming/"),
+                "{}",
+                record.key
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn mutated_samples_never_panic(file in prop::sample::select(EXPECTED_KEYS.iter().map(|(f, _)| *f).collect::<Vec<_>>()),
+                                       pick in any::<prop::sample::Index>(),
+                                       replacement in arbitrary_json()) {
+            let mut event = load(file);
+            let mut all = Vec::new();
+            pointers(&event, String::new(), &mut all);
+            let pointer = pick.get(&all).clone();
+            match event.pointer_mut(&pointer) {
+                Some(slot) => *slot = replacement,
+                None => event = replacement,
+            }
+            decode_any(event);
+        }
+    }
+}
