@@ -267,6 +267,9 @@ impl Handler {
     }
 }
 
+/// Lambda's longest timeout.
+const MAX_LAMBDA_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
 /// Per-invocation facts from the Lambda context.
 struct Invocation {
     deadline: Instant,
@@ -276,10 +279,19 @@ struct Invocation {
 
 impl Invocation {
     fn new(context: &Context) -> Self {
-        let remaining = context
-            .deadline()
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO);
+        let remaining = match context.deadline().duration_since(SystemTime::now()) {
+            Ok(remaining) if !remaining.is_zero() => remaining,
+            // Lambda never hands out an invocation already past its deadline; local
+            // runtime emulators sometimes send a duration instead of a timestamp.
+            // Refusing every write for that would only make local runs useless.
+            _ => {
+                tracing::warn!(
+                    deadline_ms = context.deadline,
+                    "the invocation's deadline is not in the future; assuming Lambda's 15-minute maximum"
+                );
+                MAX_LAMBDA_TIMEOUT
+            }
+        };
         Self {
             deadline: Instant::now() + remaining,
             source_owner: lambda_function_account(&context.invoked_function_arn).map(str::to_owned),
