@@ -17,7 +17,8 @@ use aws_credential_types::provider::{
     self, ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
 };
 use aws_sdk_s3::config::Region;
-use aws_sdk_sts::error::DisplayErrorContext;
+use aws_sdk_sts::error::SdkError;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError as StsAssumeRoleError;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -179,7 +180,7 @@ impl TargetRoleProvider {
                 Ok(credentials)
             }
             Err(err) => {
-                let detail = DisplayErrorContext(&err).to_string();
+                let detail = sts_refusal(&err);
                 let error = if detail.contains("AccessDenied") {
                     AssumeRoleError::AccessDenied {
                         execution_role: self.execution_role().await,
@@ -221,6 +222,15 @@ impl ProvideCredentials for TargetRoleProvider {
         Self: 'a,
     {
         future::ProvideCredentials::new(self.assume())
+    }
+}
+
+/// STS's own code and message when it refused, else the error chain.
+fn sts_refusal(err: &CredentialsError) -> String {
+    type AssumeRoleSdkError = SdkError<StsAssumeRoleError, aws_smithy_runtime_api::http::Response>;
+    match crate::errors::find_in_chain::<AssumeRoleSdkError>(err) {
+        Some(sdk) => crate::errors::explain(sdk),
+        None => crate::errors::chain(err),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::error::Error as StdError;
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 use crate::credentials::AssumeRoleError;
 
@@ -23,11 +23,28 @@ where
             match (e.code(), e.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_owned(),
-                _ => DisplayErrorContext(err).to_string(),
+                _ => chain(err),
             }
         }
-        _ => DisplayErrorContext(err).to_string(),
+        _ => chain(err),
     }
+}
+
+/// An error and its sources, each by its `Display`, joined by ": ". Unlike the
+/// SDK's `DisplayErrorContext` it leaves out the `Debug` dump of the whole error
+/// (raw HTTP responses included), which makes a log line unreadable.
+pub fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = e.source();
+    }
+    out
 }
 
 /// The error code of a service error, if that is what `err` is.

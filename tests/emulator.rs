@@ -707,7 +707,12 @@ fn assume_role_once_across_invocations(emu: &Emulator) -> Result<(), Failed> {
 }
 
 fn objects_owned_by_bucket_account(emu: &Emulator) -> Result<(), Failed> {
+    // With BucketOwnerEnforced the bucket account owns every object, and the
+    // function writes as a principal of the bucket account (the assumed role),
+    // never with the lambda account's credentials. (ministack's FetchOwner
+    // reports the requester, so the owner field itself proves nothing here.)
     block_on(async {
+        let started = SystemTime::now() - Duration::from_secs(1);
         let h = handler(emu, &[], None).await;
         let key = format!("owned/{}", fresh("o"));
         let summary = h
@@ -715,37 +720,66 @@ fn objects_owned_by_bucket_account(emu: &Emulator) -> Result<(), Failed> {
             .await
             .unwrap();
         assert_eq!(summary["failed"], 0, "{summary}");
-        let bucket_root = emu.bucket_root_s3().await;
-        let listed = bucket_root
-            .list_objects_v2()
+        let full_key = format!("incoming/{key}");
+
+        let controls = emu
+            .bucket_root_s3()
+            .await
+            .get_bucket_ownership_controls()
             .bucket(&emu.state.bucket)
-            .prefix(format!("incoming/{key}"))
-            .fetch_owner(true)
             .send()
             .await
             .unwrap();
-        let owner = listed
-            .contents
-            .unwrap_or_default()
-            .first()
-            .and_then(|o| o.owner.clone())
-            .and_then(|o| o.id)
-            .expect("owner");
-        let canonical = |s3: aws_sdk_s3::Client| async move {
-            s3.list_buckets()
-                .send()
-                .await
-                .unwrap()
-                .owner
-                .and_then(|o| o.id)
-                .unwrap()
-        };
-        let bucket_account = canonical(bucket_root).await;
-        let lambda_account = canonical(emu.s3_of(&emu.state.lambda_root).await).await;
-        assert_ne!(bucket_account, lambda_account);
+        let rules = controls
+            .ownership_controls
+            .map(|c| c.rules)
+            .unwrap_or_default();
         assert_eq!(
-            owner, bucket_account,
-            "the object belongs to the bucket account"
+            rules.first().map(|r| r.object_ownership.clone()),
+            Some(aws_sdk_s3::types::ObjectOwnership::BucketOwnerEnforced)
+        );
+
+        let puts_in = |keys: Keys| {
+            let full_key = full_key.clone();
+            async move {
+                let trail = aws_sdk_cloudtrail::Client::new(&emu.sdk_config(&keys).await);
+                let mut pages = trail
+                    .lookup_events()
+                    .start_time(aws_sdk_cloudtrail::primitives::DateTime::from(started))
+                    .into_paginator()
+                    .send();
+                let mut n = 0;
+                while let Some(page) = pages.next().await {
+                    n += page
+                        .expect("LookupEvents")
+                        .events
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|e| e.event_name.as_deref() == Some("PutObject"))
+                        .filter(|e| {
+                            e.cloud_trail_event
+                                .as_deref()
+                                .is_some_and(|raw| raw.contains(&full_key))
+                                || e.resources.as_deref().unwrap_or_default().iter().any(|r| {
+                                    r.resource_name
+                                        .as_deref()
+                                        .is_some_and(|n| n.contains(&full_key))
+                                })
+                        })
+                        .count();
+                }
+                n
+            }
+        };
+        assert_eq!(
+            puts_in(emu.state.bucket_root.clone()).await,
+            1,
+            "the PUT was made by a bucket-account principal"
+        );
+        assert_eq!(
+            puts_in(emu.state.lambda_root.clone()).await,
+            0,
+            "no PUT with lambda-account credentials"
         );
         Ok(())
     })

@@ -67,12 +67,19 @@ def test_target_role_cannot_write_outside_the_prefix(emulator):
     assert error_code(refused) == "AccessDenied"
 
 
-def test_bucket_policy_refuses_a_put_without_the_encryption_header(emulator):
-    """DenyUnexpectedEncryption uses StringNotEqualsIfExists: an absent header denies (as in AWS)."""
+def test_bucket_policy_refuses_a_put_naming_another_encryption(emulator):
     with pytest.raises(ClientError) as refused:
-        target_s3(emulator).put_object(Bucket=emulator.state["bucket"],
-                                       Key=emulator.state["key_prefix"] + "emulator-check/no-sse.txt", Body=b"no")
+        target_s3(emulator).put_object(Bucket=emulator.state["bucket"], ServerSideEncryption="aws:kms",
+                                       Key=emulator.state["key_prefix"] + "emulator-check/kms.txt", Body=b"no")
     assert error_code(refused) == "AccessDenied"
+
+
+def test_a_put_without_encryption_header_gets_the_default(emulator):
+    """The deny fires only when a request names another encryption (StringNotEquals + Null false)."""
+    key = emulator.state["key_prefix"] + "emulator-check/default-sse.txt"
+    target_s3(emulator).put_object(Bucket=emulator.state["bucket"], Key=key, Body=b"ok")
+    head = emulator.client("s3", "bucket_root").head_object(Bucket=emulator.state["bucket"], Key=key)
+    assert head["ServerSideEncryption"] == "AES256"
 
 
 def test_bucket_policy_refuses_insecure_transport(emulator):

@@ -1,0 +1,79 @@
+# The root users copy: the writer function in the lambda account, the bucket and the role it
+# assumes in the bucket account.
+#
+# The two roles name each other. The cycle is broken without dropping a condition:
+# - the execution role may assume TARGET_ROLE_ARN, built here from the bucket account ID and the
+#   role name (a plain string, no reference);
+# - the target role trusts module.writer_function.execution_role_arn, a real reference, so the
+#   execution role exists before IAM validates the trust policy that names it.
+
+data "aws_partition" "current" {
+  provider = aws.bucket
+}
+
+locals {
+  target_role_arn = "arn:${data.aws_partition.current.partition}:iam::${var.bucket_account_id}:role/${var.target_role_name}"
+  package_path    = coalesce(var.package_path, "${path.root}/../../../target/lambda/cross-account-s3-writer/bootstrap.zip")
+}
+
+module "writer_function" {
+  source = "../../modules/writer-function"
+  providers = {
+    aws = aws.lambda
+  }
+
+  function_name         = var.function_name
+  package_path          = local.package_path
+  architecture          = var.architecture
+  memory_size           = var.memory_size
+  timeout               = var.timeout
+  reserved_concurrency  = var.reserved_concurrency
+  log_level             = var.log_level
+  log_retention_in_days = var.log_retention_in_days
+
+  target_role_arn       = local.target_role_arn
+  target_bucket         = module.target_bucket.bucket_name
+  target_bucket_owner   = var.bucket_account_id
+  target_region         = module.target_bucket.bucket_region
+  external_id           = var.external_id
+  key_prefix            = var.key_prefix
+  sse_kms_key_arn       = module.target_bucket.kms_key_arn
+  role_session_seconds  = var.role_session_seconds
+  max_concurrent_writes = var.max_concurrent_writes
+  ses_raw_mail_bucket   = var.ses_raw_mail_bucket
+  ses_raw_mail_prefix   = var.ses_raw_mail_prefix
+
+  create_sqs_trigger    = var.create_sqs_trigger
+  sqs_max_receive_count = var.sqs_max_receive_count
+
+  create_sns_trigger = var.create_sns_trigger
+  sns_topic_arn      = var.sns_topic_arn
+
+  create_eventbridge_trigger = var.create_eventbridge_trigger
+  eventbridge_event_pattern  = var.eventbridge_event_pattern
+
+  create_s3_trigger       = var.create_s3_trigger
+  s3_source_bucket        = var.s3_source_bucket
+  s3_source_filter_prefix = var.s3_source_filter_prefix
+
+  create_function_url = var.create_function_url
+}
+
+module "target_bucket" {
+  source = "../../modules/target-bucket"
+  providers = {
+    aws = aws.bucket
+  }
+
+  bucket_name   = var.bucket_name
+  create_bucket = var.create_bucket
+  force_destroy = var.force_destroy
+
+  create_kms_key = var.create_kms_key
+
+  role_name               = var.target_role_name
+  execution_role_arn      = module.writer_function.execution_role_arn
+  external_id             = var.external_id
+  additional_external_ids = var.additional_external_ids
+  key_prefix              = var.key_prefix
+}

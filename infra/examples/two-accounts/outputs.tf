@@ -1,0 +1,67 @@
+output "function_name" {
+  description = "Name of the function: aws lambda invoke --function-name <this>."
+  value       = module.writer_function.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the function."
+  value       = module.writer_function.function_arn
+}
+
+output "execution_role_arn" {
+  description = "Execution role of the function (lambda account); the only principal the target role trusts."
+  value       = module.writer_function.execution_role_arn
+}
+
+output "target_role_arn" {
+  description = "Role the function assumes (bucket account)."
+  value       = module.target_bucket.role_arn
+
+  precondition {
+    condition     = module.target_bucket.role_arn == local.target_role_arn
+    error_message = "The target role's ARN (${module.target_bucket.role_arn}) differs from the TARGET_ROLE_ARN given to the function (${local.target_role_arn})."
+  }
+}
+
+output "bucket_name" {
+  description = "Target bucket (bucket account)."
+  value       = module.target_bucket.bucket_name
+}
+
+output "bucket_region" {
+  description = "Region of the target bucket."
+  value       = module.target_bucket.bucket_region
+}
+
+output "kms_key_arn" {
+  description = "KMS key of the bucket (null with SSE-S3)."
+  value       = module.target_bucket.kms_key_arn
+}
+
+output "function_environment" {
+  description = "Environment the function got (TARGET_EXTERNAL_ID left out: sensitive)."
+  value       = module.writer_function.environment
+}
+
+output "queue_url" {
+  description = "Queue that triggers the function (null without the SQS trigger)."
+  value       = module.writer_function.queue_url
+}
+
+output "dead_letter_queue_url" {
+  description = "Dead-letter queue (null without the SQS trigger)."
+  value       = module.writer_function.dead_letter_queue_url
+}
+
+output "function_url" {
+  description = "Function URL, AWS_IAM auth (null when not created)."
+  value       = module.writer_function.function_url
+}
+
+output "try_it" {
+  description = "Commands to invoke the function and see the object in the bucket account."
+  value       = <<-EOT
+    aws lambda invoke --function-name ${module.writer_function.function_name} --region ${var.lambda_region}${var.lambda_profile == null ? "" : " --profile ${var.lambda_profile}"} --payload '{"action":"whoami"}' --cli-binary-format raw-in-base64-out out.json && cat out.json
+    aws s3 ls s3://${module.target_bucket.bucket_name}/${var.key_prefix} --recursive${var.bucket_profile == null ? "" : " --profile ${var.bucket_profile}"}
+  EOT
+}

@@ -1,0 +1,137 @@
+# Inputs that would deploy something wrong are refused at plan time. Each run plans one module
+# directly (so its input variables are the ones expected to fail) and sets several bad inputs:
+# expect_failures passes only if EVERY listed input fails its own validation.
+
+mock_provider "aws" {
+  alias  = "lambda"
+  source = "./tests/mocks/lambda"
+}
+
+mock_provider "aws" {
+  alias  = "bucket"
+  source = "./tests/mocks/bucket"
+}
+
+variables {
+  # writer-function
+  package_path    = "tests/fixtures/package-placeholder.txt"
+  target_role_arn = "arn:aws:iam::222222222222:role/cross-account-s3-writer-target"
+  target_bucket   = "test-target-bucket"
+  external_id     = "test-external-id-0123"
+  # target-bucket
+  bucket_name        = "test-target-bucket"
+  execution_role_arn = "arn:aws:iam::111111111111:role/cross-account-s3-writer-execution"
+}
+
+run "writer_function_rejects_bad_inputs" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    external_id          = "x"                                                  # shorter than 2
+    target_role_arn      = "arn:aws:iam::222222222222:role/*"                   # wildcard role
+    key_prefix           = "incoming"                                           # no trailing slash
+    role_session_seconds = 7200                                                 # role chaining caps at 3600
+    architecture         = "x86"                                                # arm64 | x86_64
+    package_path         = "tests/fixtures/does-not-exist.zip"                  # not built
+    sse_kms_key_arn      = "arn:aws:kms:eu-central-1:222222222222:alias/bucket" # alias, not key ARN
+    ses_raw_mail_bucket  = "test-mail-bucket"
+    ses_raw_mail_prefix  = "raw-" # grant would be raw-/*
+    log_level            = "VERBOSE"
+  }
+  expect_failures = [
+    var.external_id,
+    var.target_role_arn,
+    var.key_prefix,
+    var.role_session_seconds,
+    var.architecture,
+    var.package_path,
+    var.sse_kms_key_arn,
+    var.ses_raw_mail_prefix,
+    var.log_level,
+  ]
+}
+
+run "writer_function_rejects_more_bad_inputs" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    external_id          = "has spaces and \"quotes\""
+    key_prefix           = "in*/"
+    role_session_seconds = 600
+  }
+  expect_failures = [var.external_id, var.key_prefix, var.role_session_seconds]
+}
+
+run "writer_function_rejects_too_long_external_id" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    external_id = "${join("", [for i in range(1000) : "a"])}${join("", [for i in range(225) : "b"])}"
+  }
+  expect_failures = [var.external_id]
+}
+
+run "target_bucket_rejects_bad_inputs" {
+  command = plan
+  module {
+    source = "../../modules/target-bucket"
+  }
+  providers = {
+    aws = aws.bucket
+  }
+  variables {
+    external_id             = "x"
+    additional_external_ids = ["bad id"]
+    key_prefix              = "/incoming/"
+    execution_role_arn      = "arn:aws:iam::111111111111:root" # whole account, not the role
+  }
+  expect_failures = [var.external_id, var.additional_external_ids, var.key_prefix, var.execution_role_arn]
+}
+
+run "target_bucket_rejects_more_bad_inputs" {
+  command = plan
+  module {
+    source = "../../modules/target-bucket"
+  }
+  providers = {
+    aws = aws.bucket
+  }
+  variables {
+    key_prefix         = "incoming/../"
+    execution_role_arn = "*"
+  }
+  expect_failures = [var.key_prefix, var.execution_role_arn]
+}
+
+run "writer_function_checks_trigger_settings" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    timeout                        = 60
+    create_sqs_trigger             = true
+    sqs_visibility_timeout_seconds = 30 # below the function timeout
+    create_sns_trigger             = true
+    # no sns_topic_arn
+  }
+  expect_failures = [aws_sqs_queue.this, aws_lambda_permission.sns]
+}

@@ -1,0 +1,256 @@
+################################################################################
+# Accounts and how Terraform gets into them
+################################################################################
+
+variable "lambda_account_id" {
+  description = "Account that runs the function (the lambda account)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.lambda_account_id))
+    error_message = "lambda_account_id must be a 12-digit account ID."
+  }
+}
+
+variable "bucket_account_id" {
+  description = "Account that owns the bucket and the target role (the bucket account)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.bucket_account_id))
+    error_message = "bucket_account_id must be a 12-digit account ID."
+  }
+}
+
+variable "lambda_region" {
+  description = "Region of the function (and its triggers)."
+  type        = string
+}
+
+variable "bucket_region" {
+  description = "Region of the bucket and its KMS key. null: lambda_region."
+  type        = string
+  default     = null
+}
+
+variable "lambda_profile" {
+  description = "AWS CLI profile for the lambda account. null: the default credential chain."
+  type        = string
+  default     = null
+}
+
+variable "lambda_assume_role_arn" {
+  description = "Role Terraform assumes to reach the lambda account (e.g. an OrganizationAccountAccessRole). null: use the profile's credentials directly."
+  type        = string
+  default     = null
+}
+
+variable "bucket_profile" {
+  description = "AWS CLI profile for the bucket account. null: the default credential chain."
+  type        = string
+  default     = null
+}
+
+variable "bucket_assume_role_arn" {
+  description = "Role Terraform assumes to reach the bucket account. null: use the profile's credentials directly."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Default tags of both providers."
+  type        = map(string)
+  default     = { Project = "cross-account-s3-writer" }
+}
+
+################################################################################
+# Function
+################################################################################
+
+variable "function_name" {
+  description = "Name of the Lambda function."
+  type        = string
+  default     = "cross-account-s3-writer"
+}
+
+variable "package_path" {
+  description = "The function zip. null: ../../../target/lambda/cross-account-s3-writer/bootstrap.zip (the repository's cargo lambda output, relative to this directory)."
+  type        = string
+  default     = null
+}
+
+variable "architecture" {
+  description = "arm64 (build with --arm64) or x86_64."
+  type        = string
+  default     = "arm64"
+}
+
+variable "memory_size" {
+  description = "Memory of the function in MB."
+  type        = number
+  default     = 128
+}
+
+variable "timeout" {
+  description = "Timeout of the function in seconds."
+  type        = number
+  default     = 30
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency; null = unreserved."
+  type        = number
+  default     = null
+}
+
+variable "log_level" {
+  description = "AWS_LAMBDA_LOG_LEVEL of the function: TRACE, DEBUG, INFO, WARN, ERROR or FATAL."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group."
+  type        = number
+  default     = 30
+}
+
+variable "role_session_seconds" {
+  description = "ROLE_SESSION_SECONDS, 900..3600 (role chaining caps sessions at one hour)."
+  type        = number
+  default     = 3600
+}
+
+variable "max_concurrent_writes" {
+  description = "MAX_CONCURRENT_WRITES of the function."
+  type        = number
+  default     = 8
+}
+
+variable "ses_raw_mail_bucket" {
+  description = "SES_RAW_MAIL_BUCKET: bucket in the lambda account where an SES receipt rule stores raw mail. null: not used."
+  type        = string
+  default     = null
+}
+
+variable "ses_raw_mail_prefix" {
+  description = "SES_RAW_MAIL_PREFIX: empty or ending with '/'."
+  type        = string
+  default     = ""
+}
+
+################################################################################
+# Bucket, role, trust
+################################################################################
+
+variable "bucket_name" {
+  description = "Target bucket in the bucket account (globally unique)."
+  type        = string
+}
+
+variable "create_bucket" {
+  description = "Create the bucket; false uses an existing one (its settings and policy are then left alone, see the target-bucket module)."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete a bucket that still holds objects."
+  type        = bool
+  default     = false
+}
+
+variable "create_kms_key" {
+  description = "SSE-KMS with a new customer managed key (and a Bucket Key) instead of SSE-S3."
+  type        = bool
+  default     = false
+}
+
+variable "target_role_name" {
+  description = "Name of the role in the bucket account the function assumes."
+  type        = string
+  default     = "cross-account-s3-writer-target"
+}
+
+variable "external_id" {
+  description = "sts:ExternalId shared by the function (TARGET_EXTERNAL_ID) and the target role's trust policy. Generate one, e.g. `uuidgen`."
+  type        = string
+  sensitive   = true
+}
+
+variable "additional_external_ids" {
+  description = "Further ExternalIds the trust accepts during a rotation (see infra/README.md). Keep empty otherwise."
+  type        = list(string)
+  default     = []
+  sensitive   = true
+}
+
+variable "key_prefix" {
+  description = "KEY_PREFIX: every object goes under it, and the target role may write nowhere else. Must end with '/'."
+  type        = string
+  default     = "incoming/"
+}
+
+################################################################################
+# Triggers (all off by default; `aws lambda invoke` always works)
+################################################################################
+
+variable "create_sqs_trigger" {
+  description = "Create a queue (+ dead-letter queue) that triggers the function."
+  type        = bool
+  default     = false
+}
+
+variable "sqs_max_receive_count" {
+  description = "Deliveries before a message moves to the dead-letter queue."
+  type        = number
+  default     = 5
+}
+
+variable "create_sns_trigger" {
+  description = "Subscribe the function to sns_topic_arn."
+  type        = bool
+  default     = false
+}
+
+variable "sns_topic_arn" {
+  description = "Existing SNS topic (lambda account, lambda_region)."
+  type        = string
+  default     = null
+}
+
+variable "create_eventbridge_trigger" {
+  description = "Create an EventBridge rule (default bus) targeting the function."
+  type        = bool
+  default     = false
+}
+
+variable "eventbridge_event_pattern" {
+  description = "Event pattern (JSON) of the EventBridge rule."
+  type        = string
+  default     = null
+}
+
+variable "create_s3_trigger" {
+  description = "Trigger the function from object-created events of s3_source_bucket."
+  type        = bool
+  default     = false
+}
+
+variable "s3_source_bucket" {
+  description = "Existing bucket in the lambda account (lambda_region). Its notification configuration is replaced."
+  type        = string
+  default     = null
+}
+
+variable "s3_source_filter_prefix" {
+  description = "Only keys under this prefix of s3_source_bucket trigger the function."
+  type        = string
+  default     = null
+}
+
+variable "create_function_url" {
+  description = "Create a Function URL with AWS_IAM auth."
+  type        = bool
+  default     = false
+}

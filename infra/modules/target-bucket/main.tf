@@ -1,0 +1,213 @@
+# Bucket account: the target bucket, its policy and optional KMS key, and the role the writer
+# function assumes.
+#
+# Every policy document is rendered from ../../policies/*.json.tftpl (the same files the local
+# emulator provisions with); optional statements are appended, nothing is written inline.
+
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  policies   = "${path.module}/../../policies"
+  partition  = data.aws_partition.current.partition
+  account_id = data.aws_caller_identity.current.account_id
+
+  manage_bucket_settings = coalesce(var.manage_bucket_settings, var.create_bucket)
+
+  bucket_name   = var.create_bucket ? aws_s3_bucket.this[0].bucket : data.aws_s3_bucket.existing[0].bucket
+  bucket_arn    = var.create_bucket ? aws_s3_bucket.this[0].arn : data.aws_s3_bucket.existing[0].arn
+  bucket_region = var.create_bucket ? aws_s3_bucket.this[0].bucket_region : data.aws_s3_bucket.existing[0].bucket_region
+
+  kms_key_arn   = var.create_kms_key ? aws_kms_key.this[0].arn : null
+  sse_algorithm = var.create_kms_key ? "aws:kms" : "AES256"
+
+  # Trust: exactly the execution role, with the ExternalId. During an ExternalId rotation the
+  # condition lists the additional values too (StringEquals matches any value of a list).
+  trust_rendered = jsondecode(templatefile("${local.policies}/target-trust.json.tftpl", {
+    execution_role_arn = var.execution_role_arn
+    external_id        = var.external_id
+  }))
+  trust_policy = length(var.additional_external_ids) == 0 ? jsonencode(local.trust_rendered) : jsonencode(merge(local.trust_rendered, {
+    Statement = [for s in local.trust_rendered.Statement : merge(s, {
+      Condition = merge(s.Condition, {
+        StringEquals = merge(s.Condition.StringEquals, {
+          "sts:ExternalId" = concat([var.external_id], var.additional_external_ids)
+        })
+      })
+    })]
+  }))
+
+  role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      jsondecode(templatefile("${local.policies}/target-write.json.tftpl", {
+        bucket_arn = local.bucket_arn
+        key_prefix = var.key_prefix
+      })).Statement,
+      var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl", {
+        kms_key_arn = local.kms_key_arn
+      })).Statement : [],
+    )
+  })
+
+  bucket_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      jsondecode(templatefile("${local.policies}/bucket-policy.json.tftpl", {
+        bucket_arn    = local.bucket_arn
+        sse_algorithm = local.sse_algorithm
+      })).Statement,
+      var.create_kms_key ? jsondecode(templatefile("${local.policies}/bucket-policy-kms.json.tftpl", {
+        bucket_arn  = local.bucket_arn
+        kms_key_arn = local.kms_key_arn
+      })).Statement : [],
+    )
+  })
+}
+
+################################################################################
+# Bucket
+################################################################################
+
+resource "aws_s3_bucket" "this" {
+  # checkov:skip=CKV_AWS_18:Server access logs need a separate log bucket of the owner's choosing; CloudTrail S3 data events are the better audit trail for a write-only drop bucket.
+  # checkov:skip=CKV_AWS_144:Cross-region replication is a business-continuity decision of the bucket owner (a second bucket and role); out of scope.
+  # checkov:skip=CKV2_AWS_62:Event notifications belong to the bucket owner's consumers, unknown to this module.
+  count = var.create_bucket ? 1 : 0
+
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+data "aws_s3_bucket" "existing" {
+  count = var.create_bucket ? 0 : 1
+
+  bucket = var.bucket_name
+}
+
+# The bucket settings reference the bucket directly (not through a local) so static analysis
+# (checkov) can see they belong to it.
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  count = local.manage_bucket_settings ? 1 : 0
+
+  bucket = var.create_bucket ? aws_s3_bucket.this[0].id : data.aws_s3_bucket.existing[0].id
+  rule {
+    # ACLs off: the bucket account owns every object the writer puts.
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  count = local.manage_bucket_settings ? 1 : 0
+
+  bucket                  = var.create_bucket ? aws_s3_bucket.this[0].id : data.aws_s3_bucket.existing[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  count = local.manage_bucket_settings ? 1 : 0
+
+  bucket = var.create_bucket ? aws_s3_bucket.this[0].id : data.aws_s3_bucket.existing[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  count = local.manage_bucket_settings ? 1 : 0
+
+  bucket = var.create_bucket ? aws_s3_bucket.this[0].id : data.aws_s3_bucket.existing[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = local.sse_algorithm
+      kms_master_key_id = local.kms_key_arn
+    }
+    # With SSE-KMS, S3 Bucket Keys cut KMS requests (and their cost) by orders of magnitude.
+    bucket_key_enabled = var.create_kms_key
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  count = local.manage_bucket_settings ? 1 : 0
+
+  bucket = var.create_bucket ? aws_s3_bucket.this[0].id : data.aws_s3_bucket.existing[0].id
+
+  # The writer uses multipart uploads for large objects and deliberately has no
+  # s3:AbortMultipartUpload: S3 cleans up the parts of failed uploads after a day.
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+
+    dynamic "noncurrent_version_expiration" {
+      for_each = var.noncurrent_version_expiration_days == null ? [] : [var.noncurrent_version_expiration_days]
+      content {
+        noncurrent_days = noncurrent_version_expiration.value
+      }
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  count = local.manage_bucket_settings ? 1 : 0
+
+  bucket = var.create_bucket ? aws_s3_bucket.this[0].id : data.aws_s3_bucket.existing[0].id
+  policy = local.bucket_policy
+
+  depends_on = [aws_s3_bucket_public_access_block.this, aws_s3_bucket_ownership_controls.this]
+}
+
+################################################################################
+# KMS key (optional)
+################################################################################
+
+resource "aws_kms_key" "this" {
+  count = var.create_kms_key ? 1 : 0
+
+  description             = "SSE-KMS key of s3://${var.bucket_name} (cross-account-s3-writer)"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_in_days
+  policy = templatefile("${local.policies}/kms-key-policy.json.tftpl", {
+    partition         = local.partition
+    bucket_account_id = local.account_id
+    target_role_arn   = aws_iam_role.this.arn
+    region            = local.bucket_region
+  })
+  tags = var.tags
+
+  lifecycle {
+    postcondition {
+      condition     = split(":", self.arn)[3] == local.bucket_region
+      error_message = "The KMS key was created in ${split(":", self.arn)[3]} but the bucket is in ${local.bucket_region}: S3 needs a key in the bucket's region. Configure the bucket provider with the bucket's region."
+    }
+  }
+}
+
+################################################################################
+# Target role: trusted by exactly the writer's execution role, with the ExternalId
+################################################################################
+
+resource "aws_iam_role" "this" {
+  name                 = var.role_name
+  description          = "Assumed by the cross-account-s3-writer function to put objects under s3://${var.bucket_name}/${var.key_prefix}"
+  assume_role_policy   = local.trust_policy
+  max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "put-objects-under-prefix"
+  role   = aws_iam_role.this.id
+  policy = local.role_policy
+}

@@ -1,0 +1,137 @@
+################################################################################
+# Bucket
+################################################################################
+
+variable "bucket_name" {
+  description = "Name of the target bucket (created, or existing when create_bucket = false)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)) && !strcontains(var.bucket_name, "..")
+    error_message = "bucket_name must be a valid S3 bucket name (3-63 characters of a-z, 0-9, '.', '-')."
+  }
+}
+
+variable "create_bucket" {
+  description = "Create the bucket. false: use the existing bucket bucket_name, which must be in this provider's account and region."
+  type        = bool
+  default     = true
+}
+
+variable "manage_bucket_settings" {
+  description = "Manage the bucket's ownership controls, public access block, versioning, default encryption, lifecycle configuration and bucket policy. null: same as create_bucket. On an existing bucket these resources REPLACE its current settings (the whole bucket policy and lifecycle configuration): leave it false and merge the bucket_policy output into your own policy instead."
+  type        = bool
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Allow `terraform destroy` to delete a bucket that still holds objects (all versions are deleted)."
+  type        = bool
+  default     = false
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Delete noncurrent object versions after this many days. null: keep them (the function writes create-only, so versions only come from other writers)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days == null ? true : var.noncurrent_version_expiration_days >= 1
+    error_message = "noncurrent_version_expiration_days must be null or >= 1."
+  }
+}
+
+################################################################################
+# Encryption
+################################################################################
+
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key (rotation on) and use SSE-KMS with an S3 Bucket Key. false: SSE-S3 (AES256)."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period before a destroyed KMS key is deleted."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_in_days >= 7 && var.kms_key_deletion_window_in_days <= 30
+    error_message = "kms_key_deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+################################################################################
+# Target role
+################################################################################
+
+variable "role_name" {
+  description = "Name of the target role. The writer function's TARGET_ROLE_ARN is built from it: arn:<partition>:iam::<this account>:role/<role_name>."
+  type        = string
+  default     = "cross-account-s3-writer-target"
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.role_name))
+    error_message = "role_name must be 1-64 characters of [A-Za-z0-9_+=,.@-]."
+  }
+}
+
+variable "execution_role_arn" {
+  description = "ARN of the writer function's execution role (lambda account): the only principal the target role trusts. Pass the module output, so the role exists before the trust policy naming it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$", var.execution_role_arn))
+    error_message = "execution_role_arn must be an IAM role ARN, not an account root or a wildcard."
+  }
+}
+
+variable "external_id" {
+  description = "The sts:ExternalId the trust policy requires (the function's TARGET_EXTERNAL_ID)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.external_id))
+    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9_+=,.@:/-]."
+  }
+}
+
+variable "additional_external_ids" {
+  description = "Further ExternalIds the trust policy accepts, for a rotation window only (see the README); keep empty otherwise."
+  type        = list(string)
+  default     = []
+  sensitive   = true
+
+  validation {
+    condition     = alltrue([for id in var.additional_external_ids : length(id) >= 2 && length(id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", id))])
+    error_message = "Each additional external ID must be 2-1224 characters of [A-Za-z0-9_+=,.@:/-]."
+  }
+}
+
+variable "key_prefix" {
+  description = "The only key prefix the target role may PutObject under (the function's KEY_PREFIX). Must end with '/'."
+  type        = string
+  default     = "incoming/"
+
+  validation {
+    condition = (
+      can(regex("^[A-Za-z0-9!_.'()=+,@/-]+/$", var.key_prefix)) && length(var.key_prefix) <= 512
+      && alltrue([for segment in split("/", trimsuffix(var.key_prefix, "/")) : !contains(["", ".", ".."], segment)])
+    )
+    error_message = "key_prefix must end with '/', not start with '/', have no empty, '.' or '..' segment, be at most 512 bytes, and use only [A-Za-z0-9!_.'()=+,@/-] (no IAM wildcards '*' or '?', no '$')."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "Optional permissions boundary policy ARN for the target role."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource of this module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,361 @@
+# Lambda account: the writer function, its execution role, its log group and optional triggers.
+#
+# Every policy document is rendered from ../../policies/*.json.tftpl (the same files the local
+# emulator provisions with); nothing here is written inline.
+
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  policies   = "${path.module}/../../policies"
+  partition  = data.aws_partition.current.partition
+  account_id = data.aws_caller_identity.current.account_id
+
+  execution_role_name = coalesce(var.execution_role_name, "${var.function_name}-execution")
+  log_group_name      = "/aws/lambda/${var.function_name}"
+
+  # The function's configuration. Everything but the ExternalId, so it can be shown as an output.
+  environment_public = merge(
+    {
+      TARGET_ROLE_ARN       = var.target_role_arn
+      TARGET_BUCKET         = var.target_bucket
+      TARGET_BUCKET_OWNER   = coalesce(var.target_bucket_owner, split(":", var.target_role_arn)[4])
+      KEY_PREFIX            = var.key_prefix
+      ROLE_SESSION_NAME     = coalesce(var.role_session_name, var.function_name)
+      ROLE_SESSION_SECONDS  = tostring(var.role_session_seconds)
+      MAX_CONCURRENT_WRITES = tostring(var.max_concurrent_writes)
+    },
+    var.target_region == null ? {} : { TARGET_REGION = var.target_region },
+    var.sse_kms_key_arn == null ? {} : { SSE_KMS_KEY_ARN = var.sse_kms_key_arn },
+    var.ses_raw_mail_bucket == null ? {} : { SES_RAW_MAIL_BUCKET = var.ses_raw_mail_bucket },
+    var.ses_raw_mail_bucket == null || var.ses_raw_mail_prefix == "" ? {} : { SES_RAW_MAIL_PREFIX = var.ses_raw_mail_prefix },
+  )
+  environment = merge(local.environment_public, { TARGET_EXTERNAL_ID = var.external_id })
+
+  s3_source_bucket_arn = var.s3_source_bucket == null ? null : "arn:${local.partition}:s3:::${var.s3_source_bucket}"
+
+  # execution-read-source.json.tftpl grants "${source_bucket_arn}/*". Passing "<bucket ARN>/<prefix
+  # without its trailing slash>" renders exactly <bucket>/<prefix>* (the prefix must end with "/").
+  ses_read_arn = var.ses_raw_mail_bucket == null ? null : (
+    var.ses_raw_mail_prefix == ""
+    ? "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}"
+    : "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}/${trimsuffix(var.ses_raw_mail_prefix, "/")}"
+  )
+
+  sqs_visibility_timeout = coalesce(var.sqs_visibility_timeout_seconds, min(43200, 6 * var.timeout))
+}
+
+################################################################################
+# Execution role
+################################################################################
+
+resource "aws_iam_role" "execution" {
+  name                 = local.execution_role_name
+  description          = "Execution role of the ${var.function_name} Lambda function"
+  assume_role_policy   = templatefile("${local.policies}/execution-trust.json.tftpl", { lambda_account_id = local.account_id })
+  permissions_boundary = var.permissions_boundary
+  tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.execution_role_name) <= 64
+      error_message = "The execution role name \"${local.execution_role_name}\" is longer than 64 characters: set execution_role_name."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "assume_target" {
+  name   = "assume-target-role"
+  role   = aws_iam_role.execution.id
+  policy = templatefile("${local.policies}/execution-assume-target.json.tftpl", { target_role_arn = var.target_role_arn })
+}
+
+resource "aws_iam_role_policy" "logs" {
+  name   = "write-own-log-group"
+  role   = aws_iam_role.execution.id
+  policy = templatefile("${local.policies}/execution-logs.json.tftpl", { log_group_arn = aws_cloudwatch_log_group.this.arn })
+}
+
+resource "aws_iam_role_policy" "read_s3_source" {
+  count = var.create_s3_trigger ? 1 : 0
+
+  name   = "read-s3-trigger-source"
+  role   = aws_iam_role.execution.id
+  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_source_bucket_arn })
+
+  lifecycle {
+    precondition {
+      condition     = var.s3_source_bucket != null
+      error_message = "create_s3_trigger = true needs s3_source_bucket."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "read_ses_raw_mail" {
+  count = var.ses_raw_mail_bucket == null ? 0 : 1
+
+  name   = "read-ses-raw-mail"
+  role   = aws_iam_role.execution.id
+  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.ses_read_arn })
+}
+
+################################################################################
+# Logs
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.log_group_kms_key_arn
+  tags              = var.tags
+}
+
+################################################################################
+# Function
+################################################################################
+
+resource "aws_lambda_function" "this" {
+  # checkov:skip=CKV_AWS_50:The function emits no X-Ray segments; Active tracing would add cost and an xray:PutTraceSegments grant for nothing.
+  # checkov:skip=CKV_AWS_116:The SQS trigger has its redrive dead-letter queue; an on-failure destination for async triggers (SNS, EventBridge, S3) would need another execution-role grant, see infra/README.md.
+  # checkov:skip=CKV_AWS_117:The function calls only public AWS endpoints (STS, S3); a VPC adds NAT or endpoint cost and protects nothing here.
+  # checkov:skip=CKV_AWS_173:The environment holds no secret (the ExternalId is a confused-deputy guard, not a credential); Lambda encrypts it at rest with an AWS managed key.
+  # checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the deployed zip is pinned by source_code_hash.
+  function_name = var.function_name
+  description   = var.description
+  role          = aws_iam_role.execution.arn
+
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  architectures = [var.architecture]
+
+  filename         = var.package_path
+  source_code_hash = filebase64sha256(var.package_path)
+
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = coalesce(var.reserved_concurrency, -1)
+
+  environment {
+    variables = local.environment
+  }
+
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.log_level
+    system_log_level      = var.system_log_level
+  }
+
+  tags = var.tags
+
+  # Permissions first: the function must not run (and Lambda must not create the log group
+  # itself) before it may write logs and assume the target role.
+  depends_on = [
+    aws_iam_role_policy.logs,
+    aws_iam_role_policy.assume_target,
+  ]
+}
+
+################################################################################
+# Trigger: SQS queue + dead-letter queue + event source mapping
+################################################################################
+
+resource "aws_sqs_queue" "dlq" {
+  count = var.create_sqs_trigger ? 1 : 0
+
+  name                      = "${var.function_name}-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "this" {
+  count = var.create_sqs_trigger ? 1 : 0
+
+  name                       = var.function_name
+  visibility_timeout_seconds = local.sqs_visibility_timeout
+  message_retention_seconds  = var.sqs_message_retention_seconds
+  sqs_managed_sse_enabled    = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn
+    maxReceiveCount     = var.sqs_max_receive_count
+  })
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.sqs_visibility_timeout >= var.timeout
+      error_message = "The queue's visibility timeout (${local.sqs_visibility_timeout} s) must be at least the function timeout (${var.timeout} s), or Lambda refuses the event source mapping."
+    }
+  }
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count = var.create_sqs_trigger ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.this[0].arn]
+  })
+}
+
+resource "aws_iam_role_policy" "consume_queue" {
+  count = var.create_sqs_trigger ? 1 : 0
+
+  name   = "consume-trigger-queue"
+  role   = aws_iam_role.execution.id
+  policy = templatefile("${local.policies}/execution-consume-queue.json.tftpl", { queue_arn = aws_sqs_queue.this[0].arn })
+}
+
+resource "aws_lambda_event_source_mapping" "sqs" {
+  count = var.create_sqs_trigger ? 1 : 0
+
+  event_source_arn                   = aws_sqs_queue.this[0].arn
+  function_name                      = aws_lambda_function.this.arn
+  batch_size                         = var.sqs_batch_size
+  maximum_batching_window_in_seconds = var.sqs_maximum_batching_window_in_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = var.sqs_maximum_concurrency == null ? [] : [var.sqs_maximum_concurrency]
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.sqs_batch_size <= 10 || var.sqs_maximum_batching_window_in_seconds >= 1
+      error_message = "sqs_batch_size above 10 needs sqs_maximum_batching_window_in_seconds >= 1."
+    }
+  }
+
+  # CreateEventSourceMapping checks that the execution role may read the queue.
+  depends_on = [aws_iam_role_policy.consume_queue]
+}
+
+################################################################################
+# Trigger: existing SNS topic
+################################################################################
+
+resource "aws_lambda_permission" "sns" {
+  count = var.create_sns_trigger ? 1 : 0
+
+  statement_id  = "AllowInvokeFromSnsTopic"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "sns.amazonaws.com"
+  source_arn    = var.sns_topic_arn
+
+  lifecycle {
+    precondition {
+      condition     = var.sns_topic_arn != null
+      error_message = "create_sns_trigger = true needs sns_topic_arn."
+    }
+  }
+}
+
+resource "aws_sns_topic_subscription" "this" {
+  count = var.create_sns_trigger ? 1 : 0
+
+  topic_arn = var.sns_topic_arn
+  protocol  = "lambda"
+  endpoint  = aws_lambda_function.this.arn
+
+  depends_on = [aws_lambda_permission.sns]
+}
+
+################################################################################
+# Trigger: EventBridge rule
+################################################################################
+
+resource "aws_cloudwatch_event_rule" "this" {
+  count = var.create_eventbridge_trigger ? 1 : 0
+
+  name           = var.function_name
+  description    = "Events written to the bucket account by ${var.function_name}"
+  event_bus_name = var.eventbridge_bus_name
+  event_pattern  = var.eventbridge_event_pattern
+  tags           = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.eventbridge_event_pattern != null
+      error_message = "create_eventbridge_trigger = true needs eventbridge_event_pattern."
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_target" "this" {
+  count = var.create_eventbridge_trigger ? 1 : 0
+
+  rule           = aws_cloudwatch_event_rule.this[0].name
+  event_bus_name = var.eventbridge_bus_name
+  target_id      = "writer-function"
+  arn            = aws_lambda_function.this.arn
+
+  depends_on = [aws_lambda_permission.eventbridge]
+}
+
+resource "aws_lambda_permission" "eventbridge" {
+  count = var.create_eventbridge_trigger ? 1 : 0
+
+  statement_id  = "AllowInvokeFromEventBridgeRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.this[0].arn
+}
+
+################################################################################
+# Trigger: S3 notifications from an existing bucket in the lambda account
+################################################################################
+
+resource "aws_lambda_permission" "s3" {
+  count = var.create_s3_trigger ? 1 : 0
+
+  statement_id   = "AllowInvokeFromSourceBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = local.s3_source_bucket_arn
+  source_account = local.account_id
+
+  lifecycle {
+    precondition {
+      condition     = var.s3_source_bucket != null
+      error_message = "create_s3_trigger = true needs s3_source_bucket."
+    }
+  }
+}
+
+resource "aws_s3_bucket_notification" "this" {
+  count = var.create_s3_trigger ? 1 : 0
+
+  bucket = var.s3_source_bucket
+
+  lambda_function {
+    id                  = var.function_name
+    lambda_function_arn = aws_lambda_function.this.arn
+    events              = var.s3_source_events
+    filter_prefix       = var.s3_source_filter_prefix
+    filter_suffix       = var.s3_source_filter_suffix
+  }
+
+  # S3 validates the destination when the configuration is written.
+  depends_on = [aws_lambda_permission.s3]
+}
+
+################################################################################
+# Function URL (AWS_IAM auth)
+################################################################################
+
+resource "aws_lambda_function_url" "this" {
+  count = var.create_function_url ? 1 : 0
+
+  function_name      = aws_lambda_function.this.function_name
+  authorization_type = "AWS_IAM"
+}

@@ -1,0 +1,430 @@
+################################################################################
+# Function
+################################################################################
+
+variable "function_name" {
+  description = "Name of the Lambda function; also names the log group (/aws/lambda/<name>) and, by default, the execution role and the role session."
+  type        = string
+  default     = "cross-account-s3-writer"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{2,64}$", var.function_name))
+    error_message = "function_name must be 2-64 characters of letters, digits, '-' and '_' (it is also the default role session name, which needs 2)."
+  }
+}
+
+variable "description" {
+  description = "Description of the Lambda function."
+  type        = string
+  default     = "Writes incoming events as objects into a bucket in another AWS account through an assumed role."
+}
+
+variable "package_path" {
+  description = "Path of the deployment zip built by `cargo lambda build --release --arm64 --output-format zip` (target/lambda/cross-account-s3-writer/bootstrap.zip). Relative paths are relative to the directory Terraform runs in."
+  type        = string
+
+  validation {
+    condition     = fileexists(var.package_path)
+    error_message = "package_path does not exist: build it first with `cargo lambda build --release --arm64 --output-format zip` (x86_64: drop --arm64 and set architecture = \"x86_64\")."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of the function: arm64 (Graviton, the default) or x86_64. Must match the build (cargo lambda build --arm64 or not)."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be \"arm64\" or \"x86_64\"."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory in MB. CPU share scales with it; 128 is plenty for the Rust function unless records are large."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB between 128 and 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds between 1 and 900."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions. null leaves the function unreserved (shares the account pool); 0 stops all invocations."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null ? true : var.reserved_concurrency >= 0 && floor(var.reserved_concurrency) == var.reserved_concurrency
+    error_message = "reserved_concurrency must be null or a whole number >= 0."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group /aws/lambda/<function_name>."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "log_group_kms_key_arn" {
+  description = "Optional KMS key ARN to encrypt the log group with (the key policy must allow the CloudWatch Logs service). null: CloudWatch Logs' default encryption."
+  type        = string
+  default     = null
+}
+
+variable "log_level" {
+  description = "Application log level; Lambda passes it to the function as AWS_LAMBDA_LOG_LEVEL (logging_config.application_log_level)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.log_level)
+    error_message = "log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+}
+
+variable "system_log_level" {
+  description = "Level of the Lambda platform's own log lines (START/END/REPORT are INFO)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be one of DEBUG, INFO, WARN."
+  }
+}
+
+variable "execution_role_name" {
+  description = "Name of the execution role. null: \"<function_name>-execution\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.execution_role_name == null ? true : can(regex("^[\\w+=,.@-]{1,64}$", var.execution_role_name))
+    error_message = "execution_role_name must be 1-64 characters of [A-Za-z0-9_+=,.@-]."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "Optional permissions boundary policy ARN for the execution role."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource of this module."
+  type        = map(string)
+  default     = {}
+}
+
+################################################################################
+# What the function writes where (environment variables of the function)
+################################################################################
+
+variable "target_role_arn" {
+  description = "TARGET_ROLE_ARN: the role in the bucket account the function assumes. The execution role may assume exactly this ARN. Build it from the bucket account ID and role name (arn:<partition>:iam::<account>:role/<name>) to avoid a dependency cycle."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$", var.target_role_arn))
+    error_message = "target_role_arn must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>) without wildcards."
+  }
+}
+
+variable "target_bucket" {
+  description = "TARGET_BUCKET: name of the bucket in the bucket account."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.target_bucket))
+    error_message = "target_bucket must be a valid S3 bucket name (3-63 characters of a-z, 0-9, '.', '-')."
+  }
+}
+
+variable "target_bucket_owner" {
+  description = "TARGET_BUCKET_OWNER: account ID expected to own the bucket (sent as x-amz-expected-bucket-owner). null: the account in target_role_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.target_bucket_owner == null ? true : can(regex("^[0-9]{12}$", var.target_bucket_owner))
+    error_message = "target_bucket_owner must be a 12-digit account ID."
+  }
+}
+
+variable "target_region" {
+  description = "TARGET_REGION: region of the bucket (the SDK does not follow S3 redirects). null: not set, the function uses its own region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.target_region == null ? true : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.target_region))
+    error_message = "target_region must look like a region name, e.g. eu-west-1."
+  }
+}
+
+variable "external_id" {
+  description = "TARGET_EXTERNAL_ID: the sts:ExternalId the function passes to AssumeRole; the target role's trust policy requires the same value."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.external_id))
+    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9_+=,.@:/-]."
+  }
+}
+
+variable "key_prefix" {
+  description = "KEY_PREFIX: prefix of every object key written. Must end with '/' and equal the prefix the target role may write under."
+  type        = string
+  default     = "incoming/"
+
+  validation {
+    condition = (
+      can(regex("^[A-Za-z0-9!_.'()=+,@/-]+/$", var.key_prefix)) && length(var.key_prefix) <= 512
+      && alltrue([for segment in split("/", trimsuffix(var.key_prefix, "/")) : !contains(["", ".", ".."], segment)])
+    )
+    error_message = "key_prefix must end with '/', not start with '/', have no empty, '.' or '..' segment, be at most 512 bytes, and use only [A-Za-z0-9!_.'()=+,@/-] (no IAM wildcards '*' or '?', no '$')."
+  }
+}
+
+variable "sse_kms_key_arn" {
+  description = "SSE_KMS_KEY_ARN: full ARN (not an alias) of the KMS key to encrypt objects with. null: SSE-S3, no header sent."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sse_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.sse_kms_key_arn))
+    error_message = "sse_kms_key_arn must be a full KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias."
+  }
+}
+
+variable "role_session_name" {
+  description = "ROLE_SESSION_NAME: session name for AssumeRole (appears in the bucket account's CloudTrail). null: the function name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_session_name == null ? true : can(regex("^[\\w+=,.@-]{2,64}$", var.role_session_name))
+    error_message = "role_session_name must be 2-64 characters of [A-Za-z0-9_+=,.@-]."
+  }
+}
+
+variable "role_session_seconds" {
+  description = "ROLE_SESSION_SECONDS: duration of the assumed-role session. Lambda role -> target role is role chaining, which AWS caps at 3600."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.role_session_seconds >= 900 && var.role_session_seconds <= 3600 && floor(var.role_session_seconds) == var.role_session_seconds
+    error_message = "role_session_seconds must be a whole number between 900 and 3600 (role chaining caps sessions at one hour)."
+  }
+}
+
+variable "max_concurrent_writes" {
+  description = "MAX_CONCURRENT_WRITES: PutObject calls in flight per invocation."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.max_concurrent_writes >= 1 && var.max_concurrent_writes <= 64 && floor(var.max_concurrent_writes) == var.max_concurrent_writes
+    error_message = "max_concurrent_writes must be a whole number between 1 and 64."
+  }
+}
+
+variable "ses_raw_mail_bucket" {
+  description = "SES_RAW_MAIL_BUCKET: bucket (in the lambda account) where an SES receipt rule's S3 action stores raw mail, so the function copies the raw message. null: not set. Grants the execution role s3:GetObject on <bucket>/<ses_raw_mail_prefix>*."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ses_raw_mail_bucket == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ses_raw_mail_bucket))
+    error_message = "ses_raw_mail_bucket must be a valid S3 bucket name."
+  }
+}
+
+variable "ses_raw_mail_prefix" {
+  description = "SES_RAW_MAIL_PREFIX: object key prefix of the SES S3 action (the function reads <prefix><messageId>). Empty or ending with '/': the read grant is <bucket>/<prefix>*, rendered from execution-read-source.json.tftpl."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.ses_raw_mail_prefix == "" || (can(regex("^[A-Za-z0-9!_.'()=+,@-][A-Za-z0-9!_.'()=+,@/-]*/$", var.ses_raw_mail_prefix)) && !strcontains(var.ses_raw_mail_prefix, "//"))
+    error_message = "ses_raw_mail_prefix must be empty or end with '/', without '//', wildcards or '$'."
+  }
+}
+
+################################################################################
+# Triggers (each off by default)
+################################################################################
+
+variable "create_sqs_trigger" {
+  description = "Create an SQS queue (SSE on) with a dead-letter queue, and an event source mapping reporting batch item failures."
+  type        = bool
+  default     = false
+}
+
+variable "sqs_batch_size" {
+  description = "Records per batch of the SQS event source mapping (more than 10 requires sqs_maximum_batching_window_in_seconds > 0)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.sqs_batch_size >= 1 && var.sqs_batch_size <= 10000
+    error_message = "sqs_batch_size must be between 1 and 10000."
+  }
+}
+
+variable "sqs_maximum_batching_window_in_seconds" {
+  description = "How long the event source mapping gathers records before invoking (0..300)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.sqs_maximum_batching_window_in_seconds >= 0 && var.sqs_maximum_batching_window_in_seconds <= 300
+    error_message = "sqs_maximum_batching_window_in_seconds must be between 0 and 300."
+  }
+}
+
+variable "sqs_maximum_concurrency" {
+  description = "Maximum concurrent invocations the SQS event source mapping drives (2..1000). null: no limit."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.sqs_maximum_concurrency == null ? true : var.sqs_maximum_concurrency >= 2 && var.sqs_maximum_concurrency <= 1000
+    error_message = "sqs_maximum_concurrency must be null or between 2 and 1000."
+  }
+}
+
+variable "sqs_max_receive_count" {
+  description = "Deliveries of a message before SQS moves it to the dead-letter queue (redrive maxReceiveCount)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.sqs_max_receive_count >= 1 && var.sqs_max_receive_count <= 1000
+    error_message = "sqs_max_receive_count must be between 1 and 1000."
+  }
+}
+
+variable "sqs_visibility_timeout_seconds" {
+  description = "Visibility timeout of the queue. null: 6 x timeout (AWS's recommendation); it must not be below the function timeout."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.sqs_visibility_timeout_seconds == null ? true : var.sqs_visibility_timeout_seconds >= 0 && var.sqs_visibility_timeout_seconds <= 43200
+    error_message = "sqs_visibility_timeout_seconds must be null or between 0 and 43200."
+  }
+}
+
+variable "sqs_message_retention_seconds" {
+  description = "Retention of the queue. The dead-letter queue keeps messages 14 days (the maximum), longer than this, because a message keeps its original enqueue time when moved."
+  type        = number
+  default     = 345600
+
+  validation {
+    condition     = var.sqs_message_retention_seconds >= 60 && var.sqs_message_retention_seconds <= 1209600
+    error_message = "sqs_message_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "create_sns_trigger" {
+  description = "Subscribe the function to the existing SNS topic sns_topic_arn."
+  type        = bool
+  default     = false
+}
+
+variable "sns_topic_arn" {
+  description = "ARN of an existing SNS topic in the function's region (required when create_sns_trigger). A topic in another account must allow sns:Subscribe from the lambda account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$", var.sns_topic_arn))
+    error_message = "sns_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "create_eventbridge_trigger" {
+  description = "Create an EventBridge rule matching eventbridge_event_pattern that targets the function."
+  type        = bool
+  default     = false
+}
+
+variable "eventbridge_event_pattern" {
+  description = "Event pattern (JSON) of the EventBridge rule (required when create_eventbridge_trigger)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.eventbridge_event_pattern == null ? true : can(jsondecode(var.eventbridge_event_pattern))
+    error_message = "eventbridge_event_pattern must be a JSON document."
+  }
+}
+
+variable "eventbridge_bus_name" {
+  description = "Event bus of the EventBridge rule."
+  type        = string
+  default     = "default"
+}
+
+variable "create_s3_trigger" {
+  description = "Invoke the function on object events of the existing bucket s3_source_bucket (lambda account, same region), and let it read those objects."
+  type        = bool
+  default     = false
+}
+
+variable "s3_source_bucket" {
+  description = "Name of an existing bucket in the lambda account (required when create_s3_trigger). Its whole notification configuration is then managed here: existing notifications on it are replaced."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_source_bucket == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_source_bucket))
+    error_message = "s3_source_bucket must be a valid S3 bucket name."
+  }
+}
+
+variable "s3_source_events" {
+  description = "S3 event types that invoke the function."
+  type        = list(string)
+  default     = ["s3:ObjectCreated:*"]
+}
+
+variable "s3_source_filter_prefix" {
+  description = "Only objects whose key starts with this prefix trigger the function."
+  type        = string
+  default     = null
+}
+
+variable "s3_source_filter_suffix" {
+  description = "Only objects whose key ends with this suffix trigger the function."
+  type        = string
+  default     = null
+}
+
+variable "create_function_url" {
+  description = "Create a Function URL with AWS_IAM auth. Callers (same account) need lambda:InvokeFunctionUrl and lambda:InvokeFunction in their own identity policy."
+  type        = bool
+  default     = false
+}

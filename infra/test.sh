@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Tests of the Terraform in infra/, without AWS credentials:
+#   1. terraform fmt -check -recursive infra
+#   2. validate each module and the example
+#   3. terraform test of the example (tests/*.tftest.hcl, both provider aliases mocked)
+#   4. infra/tests/broken.sh: deliberately broken copies must FAIL terraform test
+#   5. checkov (offline)
+# Uses ../shared/tools/terraform-offline/tf-offline (next to the repository) when it exists,
+# else plain terraform with the real hashicorp/aws provider (downloaded by terraform init).
+# Prints a summary; exits non-zero if any step fails.
+#
+# Env: CHECKOV             checkov binary (default .venv/bin/checkov)
+#      TF_OFFLINE          tf-offline path, or "none" for the real provider
+#      INFRA_BROKEN_JOBS   parallel broken copies (default 3)
+#      INFRA_BROKEN_ALL    1: also the extra broken cases (tests/broken.sh --all)
+#      INFRA_TEST_VERBOSE  1: print every step's full output
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/tests/lib.sh"
+cd "$INFRA_ROOT"
+
+CHECKOV=${CHECKOV:-.venv/bin/checkov}
+work=$(mktemp -d "${TMPDIR:-/tmp}/infra-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+summary=()
+failed=0
+started=$SECONDS
+
+# step NAME CMD...: run CMD, keep its output, record PASS/FAIL and the time it took.
+step() {
+  local name=$1 log=$work/step-${#summary[@]}.log t0=$SECONDS status rc=0
+  shift
+  echo "--- $name"
+  "$@" >"$log" 2>&1 || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    status=PASS
+    if [ "${INFRA_TEST_VERBOSE:-0}" = 1 ]; then
+      cat "$log"
+    else
+      grep -E '^(Success!|Failure!)|^broken\.sh:|^  ok |Passed checks' "$log" | sed 's/^/    /' || true
+    fi
+  else
+    status=FAIL
+    failed=$((failed + 1))
+    if [ "${INFRA_TEST_VERBOSE:-0}" = 1 ]; then cat "$log"; else tail -n 80 "$log"; fi
+    echo "    => FAILED (exit $rc)"
+  fi
+  summary+=("$(printf '%s  %-52s %4ss' "$status" "$name" $((SECONDS - t0)))")
+}
+
+run_checkov() {
+  if [ ! -x "$CHECKOV" ]; then
+    echo "checkov not found at '$CHECKOV' (set CHECKOV=/path/to/checkov; pip install checkov)"
+    return 1
+  fi
+  BC_SKIP_MAPPING=TRUE "$CHECKOV" -d infra --framework terraform --skip-download --quiet --compact
+}
+
+if [ -n "$TF_OFFLINE" ]; then
+  echo "infra tests: offline AWS provider stand-in ($TF_OFFLINE)"
+else
+  echo "infra tests: real hashicorp/aws provider (terraform init; plugin cache $TF_PLUGIN_CACHE_DIR)"
+fi
+command -v terraform >/dev/null || { echo "terraform not found on PATH" >&2; exit 1; }
+
+stage_infra "$work/stage"
+staged=$work/stage/infra
+
+step "fmt -check -recursive infra" terraform fmt -check -recursive -diff infra
+step "validate modules/writer-function" tf_validate "$staged/modules/writer-function"
+step "validate modules/target-bucket" tf_validate "$staged/modules/target-bucket"
+step "validate examples/two-accounts" tf_validate "$staged/examples/two-accounts"
+step "terraform test examples/two-accounts" tf_test "$staged/examples/two-accounts"
+broken_args=()
+[ "${INFRA_BROKEN_ALL:-0}" = 1 ] && broken_args=(--all)
+step "broken copies must fail (tests/broken.sh)" bash infra/tests/broken.sh "${broken_args[@]}"
+step "checkov -d infra" run_checkov
+
+echo
+echo "== infra tests: summary =="
+printf '%s\n' "${summary[@]}"
+total=$((SECONDS - started))
+if [ "$failed" -ne 0 ]; then
+  echo "FAILED: $failed of ${#summary[@]} steps (${total}s)"
+  exit 1
+fi
+echo "OK: all ${#summary[@]} steps passed (${total}s)"

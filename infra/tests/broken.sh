@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Shows that the Terraform tests can fail: each case copies infra/ to a temp dir, breaks one
+# thing on purpose (a policy template or the wiring), and requires `terraform test` to FAIL with
+# the assertion that guards it. Exits non-zero if any broken copy passes, or fails for another
+# reason (config error, missing tool).
+#
+#   bash infra/tests/broken.sh            the default cases
+#   bash infra/tests/broken.sh --all      also the extra cases (same assertions, other breakages)
+#   bash infra/tests/broken.sh NAME...    only these cases
+# Env: INFRA_BROKEN_JOBS  cases run in parallel (default 3)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+jobs=${INFRA_BROKEN_JOBS:-3}
+work=$(mktemp -d "${TMPDIR:-/tmp}/infra-broken.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+names=() files=() filters=() expects=() olds=() news=() extra=()
+# case_ NAME FILE(under infra/) TEST_FILE EXPECTED_MESSAGE OLD NEW   (extra_case_: only with --all)
+case_() {
+  names+=("$1") files+=("$2") filters+=("$3") expects+=("$4") olds+=("$5") news+=("$6") extra+=("")
+}
+extra_case_() {
+  case_ "$@"
+  extra[${#extra[@]} - 1]=1
+}
+
+# --- the trust chain ---------------------------------------------------------------------------
+case_ trust-principal-wildcard policies/target-trust.json.tftpl trust_chain \
+  "must trust exactly the writer's execution role" \
+  '"AWS": "${execution_role_arn}"' \
+  '"AWS": "*"'
+extra_case_ trust-principal-other-role examples/two-accounts/main.tf trust_chain \
+  "must trust exactly the writer's execution role" \
+  'execution_role_arn      = module.writer_function.execution_role_arn' \
+  'execution_role_arn      = "arn:aws:iam::${var.lambda_account_id}:role/someone-else"'
+case_ trust-without-external-id policies/target-trust.json.tftpl trust_chain \
+  "must require sts:ExternalId" \
+  $'"Action": "sts:AssumeRole",\n      "Condition": { "StringEquals": { "sts:ExternalId": "${external_id}" } }' \
+  '"Action": "sts:AssumeRole"'
+case_ execution-assumes-any-role policies/execution-assume-target.json.tftpl trust_chain \
+  "may assume only the target role" \
+  '"Resource": "${target_role_arn}"' \
+  '"Resource": "*"'
+
+# --- what the target role may do -----------------------------------------------------------------
+case_ write-wildcard-resource policies/target-write.json.tftpl trust_chain \
+  "s3:PutObject must be allowed on exactly <bucket>/<key_prefix>*" \
+  '"Resource": "${bucket_arn}/${key_prefix}*"' \
+  '"Resource": "*"'
+case_ write-extra-s3-action policies/target-write.json.tftpl trust_chain \
+  "Without KMS the target role may do exactly s3:PutObject" \
+  '"Action": "s3:PutObject"' \
+  '"Action": ["s3:PutObject", "s3:DeleteObject"]'
+
+# --- accounts and wiring -----------------------------------------------------------------------
+case_ function-in-bucket-account examples/two-accounts/main.tf trust_chain \
+  "Provider aliases are crossed" \
+  'aws = aws.lambda' \
+  'aws = aws.bucket'
+extra_case_ bucket-in-lambda-account examples/two-accounts/main.tf trust_chain \
+  "differs from the TARGET_ROLE_ARN given to the function" \
+  'aws = aws.bucket' \
+  'aws = aws.lambda'
+case_ env-wrong-bucket examples/two-accounts/main.tf trust_chain \
+  "environment does not point at the target role, bucket" \
+  'target_bucket         = module.target_bucket.bucket_name' \
+  'target_bucket         = "some-other-bucket"'
+
+# --- KMS ---------------------------------------------------------------------------------------
+case_ kms-key-policy-without-role policies/kms-key-policy.json.tftpl kms \
+  "key policy must let the target role use the key" \
+  '"Principal": { "AWS": "${target_role_arn}" }' \
+  '"Principal": { "AWS": "arn:${partition}:iam::${bucket_account_id}:root" }'
+extra_case_ kms-role-policy-without-key modules/target-bucket/main.tf kms \
+  "With KMS the target role may do exactly" \
+  'var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
+  'false ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"'
+
+# --- SQS ---------------------------------------------------------------------------------------
+case_ sqs-without-batch-item-failures modules/writer-function/main.tf triggers \
+  "must report batch item failures" \
+  'function_response_types            = ["ReportBatchItemFailures"]' \
+  'function_response_types            = []'
+extra_case_ sqs-without-dlq modules/writer-function/main.tf triggers \
+  "module.writer_function.queue_redrive_policy is null" \
+  $'  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn\n    maxReceiveCount     = var.sqs_max_receive_count\n  })\n' \
+  ''
+
+# Break one copy and run its test file; succeed only if the test fails with the expected message.
+run_case() {
+  local i=$1 name=${names[$1]} dir=$work/${names[$1]} log=$work/${names[$1]}.log
+  stage_infra "$dir" || return 2
+  OLD=${olds[$i]} NEW=${news[$i]} python3 - "$dir/infra/${files[$i]}" <<'PY' || return 2
+import os, sys
+path, old, new = sys.argv[1], os.environ["OLD"], os.environ["NEW"]
+text = open(path).read()
+if text.count(old) != 1:
+    sys.exit(f"broken.sh: expected exactly one occurrence in {path} of: {old!r} (found {text.count(old)}); update the case")
+open(path, "w").write(text.replace(old, new))
+PY
+  terraform fmt -recursive "$dir/infra" >/dev/null 2>&1 || true
+  if tf_test "$dir/infra/examples/two-accounts" "-filter=tests/${filters[$i]}.tftest.hcl" >"$log" 2>&1; then
+    return 1 # the broken copy passed: the tests cannot see this
+  fi
+  # Failed in the test step (configuration valid), with the assertion that guards this.
+  local flat
+  flat=$(tr -s ' \n\t│' ' ' <"$log")
+  grep -q "Success! The configuration is valid." "$log" || return 3
+  grep -qF -- "${expects[$i]}" <<<"$flat" || return 4
+  return 0
+}
+
+selected=()
+if [ "${1:-}" = --all ]; then
+  selected=("${!names[@]}")
+elif [ $# -gt 0 ]; then
+  for want in "$@"; do
+    found=
+    for i in "${!names[@]}"; do [ "${names[$i]}" = "$want" ] && selected+=("$i") && found=1; done
+    [ -n "$found" ] || { echo "broken.sh: no case named $want (cases: ${names[*]})" >&2; exit 2; }
+  done
+else
+  for i in "${!names[@]}"; do [ -n "${extra[$i]}" ] || selected+=("$i"); done
+fi
+
+echo "broken.sh: ${#selected[@]} deliberately broken copies, each must FAIL terraform test (${jobs} in parallel)"
+declare -A pid_case=()
+declare -A rc_case=()
+for i in "${selected[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  (run_case "$i") &
+  pid_case[$!]=$i
+done
+for pid in "${!pid_case[@]}"; do
+  rc=0
+  wait "$pid" || rc=$?
+  rc_case[${pid_case[$pid]}]=$rc
+done
+
+bad=0
+for i in "${selected[@]}"; do
+  rc=${rc_case[$i]}
+  case $rc in
+    0) printf '  ok    %-34s fails as it must: "%s"\n' "${names[$i]}" "${expects[$i]}" ;;
+    1) printf '  FAIL  %-34s the broken copy PASSED terraform test\n' "${names[$i]}" ;;
+    2) printf '  FAIL  %-34s could not apply the mutation to %s\n' "${names[$i]}" "${files[$i]}" ;;
+    3) printf '  FAIL  %-34s failed before the tests ran (fmt/init/validate)\n' "${names[$i]}" ;;
+    *) printf '  FAIL  %-34s failed, but not with: "%s"\n' "${names[$i]}" "${expects[$i]}" ;;
+  esac
+  if [ "$rc" -ne 0 ]; then
+    bad=$((bad + 1))
+    [ -f "$work/${names[$i]}.log" ] && sed 's/^/        | /' "$work/${names[$i]}.log" | tail -40
+  fi
+done
+if [ "$bad" -ne 0 ]; then
+  echo "broken.sh: $bad of ${#selected[@]} cases did not fail as they must"
+  exit 1
+fi
+echo "broken.sh: all ${#selected[@]} broken copies fail terraform test"

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""The whole story in one run: two emulated accounts, the function deployed with every trigger,
+each trigger driven for real, the objects read back from the bucket account, and a refusal.
+
+    python scripts/demo.py [--function-zip target/lambda/cross-account-s3-writer/bootstrap.zip] [--keep]
+
+Exits non-zero if any step did not do what it printed. Everything started is stopped and
+deleted at the end (also on Ctrl-C or an error) unless --keep is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from emulator import REPO_ROOT, Emulator, EmulatorError
+import scenario
+
+DEFAULT_ZIP = REPO_ROOT / "target" / "lambda" / "cross-account-s3-writer" / "bootstrap.zip"
+WRONG_EXTERNAL_ID = "not-the-agreed-external-id"
+
+
+class Step:
+    """Prints ``==> title`` and times it; the demo's output is a sequence of these."""
+
+    number = 0
+
+    def __init__(self, title: str):
+        Step.number += 1
+        self.title = title
+        print(f"\n==> {Step.number}. {title}", flush=True)
+        self.started = time.monotonic()
+
+    def done(self, note: str = "") -> None:
+        print(f"    ok ({time.monotonic() - self.started:.1f}s){' - ' + note if note else ''}", flush=True)
+
+
+class Dots:
+    """Progress dots while polling, on one indented line that is closed afterwards."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self) -> None:
+        print("    ." if self.count == 0 else ".", end="", flush=True)
+        self.count += 1
+
+    def close(self) -> None:
+        if self.count:
+            print()
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise scenario.ScenarioError(message)
+
+
+def shorten(message: str, limit: int = 700) -> str:
+    """The readable head of an error (SDK errors end in a long debug dump)."""
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[:limit] + " [...]"
+
+
+def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
+    widths = [max(len(title), *(len(str(row[name])) for row in rows)) for name, title in columns]
+    print("    " + "  ".join(title.ljust(width) for (_, title), width in zip(columns, widths)))
+    print("    " + "  ".join("-" * width for width in widths))
+    for row in rows:
+        print("    " + "  ".join(str(row[name]).ljust(width) for (name, _), width in zip(columns, widths)))
+
+
+def run(emu: Emulator, zip_path: Path) -> None:
+    step = Step("Two emulated accounts, provisioned from infra/policies")
+    emu.start()
+    emu.provision()
+    state = emu.state
+    print(f"    emulator        {state['endpoint']} (ministack, AUTH=true, TLS)")
+    print(f"    lambda account  {state['lambda_account_id']}  execution role {state['execution_role_arn']}")
+    print(f"    bucket account  {state['bucket_account_id']}  target role    {state['target_role_arn']}")
+    print(f"                                       bucket         s3://{state['bucket']}/{state['key_prefix']}")
+    print(f"    ExternalId      {state['external_id']} (random per run)")
+    step.done()
+
+    step = Step(f"Deploying {zip_path.name} with SQS, SNS, EventBridge, S3 and Function URL triggers")
+    function = emu.deploy_function(zip_path)
+    print(f"    function        {function['arn']}")
+    print(f"    url             {function['url']} (AuthType AWS_IAM)")
+    step.done()
+
+    step = Step("Driving every trigger")
+    fired = scenario.fire_all(emu, step=lambda what: print(f"    -> {what}", flush=True))
+    step.done()
+
+    step = Step(f"Waiting for {len(fired.expected)} objects in the bucket account")
+    dots = Dots()
+    try:
+        scenario.wait_for_objects(emu, [e.key for e in fired.expected], timeout=90, progress=dots)
+    finally:
+        dots.close()
+    for expected in fired.expected:
+        if expected.body is not None:
+            check(scenario.object_body(emu, expected.key) == expected.body,
+                  f"{expected.key} does not hold what the {expected.trigger} trigger sent")
+    step.done("every body matches what was sent")
+
+    step = Step("Objects in the bucket account (listed as the bucket account)")
+    by_key = {e.key: e.trigger for e in fired.expected}
+    rows = [{**row, "trigger": by_key.get(row["key"], "")} for row in scenario.object_table(emu)]
+    print_table(rows, [("key", "key"), ("size", "size"), ("owner", "owner account"),
+                       ("content_type", "content type"), ("trigger", "trigger")])
+    print("    (owner: ListObjectsV2 FetchOwner's canonical ID, mapped to its account)")
+    step.done()
+
+    step = Step('Who did the writing ({"action": "whoami"})')
+    whoami = fired.whoami
+    execution, assumed = whoami.get("execution_identity", {}), whoami.get("assumed_identity", {})
+    print(f"    execution identity  {execution.get('arn')}  (account {execution.get('account')})")
+    print(f"    assumed identity    {assumed.get('arn')}  (account {assumed.get('account')})")
+    check(execution.get("account") == state["lambda_account_id"] and assumed.get("account") == state["bucket_account_id"],
+          f"whoami does not show the cross-account chain: {whoami}")
+    step.done()
+
+    step = Step("The malformed SQS message: retried, then dead-lettered; its batch-mates written once")
+    dots = Dots()
+    try:
+        letter = scenario.wait_for_dead_letter(emu, fired.malformed_message_id, timeout=60, progress=dots)
+    finally:
+        dots.close()
+    print(f"    in {function['dlq_url'].rsplit('/', 1)[-1]}: message {letter['MessageId']} "
+          f"(received {letter['Attributes'].get('ApproximateReceiveCount', '?')} times), body {letter['Body']!r}")
+    for expected in (e for e in fired.expected if e.trigger == "sqs"):
+        check(scenario.version_count(emu, expected.key) == 1, f"{expected.key} was written more than once")
+    step.done()
+
+    step = Step("A refusal: the function configured with the wrong ExternalId")
+    emu.update_function_environment({"TARGET_EXTERNAL_ID": WRONG_EXTERNAL_ID})
+    try:
+        answer, error = emu.invoke({"body": "this must not be written"})
+    finally:
+        emu.update_function_environment({"TARGET_EXTERNAL_ID": state["external_id"]})
+    message = scenario.failure_message(answer, error)
+    print("    the function answered:")
+    print(textwrap.indent(textwrap.fill(shorten(message), width=100), "      "))
+    check("AccessDenied" in message and "ExternalId" in message and state["target_role_arn"] in message,
+          f"the refusal is not the actionable AccessDenied error: {answer}")
+    step.done("refused, and the error names the roles and the ExternalId")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--function-zip", type=Path, default=DEFAULT_ZIP,
+                        help=f"the function's bootstrap.zip, a host build (default: {DEFAULT_ZIP})")
+    parser.add_argument("--keep", action="store_true", help="leave the emulator running at the end")
+    parser.add_argument("--state", type=Path, help="state directory (default: a new temporary one)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.function_zip.is_file():
+        print(f"demo: no function zip at {args.function_zip}; build it first:\n"
+              f"  cargo lambda build --release --output-format zip", file=sys.stderr)
+        return 2
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupt)
+    state_dir = args.state or Path(tempfile.mkdtemp(prefix="cross-account-demo-"))
+    emu = Emulator(state_dir)
+    started, ok = time.monotonic(), False
+    try:
+        run(emu, args.function_zip)
+        ok = True
+    except KeyboardInterrupt:
+        print("\ndemo: interrupted", file=sys.stderr)
+    except (EmulatorError, ClientError, BotoCoreError) as failure:
+        print(f"\ndemo: FAILED: {failure}", file=sys.stderr)
+        if emu.state.get("log"):
+            print(f"demo: ministack log: {emu.state['log']}", file=sys.stderr)
+    finally:
+        if args.keep and emu.state:
+            emu.process = None  # leave it running
+            print_kept(emu)
+        else:
+            emu.stop()
+            if not args.state:
+                shutil.rmtree(state_dir, ignore_errors=True)
+    print(f"\ndemo {'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f}s")
+    return 0 if ok else 1
+
+
+def interrupt(*_) -> None:
+    """Ctrl-C, and SIGTERM (e.g. a CI timeout), stop the demo and clean up (even when started
+    in the background, where the shell would have SIGINT ignored)."""
+    raise KeyboardInterrupt
+
+
+def print_kept(emu: Emulator) -> None:
+    state = emu.state
+    print("\nThe emulator keeps running:")
+    print(f"  endpoint     {state['endpoint']}   (CA certificate: {state['ca_bundle']})")
+    for name in ("lambda_root", "bucket_root"):
+        creds = state[name]
+        print(f"  {name:<12} AWS_ACCESS_KEY_ID={creds['access_key_id']} AWS_SECRET_ACCESS_KEY={creds['secret_access_key']}")
+    print(f"  look around  AWS_ACCESS_KEY_ID={state['bucket_root']['access_key_id']} AWS_SECRET_ACCESS_KEY=x "
+          f"AWS_CA_BUNDLE={state['ca_bundle']} aws --endpoint-url {state['endpoint']} "
+          f"s3 ls s3://{state['bucket']}/ --recursive")
+    print(f"  state        {emu.state_path}")
+    print(f"  local run    python scripts/emulator.py env --state {emu.state_dir} > .env.emulator")
+    print(f"  stop it      python scripts/emulator.py down --state {emu.state_dir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

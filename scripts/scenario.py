@@ -1,0 +1,322 @@
+"""Drive every trigger of the deployed function and observe the results in the bucket account.
+
+Shared by ``demo.py`` (which prints the results) and ``tests/e2e`` (which asserts on them), so
+the demo shows exactly what the tests check. Everything acts through the emulator's public
+APIs with the identities a real deployment would use: producers act as the lambda account
+root, observers as the bucket account root.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from emulator import EVENT_PATTERN, QUEUE_NAME, REGION, TOPIC_NAME, Emulator, EmulatorError
+
+EVENT_SOURCE = EVENT_PATTERN["source"][0]
+EVENT_DETAIL_TYPE = "OrderPlaced"
+SOURCE_OBJECT_KEY = "drops/order-7.csv"
+ASSUMED_LOG_LINE = "assumed target role"
+
+
+class ScenarioError(EmulatorError):
+    """A step did not do what it said it would."""
+
+
+@dataclass
+class Expected:
+    """One object the function must write: where, with what body, and which trigger caused it."""
+
+    trigger: str
+    key: str
+    body: bytes | None = None  # None: checked by the caller (e.g. JSON content)
+
+
+@dataclass
+class Fired:
+    """What was sent, and what must come of it."""
+
+    expected: list[Expected] = field(default_factory=list)
+    malformed_message_id: str = ""
+    good_message_ids: list[str] = field(default_factory=list)
+    event: dict = field(default_factory=dict)
+    http_response: dict = field(default_factory=dict)
+    direct_response: Any = None
+    whoami: Any = None
+
+
+# -- waiting ---------------------------------------------------------------------------------
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.5,
+             progress: Callable[[], None] | None = None) -> Any:
+    """Poll ``condition`` until it returns something truthy; ScenarioError naming ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise ScenarioError(f"timed out after {timeout:.0f}s waiting for {what}")
+        if progress:
+            progress()
+        time.sleep(interval)
+
+
+# -- producers -------------------------------------------------------------------------------
+
+def prefixed(emu: Emulator, relative: str) -> str:
+    return emu.state["key_prefix"] + relative
+
+
+def send_queue_messages(emu: Emulator, fired: Fired) -> None:
+    """Two good messages and one malformed one, in ONE SendMessageBatch so they share a batch.
+
+    The malformed message says its body is base64 (message attribute ``content-encoding``) but
+    it is not: the function must fail that record alone. (An empty body would be the simplest
+    malformed case, but SQS refuses to send one: MessageBody is required and non-empty.)
+    """
+    bodies = {"good-1": f"first message {uuid.uuid4()}", "good-2": f"second message {uuid.uuid4()}"}
+    entries = [{"Id": entry_id, "MessageBody": body} for entry_id, body in bodies.items()]
+    entries.insert(1, {"Id": "malformed", "MessageBody": "%%% this is not base64 %%%",
+                       "MessageAttributes": {"content-encoding": {"DataType": "String", "StringValue": "base64"}}})
+    answer = emu.client("sqs", "lambda_root").send_message_batch(
+        QueueUrl=emu.state["function"]["queue_url"], Entries=entries)
+    if answer.get("Failed"):
+        raise ScenarioError(f"SendMessageBatch refused messages: {answer['Failed']}")
+    for sent in answer["Successful"]:
+        if sent["Id"] == "malformed":
+            fired.malformed_message_id = sent["MessageId"]
+            continue
+        fired.good_message_ids.append(sent["MessageId"])
+        fired.expected.append(Expected("sqs", prefixed(emu, f"sqs/{QUEUE_NAME}/{sent['MessageId']}"),
+                                       bodies[sent["Id"]].encode()))
+
+
+def publish_notification(emu: Emulator, fired: Fired) -> None:
+    message = f"order 7 shipped ({uuid.uuid4()})"
+    message_id = emu.client("sns", "lambda_root").publish(
+        TopicArn=emu.state["function"]["topic_arn"], Message=message)["MessageId"]
+    fired.expected.append(Expected("sns", prefixed(emu, f"sns/{TOPIC_NAME}/{message_id}"), message.encode()))
+
+
+def put_event(emu: Emulator, fired: Fired) -> None:
+    detail = {"order": 7, "total": "12.50", "nonce": str(uuid.uuid4())}
+    entry = emu.client("events", "lambda_root").put_events(Entries=[{
+        "Source": EVENT_SOURCE, "DetailType": EVENT_DETAIL_TYPE, "Detail": json.dumps(detail),
+        "EventBusName": emu.state["function"]["event_bus"]}])["Entries"][0]
+    if "EventId" not in entry:
+        raise ScenarioError(f"PutEvents refused the event: {entry}")
+    fired.event = {"id": entry["EventId"], "detail": detail}
+    fired.expected.append(Expected(
+        "eventbridge", prefixed(emu, f"events/{EVENT_SOURCE}/{EVENT_DETAIL_TYPE}/{entry['EventId']}")))
+
+
+def drop_source_object(emu: Emulator, fired: Fired) -> None:
+    body = f"sku,qty\nA-1,{uuid.uuid4().int % 100}\n".encode()
+    source_bucket = emu.state["function"]["source_bucket"]
+    emu.client("s3", "lambda_root").put_object(Bucket=source_bucket, Key=SOURCE_OBJECT_KEY, Body=body,
+                                               ContentType="text/csv")
+    fired.expected.append(Expected("s3", prefixed(emu, f"s3/{source_bucket}/{SOURCE_OBJECT_KEY}"), body))
+
+
+def signed_post(emu: Emulator, url: str, body: bytes, content_type: str = "text/plain",
+                sign: bool = True) -> tuple[int, dict, bytes]:
+    """POST to a Function URL, SigV4-signed (service ``lambda``) as the lambda account root."""
+    headers = {"Content-Type": content_type}
+    if sign:
+        root = emu.state["lambda_root"]
+        request = AWSRequest(method="POST", url=url, data=body, headers=headers)
+        SigV4Auth(Credentials(root["access_key_id"], root["secret_access_key"]), "lambda", REGION).add_auth(request)
+        headers = dict(request.headers.items())
+    context = ssl.create_default_context(cafile=emu.state["ca_bundle"])
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=60) as answer:
+            return answer.status, dict(answer.headers.items()), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read()
+
+
+def post_to_function_url(emu: Emulator, fired: Fired) -> None:
+    body = json.dumps({"order": 7, "via": "function url", "nonce": str(uuid.uuid4())}).encode()
+    status, headers, answer = signed_post(emu, emu.state["function"]["url"], body, "application/json")
+    if status != 201:
+        raise ScenarioError(f"Function URL POST answered {status}: {answer[:500]!r}")
+    fired.http_response = json.loads(answer)
+    request_id = {k.lower(): v for k, v in headers.items()}.get("x-amzn-requestid", "")
+    fired.expected.append(Expected("function url", prefixed(emu, f"http/{request_id}"), body))
+
+
+def invoke_directly(emu: Emulator, fired: Fired) -> None:
+    body = f"written by a direct invoke {uuid.uuid4()}"
+    relative = f"direct-demo/{uuid.uuid4()}.txt"
+    fired.direct_response, error = emu.invoke({"key": relative, "body": body, "content_type": "text/plain"})
+    if error:
+        raise ScenarioError(f"direct invoke failed: {fired.direct_response}")
+    fired.expected.append(Expected("direct invoke", prefixed(emu, relative), body.encode()))
+
+
+def ask_whoami(emu: Emulator, fired: Fired) -> None:
+    fired.whoami, error = emu.invoke({"action": "whoami"})
+    if error:
+        raise ScenarioError(f"whoami failed: {fired.whoami}")
+
+
+def failure_message(answer: Any, function_error: str | None) -> str:
+    """The error of a failed direct invoke: the function error, or the failed objects' errors.
+
+    A direct invoke reports per-object results, so a refused write can come back as a
+    successful invocation whose objects have ``status: failed`` and an ``error``.
+    """
+    if function_error:
+        return answer.get("errorMessage", "") if isinstance(answer, dict) else str(answer)
+    objects = answer.get("objects", []) if isinstance(answer, dict) else []
+    return "\n".join(o.get("error", "") for o in objects if o.get("status") == "failed")
+
+
+def fire_all(emu: Emulator, step: Callable[[str], None] = lambda _: None) -> Fired:
+    """Fire every trigger once; ``step`` is told what is being done (for the demo's output)."""
+    fired = Fired()
+    for what, action in [
+        ("3 SQS messages (one malformed)", send_queue_messages),
+        ("an SNS notification", publish_notification),
+        ("an EventBridge event", put_event),
+        ("an object into the source bucket", drop_source_object),
+        ("a SigV4-signed Function URL POST", post_to_function_url),
+        ("a direct invoke", invoke_directly),
+        ('{"action": "whoami"}', ask_whoami),
+    ]:
+        step(what)
+        action(emu, fired)
+    return fired
+
+
+# -- observers -------------------------------------------------------------------------------
+
+def bucket_keys(emu: Emulator) -> set[str]:
+    """Every key (any version) in the target bucket, seen by the bucket account root."""
+    s3 = emu.client("s3", "bucket_root")
+    keys = set()
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=emu.state["bucket"]):
+        keys.update(version["Key"] for version in page.get("Versions", []))
+    return keys
+
+
+def object_body(emu: Emulator, key: str) -> bytes:
+    return emu.client("s3", "bucket_root").get_object(Bucket=emu.state["bucket"], Key=key)["Body"].read()
+
+
+def version_count(emu: Emulator, key: str) -> int:
+    answer = emu.client("s3", "bucket_root").list_object_versions(Bucket=emu.state["bucket"], Prefix=key)
+    return sum(1 for version in answer.get("Versions", []) if version["Key"] == key)
+
+
+def wait_for_objects(emu: Emulator, keys: list[str], timeout: float = 60,
+                     progress: Callable[[], None] | None = None) -> None:
+    def missing() -> list[str]:
+        return sorted(set(keys) - bucket_keys(emu))
+
+    try:
+        wait_for(lambda: not missing(), timeout, "the objects", progress=progress)
+    except ScenarioError:
+        raise ScenarioError(f"timed out after {timeout:.0f}s; objects never written: {missing()}") from None
+
+
+def dead_letters(emu: Emulator) -> list[dict]:
+    """Messages in the DLQ, looked at without hiding them (visibility timeout 0)."""
+    answer = emu.client("sqs", "lambda_root").receive_message(
+        QueueUrl=emu.state["function"]["dlq_url"], MaxNumberOfMessages=10, VisibilityTimeout=0,
+        AttributeNames=["All"], MessageAttributeNames=["All"])
+    return answer.get("Messages", [])
+
+
+def wait_for_dead_letter(emu: Emulator, message_id: str, timeout: float = 60,
+                         progress: Callable[[], None] | None = None) -> dict:
+    def found():
+        return next((m for m in dead_letters(emu) if m["MessageId"] == message_id), None)
+
+    return wait_for(found, timeout, f"message {message_id} in the DLQ", progress=progress)
+
+
+def queue_is_drained(emu: Emulator) -> bool:
+    attributes = emu.client("sqs", "lambda_root").get_queue_attributes(
+        QueueUrl=emu.state["function"]["queue_url"],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return all(value == "0" for value in attributes.values())
+
+
+def object_table(emu: Emulator) -> list[dict]:
+    """Key, size, owner account and content type of every object, as the bucket account sees them.
+
+    ListObjectsV2 (FetchOwner) gives a canonical user ID; it is mapped to an account by
+    comparing with each account's own canonical ID (ListBuckets' Owner).
+    """
+    s3 = emu.client("s3", "bucket_root")
+    owners = {emu.client("s3", root).list_buckets()["Owner"]["ID"]: emu.state[account]
+              for root, account in (("lambda_root", "lambda_account_id"), ("bucket_root", "bucket_account_id"))}
+    rows = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=emu.state["bucket"], FetchOwner=True):
+        for item in page.get("Contents", []):
+            head = s3.head_object(Bucket=emu.state["bucket"], Key=item["Key"])
+            owner_id = item.get("Owner", {}).get("ID", "")
+            rows.append({"key": item["Key"], "size": item["Size"],
+                         "owner": owners.get(owner_id, owner_id[:12] or "?"),
+                         "content_type": head.get("ContentType", ""),
+                         "encryption": head.get("ServerSideEncryption", "")})
+    return rows
+
+
+def function_assume_role_calls(emu: Emulator) -> list[dict]:
+    """AssumeRole calls on the target role made with the deployed function's credentials.
+
+    Read from ministack's CloudTrail recording (LookupEvents in the lambda account), so the
+    count does not depend on what the function chooses to log. Calls made by the emulator's
+    own helper sessions (execution_credentials, no_assume_credentials) are left out.
+    """
+    own_keys = {emu.state[name]["access_key_id"] for name in ("execution_credentials", "no_assume_credentials")}
+    trail = emu.client("cloudtrail", "lambda_root")
+    calls = []
+    for page in trail.get_paginator("lookup_events").paginate():
+        for event in page["Events"]:
+            record = json.loads(event["CloudTrailEvent"])
+            parameters = record.get("requestParameters") or {}
+            action = parameters.get("Action") or event["EventName"]
+            if (record.get("eventSource") == "sts.amazonaws.com" and action == "AssumeRole"
+                    and parameters.get("RoleArn") == emu.state["target_role_arn"]
+                    and event.get("AccessKeyId") not in own_keys):
+                calls.append({"event_id": event["EventId"], "time": event["EventTime"],
+                              "session_name": parameters.get("RoleSessionName"),
+                              "access_key_id": event.get("AccessKeyId")})
+    return calls
+
+
+def log_lines_by_request(emu: Emulator) -> dict[str, list[str]]:
+    """The function's log lines per invocation request ID (between START and END)."""
+    grouped: dict[str, list[str]] = {}
+    for lines in emu.function_log_streams().values():
+        request_id = None
+        for line in lines:
+            if line.startswith("START RequestId: "):
+                request_id = line.split()[2]
+                grouped.setdefault(request_id, [])
+            elif line.startswith(("END RequestId: ", "REPORT RequestId: ")):
+                request_id = None
+            elif request_id:
+                grouped[request_id].append(line)
+    return grouped
+
+
+def recycle_function(emu: Emulator) -> None:
+    """Replace every warm execution environment (a configuration change retires them all)."""
+    emu.update_function_environment({"E2E_GENERATION": str(uuid.uuid4())})
+
