@@ -23,7 +23,9 @@ What each figure means
   building the SDK clients (no network call happens in init: AssumeRole is lazy).
   This is the function's part of Lambda's "Init Duration"; Lambda's own part
   (placing the sandbox, downloading and unpacking the zip) is not included. It
-  includes Python's fork/exec of the child (well under a millisecond).
+  does include Python's fork/exec of the child, not separated out. Under CPU
+  contention from other work on the machine, wall time grows while init CPU
+  barely moves: compare the two, and look at the minimum.
   Repeated --cold-starts times (default 20); median and p90 are printed.
 * init CPU: the process's CPU time (user+system, all threads) at that first poll.
 * root CA loading: init again with SSL_CERT_FILE pointing at a single certificate
@@ -42,9 +44,8 @@ What each figure means
   events are delivered one at a time, as Lambda does:
     - wall: from just before the fake Runtime API writes the event to the function
       until the function's `/response` has arrived. It includes the fake AWS
-      endpoint's own latency (a Python http.server: a few hundred microseconds per
-      request, more than real S3 on loopback would need but far less than real S3
-      over the network), so it is NOT a prediction of production latency.
+      endpoint's own latency (a Python http.server on the same 2 cores) and no
+      real network or TLS, so it is NOT a prediction of production latency.
     - CPU/invocation: CPU time (user+system, all threads) the function process
       used from the moment it was parked in `/next` until it was parked in `/next`
       again: reading the event, decoding, signing, CRC32, PUTs, the response, the
@@ -89,8 +90,9 @@ is not measured by this script, and no factor is applied to any figure. Whether
 and how the init phase is billed depends on AWS's current pricing rules for the
 runtime; this script does not model it.
 
-Limits of the method: fake endpoints on loopback (no TLS, no real network
-latency, no real S3 work), a Python fake endpoint sharing this 2-core machine
+Limits of the method: fake endpoints on loopback (plain HTTP, so no TLS
+handshakes or encryption, whose CPU cost production pays; no real network
+latency; no real S3 work), a Python fake endpoint sharing this 2-core machine
 with the function (wall times include its latency and any CPU contention; CPU
 times are the function process's alone), an x86_64 host build while infra/
 deploys arm64, and whatever else runs on the machine at the time (the load
@@ -1151,6 +1153,9 @@ def main() -> int:
     if not args.function_zip.is_file():
         ap.error(f"{args.function_zip} does not exist; build it with `make build-host`")
 
+    # The fakes are Python threads: hand the GIL over quickly so that a waiting
+    # request isn't held up by the default 5 ms switch interval.
+    sys.setswitchinterval(0.0005)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
         signal.signal(sig, _on_signal)
     signal.alarm(args.max_seconds)  # a hard bound on the whole run

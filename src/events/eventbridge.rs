@@ -11,15 +11,8 @@ const SOURCE: &str = "eventbridge";
 /// One event, one record. The event is written as received (re-serialized from
 /// the original JSON, not from the typed struct, so no field is dropped).
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    let id = event
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let fail = |error| RecordError {
-        id: id.clone(),
-        error,
-    };
+    let id = super::id_at(&event, "/id");
+    let fail = RecordError::under(&id);
     let typed: EventBridgeEvent = decode_as(SOURCE, event.clone()).map_err(fail)?;
     let Some(id) = typed.id.clone().filter(|s| !s.is_empty()) else {
         return Err(fail(DecodeError::Malformed {

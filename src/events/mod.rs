@@ -84,6 +84,25 @@ pub struct RecordError {
     pub error: DecodeError,
 }
 
+impl RecordError {
+    /// A maker of errors reported under `id`.
+    pub(crate) fn under(id: &Option<String>) -> impl Fn(DecodeError) -> RecordError + Copy + '_ {
+        move |error| RecordError {
+            id: id.clone(),
+            error,
+        }
+    }
+}
+
+/// The non-empty string at `pointer` in a raw record. A record's ID is read
+/// before its typed decode, so even a record that fails to decode is reported under it.
+pub(crate) fn id_at(raw: &Value, pointer: &str) -> Option<String> {
+    raw.pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
 /// Decoded records of one invocation, in event order.
 pub type Decoded = Vec<Result<Record, RecordError>>;
 

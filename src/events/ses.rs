@@ -21,11 +21,7 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
 }
 
 fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Vec<Result<Record, RecordError>> {
-    let id = raw
-        .pointer("/ses/mail/messageId")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+    let id = super::id_at(&raw, "/ses/mail/messageId");
     let fail = |error| {
         vec![Err(RecordError {
             id: id.clone(),

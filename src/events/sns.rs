@@ -19,15 +19,8 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
 }
 
 fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    let id = raw
-        .pointer("/Sns/MessageId")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let fail = |error| RecordError {
-        id: id.clone(),
-        error,
-    };
+    let id = super::id_at(&raw, "/Sns/MessageId");
+    let fail = RecordError::under(&id);
     let record: SnsRecord = decode_as(SOURCE, raw).map_err(fail)?;
     let sns = record.sns;
     let topic = super::arn_name(&sns.topic_arn).ok_or_else(|| {

@@ -24,15 +24,8 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
 
 fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     // Read the ID first, so even a message that fails to decode is reported under it.
-    let id = raw
-        .get("messageId")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let fail = |error| RecordError {
-        id: id.clone(),
-        error,
-    };
+    let id = super::id_at(&raw, "/messageId");
+    let fail = RecordError::under(&id);
     let message: SqsMessage = decode_as(SOURCE, raw).map_err(fail)?;
     let Some(id) = id.clone() else {
         return Err(fail(DecodeError::Malformed {
