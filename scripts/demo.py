@@ -116,7 +116,9 @@ def run(emu: Emulator, zip_path: Path) -> None:
     rows = [{**row, "trigger": by_key.get(row["key"], "")} for row in scenario.object_table(emu)]
     print_table(rows, [("key", "key"), ("size", "size"), ("owner", "owner account"),
                        ("content_type", "content type"), ("trigger", "trigger")])
-    print("    (owner: ListObjectsV2 FetchOwner's canonical ID, mapped to its account)")
+    print("    (owner: as ListObjectsV2 FetchOwner reports it. The emulator reports the requester there;")
+    print("     what makes the bucket account the owner on AWS is the bucket's BucketOwnerEnforced")
+    print("     setting and the writes being made by its own role, both checked by the tests)")
     step.done()
 
     step = Step('Who did the writing ({"action": "whoami"})')
