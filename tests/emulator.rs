@@ -132,14 +132,8 @@ async fn handler(emu: &Emulator, overrides: &[(&str, &str)], identity: Option<&K
     let base = emu
         .sdk_config(identity.unwrap_or(&emu.state.execution_credentials))
         .await;
-    Handler::new(
-        config,
-        Clients::build(
-            &Config::from_lookup(|n| env.get(n).cloned()).unwrap(),
-            &base,
-        )
-        .await,
-    )
+    let clients = Clients::build(&config, &base).await;
+    Handler::new(config, clients)
 }
 
 fn event(payload: Value, request_id: &str) -> LambdaEvent<Value> {
