@@ -1,22 +1,33 @@
 //! Wires the pieces: logging, configuration, clients (built once), the runtime loop.
 
+use std::process::ExitCode;
+
 use cross_account_s3_writer::{
     behavior_version, config::Config, credentials::Clients, handler::Handler, telemetry,
 };
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-fn main() -> Result<(), lambda_runtime::Error> {
+fn main() -> ExitCode {
+    telemetry::init();
     // One invocation at a time per process: a current-thread runtime is all Lambda needs.
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
-    runtime.block_on(run())
+        .build()
+        .map_err(lambda_runtime::Error::from)
+        .and_then(|runtime| runtime.block_on(run()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Logged once, by its Display: the messages say what to fix.
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run() -> Result<(), lambda_runtime::Error> {
-    telemetry::init();
-    let config = Config::from_env().inspect_err(|e| tracing::error!("{e}"))?;
+    let config = Config::from_env()?;
     let base = aws_config::defaults(behavior_version()).load().await;
     let clients = Clients::build(&config, &base).await;
     let handler = Handler::new(config, clients);

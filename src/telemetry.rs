@@ -22,10 +22,11 @@ pub fn init() {
         .with_target(false)
         .without_time();
     let result = if json {
+        // The span list carries the runtime's requestId and the record being written.
         builder
             .json()
             .with_current_span(false)
-            .with_span_list(false)
+            .with_span_list(true)
             .try_init()
     } else {
         builder.with_ansi(false).try_init()
