@@ -58,23 +58,9 @@ where
     }
 }
 
-/// The HTTP status of a service error's response.
-pub fn status<E, R>(err: &SdkError<E, R>) -> Option<u16>
-where
-    R: HasStatus,
-{
-    err.raw_response().map(HasStatus::status_code)
-}
-
-/// Lets [`status`] read the status from the SDK's raw response type.
-pub trait HasStatus {
-    fn status_code(&self) -> u16;
-}
-
-impl HasStatus for aws_smithy_runtime_api::http::Response {
-    fn status_code(&self) -> u16 {
-        self.status().as_u16()
-    }
+/// The HTTP status of the response behind an error, when there was one.
+pub fn status<E>(err: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> Option<u16> {
+    err.raw_response().map(|r| r.status().as_u16())
 }
 
 /// The first error of type `T` in `err`'s source chain.

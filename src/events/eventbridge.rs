@@ -13,13 +13,7 @@ const SOURCE: &str = "eventbridge";
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     let id = super::id_at(&event, "/id");
     let fail = RecordError::under(&id);
-    let typed: EventBridgeEvent = decode_as(SOURCE, event.clone()).map_err(fail)?;
-    let Some(id) = typed.id.clone().filter(|s| !s.is_empty()) else {
-        return Err(fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no id".into(),
-        }));
-    };
+    // Serialized before the typed decode consumes the value: no copy of the event.
     let body = serde_json::to_vec(&event).map_err(|e| {
         fail(DecodeError::Malformed {
             source_name: SOURCE,
@@ -32,6 +26,13 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErro
             max: cx.max_body_bytes,
         }));
     }
+    let typed: EventBridgeEvent = decode_as(SOURCE, event).map_err(fail)?;
+    let Some(id) = typed.id.clone().filter(|s| !s.is_empty()) else {
+        return Err(fail(DecodeError::Malformed {
+            source_name: SOURCE,
+            detail: "no id".into(),
+        }));
+    };
     let time = typed.time.map(|t| t.to_rfc3339());
     Ok(Record {
         key: cx
