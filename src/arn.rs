@@ -134,7 +134,7 @@ impl<'a> Parts<'a> {
         ) {
             return Err(format!("has unknown partition {partition:?}"));
         }
-        if !crate::config::is_account_id(account) {
+        if !is_account_id(account) {
             return Err(format!(
                 "has account {account:?}, not a 12-digit account ID"
             ));
@@ -146,6 +146,11 @@ impl<'a> Parts<'a> {
             resource,
         })
     }
+}
+
+/// An AWS account ID: 12 ASCII digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::arn::{KmsKeyArn, RoleArn};
+use crate::arn::{KmsKeyArn, RoleArn, is_account_id};
 use crate::keys::KeyPrefix;
 
 /// Largest session a chained role may get: AssumeRole called with role
@@ -18,6 +18,11 @@ pub const MIN_SESSION_SECONDS: u64 = 900;
 /// Lambda's synchronous payload limit; a body larger than this can't have arrived inline anyway.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 const DEFAULT_KEY_PREFIX: &str = "incoming/";
+const DEFAULT_PART_SIZE_MIB: usize = 8;
+/// S3's smallest part (all but the last).
+const MIN_PART_SIZE_MIB: usize = 5;
+/// Bounds the one part the function holds in memory.
+const MAX_PART_SIZE_MIB: usize = 512;
 const DEFAULT_SESSION_NAME: &str = "cross-account-s3-writer";
 
 /// The validated configuration of the function.
@@ -47,6 +52,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Path-style S3 addressing: needed by emulators on loopback endpoints.
     pub force_path_style: bool,
+    /// Copies up to this size take one PUT; larger ones a multipart upload in
+    /// parts of this size, one part in memory at a time (`PART_SIZE_MIB`).
+    pub part_size: usize,
     /// Where an SES receipt rule's S3 action stored the raw mail (bucket in the lambda account).
     pub ses_raw_mail: Option<SesRawMail>,
 }
@@ -299,6 +307,19 @@ impl Config {
                 }
             };
 
+        let part_size_mib = match parse_number::<usize>(get("PART_SIZE_MIB"), DEFAULT_PART_SIZE_MIB)
+        {
+            Ok(n) if (MIN_PART_SIZE_MIB..=MAX_PART_SIZE_MIB).contains(&n) => n,
+            Ok(_) | Err(_) => {
+                problem(
+                    "PART_SIZE_MIB",
+                    "is not a whole number of MiB from 5 to 512".into(),
+                    "use a number from 5 (S3's smallest part) to 512, or unset it for 8",
+                );
+                DEFAULT_PART_SIZE_MIB
+            }
+        };
+
         let endpoint_overridden =
             get("AWS_ENDPOINT_URL_S3").is_some() || get("AWS_ENDPOINT_URL").is_some();
         let force_path_style = match get("S3_FORCE_PATH_STYLE").map(|v| v.to_ascii_lowercase()) {
@@ -357,6 +378,7 @@ impl Config {
                     max_concurrent_writes,
                     max_body_bytes,
                     force_path_style,
+                    part_size: part_size_mib * 1024 * 1024,
                     ses_raw_mail,
                 })
             }
@@ -370,11 +392,6 @@ fn parse_number<T: std::str::FromStr>(value: Option<String>, default: T) -> Resu
         None => Ok(default),
         Some(v) => v.parse().map_err(|_| v),
     }
-}
-
-/// 12 ASCII digits.
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_region(s: &str) -> bool {

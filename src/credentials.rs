@@ -22,6 +22,7 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError as StsAssumeRoleError;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::errors::AssumeRoleError;
 
 /// The clients of both identities.
 #[derive(Clone, Debug)]
@@ -136,25 +137,6 @@ async fn caller(sts: &aws_sdk_sts::Client) -> Result<Identity, String> {
     })
 }
 
-/// AssumeRole was refused or failed. The message names both sides that could be at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum AssumeRoleError {
-    #[error(
-        "AccessDenied: the execution role {execution_role} may not assume the target role {target_role}. \
-         Either (1) the execution role's policy lacks sts:AssumeRole on {target_role} (lambda account), or \
-         (2) the target role's trust policy does not name {execution_role}, or requires an ExternalId other \
-         than the one in TARGET_EXTERNAL_ID (bucket account; this function {sends}). STS said: {detail}"
-    )]
-    AccessDenied {
-        execution_role: String,
-        target_role: String,
-        sends: &'static str,
-        detail: String,
-    },
-    #[error("could not assume the target role {target_role}: {detail}")]
-    Other { target_role: String, detail: String },
-}
-
 /// Wraps `AssumeRoleProvider`: counts calls, logs each new session (never the
 /// credentials), and turns a refusal into an error that says what to fix.
 #[derive(Debug)]
@@ -180,8 +162,8 @@ impl TargetRoleProvider {
                 Ok(credentials)
             }
             Err(err) => {
-                let detail = sts_refusal(&err);
-                let error = if detail.contains("AccessDenied") {
+                let (detail, code) = sts_refusal(&err);
+                let error = if code.as_deref() == Some("AccessDenied") {
                     AssumeRoleError::AccessDenied {
                         execution_role: self.execution_role().await,
                         target_role: self.target_role_arn.clone(),
@@ -196,6 +178,7 @@ impl TargetRoleProvider {
                     AssumeRoleError::Other {
                         target_role: self.target_role_arn.clone(),
                         detail,
+                        code,
                     }
                 };
                 tracing::error!(error = %error, "assume role failed");
@@ -225,12 +208,12 @@ impl ProvideCredentials for TargetRoleProvider {
     }
 }
 
-/// STS's own code and message when it refused, else the error chain.
-fn sts_refusal(err: &CredentialsError) -> String {
+/// STS's own message and error code when it refused, else the error chain.
+fn sts_refusal(err: &CredentialsError) -> (String, Option<String>) {
     type AssumeRoleSdkError = SdkError<StsAssumeRoleError, aws_smithy_runtime_api::http::Response>;
     match crate::errors::find_in_chain::<AssumeRoleSdkError>(err) {
-        Some(sdk) => crate::errors::explain(sdk),
-        None => crate::errors::chain(err),
+        Some(sdk) => (crate::errors::explain(sdk), crate::errors::code(sdk)),
+        None => (crate::errors::chain(err), None),
     }
 }
 

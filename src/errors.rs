@@ -1,10 +1,42 @@
-//! Turning SDK errors into one-line explanations a user can act on.
+//! Turning SDK errors into one-line explanations a user can act on, and
+//! classifying them by their error codes (never by their message text).
 
 use std::error::Error as StdError;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
-use crate::credentials::AssumeRoleError;
+/// AssumeRole was refused or failed. The message names both sides that could be at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum AssumeRoleError {
+    #[error(
+        "AccessDenied: the execution role {execution_role} may not assume the target role {target_role}. \
+         Either (1) the execution role's policy lacks sts:AssumeRole on {target_role} (lambda account), or \
+         (2) the target role's trust policy does not name {execution_role}, or requires an ExternalId other \
+         than the one in TARGET_EXTERNAL_ID (bucket account; this function {sends}). STS said: {detail}"
+    )]
+    AccessDenied {
+        execution_role: String,
+        target_role: String,
+        sends: &'static str,
+        detail: String,
+    },
+    #[error("could not assume the target role {target_role}: {detail}")]
+    Other {
+        target_role: String,
+        detail: String,
+        code: Option<String>,
+    },
+}
+
+impl AssumeRoleError {
+    /// STS's error code.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::AccessDenied { .. } => Some("AccessDenied"),
+            Self::Other { code, .. } => code.as_deref(),
+        }
+    }
+}
 
 /// What went wrong with a call, in one line: the service's code and message
 /// for a service error; for anything else the whole source chain, or the
@@ -47,14 +79,18 @@ pub fn chain(err: &(dyn StdError + 'static)) -> String {
     out
 }
 
-/// The error code of a service error, if that is what `err` is.
-pub fn code<E, R>(err: &SdkError<E, R>) -> Option<&str>
+/// The error code behind a failed call: the service's, or STS's when the
+/// credentials (AssumeRole) were what failed.
+pub fn code<E, R>(err: &SdkError<E, R>) -> Option<String>
 where
-    E: ProvideErrorMetadata,
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + 'static,
 {
     match err {
-        SdkError::ServiceError(service) => service.err().code(),
-        _ => None,
+        SdkError::ServiceError(service) => service.err().code().map(str::to_owned),
+        _ => find_in_chain::<AssumeRoleError>(err)
+            .and_then(AssumeRoleError::code)
+            .map(str::to_owned),
     }
 }
 

@@ -1,18 +1,33 @@
-//! Object keys: deterministic, sanitized, and always under the configured prefix.
+//! Object keys: the layout of every source, in one place, and always under the prefix.
 //!
-//! Keys are derived from IDs the event source assigns (message IDs, event IDs,
-//! request IDs), so a redelivered event maps to the same key and the create-only
-//! PUT turns the duplicate into a no-op. Every caller-influenced part is
-//! sanitized here, in one place: no empty, `.` or `..` segments, no control
-//! characters, no leading `/`, at most 1024 bytes in all, so nothing the caller
-//! sends can address a key outside the prefix.
+//! A key is the identity of a record in the bucket: the create-only PUT turns a
+//! redelivery into a 412 on the same key, and the writer then checks that the
+//! object there is the same record. That only holds if two different records
+//! can never get one key, so the mapping here is **injective**:
+//!
+//! - every derived key starts with its source's [`Namespace`]; a caller-chosen
+//!   key (direct invocation) may not start with one, so it can't squat a key
+//!   another source derives;
+//! - each identity part is one segment, encoded without loss: `%` becomes `%25`,
+//!   `/` inside a name `%2F`, control characters `%XX`, a `.` or `..` segment
+//!   `%2E` / `%2E%2E`, an empty segment `%_`. Only a source object's key keeps
+//!   its `/` hierarchy, and it is always the last part, so parts can't shift
+//!   into each other;
+//! - a key longer than S3's 1024 bytes is cut and ends in `%~` and the SHA-256
+//!   of the whole encoded key: `%~` never occurs in an uncut key, and SHA-256
+//!   makes two cut keys equal only for equal inputs.
+//!
+//! Decoders hand over identity parts as a [`Layout`]; nothing else builds keys.
 
 use std::fmt;
+use std::fmt::Write as _;
+
+use sha2::{Digest as _, Sha256};
 
 /// S3's limit on a key, in bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1024;
-/// Bytes reserved for the `~<16 hex digits>` suffix of a shortened key.
-const HASH_SUFFIX_BYTES: usize = 17;
+/// `%~` and 64 hex digits of SHA-256: the tail of a shortened key.
+const HASH_SUFFIX_BYTES: usize = 2 + 64;
 /// A prefix may take at most half the key, leaving room for what the events add.
 const MAX_PREFIX_BYTES: usize = MAX_KEY_BYTES / 2;
 
@@ -25,12 +40,83 @@ pub enum KeyError {
     NoTrailingSlash,
     #[error("starts with '/'; keys are relative to the bucket")]
     Absolute,
-    #[error("has an empty, '.' or '..' segment")]
+    #[error("has an empty, '.' or '..' segment (a trailing '/' makes an empty one)")]
     BadSegment,
     #[error("contains a control character")]
     ControlCharacter,
     #[error("is {len} bytes long; at most {max} are allowed")]
     TooLong { len: usize, max: usize },
+    #[error(
+        "starts with {0:?}/, which is reserved for keys the function derives from event IDs; \
+         choose another first segment (reserved: {reserved})",
+        reserved = Namespace::reserved_list()
+    )]
+    Reserved(&'static str),
+}
+
+/// The first segment of every derived key: one per kind of source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Namespace {
+    Sqs,
+    Sns,
+    Events,
+    S3,
+    Ses,
+    Http,
+    Direct,
+}
+
+impl Namespace {
+    pub const ALL: [Namespace; 7] = [
+        Self::Sqs,
+        Self::Sns,
+        Self::Events,
+        Self::S3,
+        Self::Ses,
+        Self::Http,
+        Self::Direct,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqs => "sqs",
+            Self::Sns => "sns",
+            Self::Events => "events",
+            Self::S3 => "s3",
+            Self::Ses => "ses",
+            Self::Http => "http",
+            Self::Direct => "direct",
+        }
+    }
+
+    fn reserved_list() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+}
+
+/// The identity parts of a record, per source: the whole key layout of the function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layout<'a> {
+    /// `sqs/<queue>/<messageId>`
+    Sqs { queue: &'a str, message_id: &'a str },
+    /// `sns/<topic>/<MessageId>`
+    Sns { topic: &'a str, message_id: &'a str },
+    /// `events/<source>/<detail-type>/<id>`
+    EventBridge {
+        source: &'a str,
+        detail_type: &'a str,
+        id: &'a str,
+    },
+    /// `s3/<bucket>/<key, keeping its hierarchy>`
+    S3 { bucket: &'a str, key: &'a str },
+    /// `ses/<messageId>.json`
+    SesNotification { message_id: &'a str },
+    /// `ses/<messageId>.eml`
+    SesRawMail { message_id: &'a str },
+    /// `http/<requestId>`
+    Http { request_id: &'a str },
+    /// `direct/<request id>/<n>`
+    Direct { request_id: &'a str, index: usize },
 }
 
 /// The prefix every written key starts with (`KEY_PREFIX`), e.g. `incoming/`.
@@ -53,10 +139,7 @@ impl KeyPrefix {
         if prefix.chars().any(char::is_control) {
             return Err(KeyError::ControlCharacter);
         }
-        if body
-            .split('/')
-            .any(|s| s.is_empty() || s == "." || s == "..")
-        {
+        if body.split('/').any(is_bad_segment) {
             return Err(KeyError::BadSegment);
         }
         if prefix.len() > MAX_PREFIX_BYTES {
@@ -72,48 +155,139 @@ impl KeyPrefix {
         &self.0
     }
 
-    /// A key from parts that come from an event (IDs, names, a source object's
-    /// key). Never fails: bad segments are neutralized, and a key that would be
-    /// too long is cut and suffixed with a hash of the whole, so two long keys
-    /// never collide into one (a collision would turn a new object into an
-    /// "already written" no-op and lose it).
-    pub fn derived(&self, parts: &[&str]) -> ObjectKey {
-        let relative = sanitize(parts);
-        let budget = MAX_KEY_BYTES - self.0.len();
-        let relative = if relative.is_empty() {
-            "_".to_owned()
-        } else if relative.len() > budget {
-            let mut cut = budget - HASH_SUFFIX_BYTES;
-            while !relative.is_char_boundary(cut) {
-                cut -= 1;
+    /// The key of a record from its identity parts. Never fails, and distinct
+    /// layouts always give distinct keys (see the module comment).
+    pub fn derived(&self, layout: Layout<'_>) -> ObjectKey {
+        let (namespace, names, path, suffix): (Namespace, &[&str], Option<&str>, &str) =
+            match &layout {
+                Layout::Sqs { queue, message_id } => {
+                    (Namespace::Sqs, &[*queue, *message_id][..], None, "")
+                }
+                Layout::Sns { topic, message_id } => {
+                    (Namespace::Sns, &[*topic, *message_id][..], None, "")
+                }
+                Layout::EventBridge {
+                    source,
+                    detail_type,
+                    id,
+                } => (
+                    Namespace::Events,
+                    &[*source, *detail_type, *id][..],
+                    None,
+                    "",
+                ),
+                Layout::S3 { bucket, key } => (Namespace::S3, &[*bucket][..], Some(*key), ""),
+                Layout::SesNotification { message_id } => {
+                    (Namespace::Ses, &[*message_id][..], None, ".json")
+                }
+                Layout::SesRawMail { message_id } => {
+                    (Namespace::Ses, &[*message_id][..], None, ".eml")
+                }
+                Layout::Http { request_id } => (Namespace::Http, &[*request_id][..], None, ""),
+                Layout::Direct { .. } => (Namespace::Direct, &[][..], None, ""),
+            };
+        let mut relative = String::from(namespace.as_str());
+        for name in names {
+            relative.push('/');
+            encode_segment(&mut relative, name, true);
+        }
+        if let Layout::Direct { request_id, index } = layout {
+            relative.push('/');
+            encode_segment(&mut relative, request_id, true);
+            let _ = write!(relative, "/{index}");
+        }
+        if let Some(path) = path {
+            for segment in path.split('/') {
+                relative.push('/');
+                encode_segment(&mut relative, segment, false);
             }
-            format!(
-                "{}~{:016x}",
-                relative[..cut].trim_end_matches('/'),
-                fnv1a64(relative.as_bytes())
-            )
-        } else {
-            relative
-        };
-        ObjectKey(format!("{}{}", self.0, relative))
+        }
+        relative.push_str(suffix);
+        ObjectKey(format!("{}{}", self.0, self.shortened(relative)))
     }
 
-    /// A key the caller named (direct invocation): sanitized the same way, but
-    /// refused rather than shortened when too long, because silently renaming
-    /// an object the caller asked for by name would surprise them.
+    /// A key the caller named (direct invocation). It is used as given, so it
+    /// must already be clean, and may not start with a namespace of derived
+    /// keys. Refused rather than shortened when too long: silently renaming an
+    /// object the caller asked for by name would surprise them.
     pub fn caller_given(&self, key: &str) -> Result<ObjectKey, KeyError> {
-        let relative = sanitize(&[key]);
-        if relative.is_empty() {
+        if key.is_empty() {
             return Err(KeyError::Empty);
         }
-        let len = self.0.len() + relative.len();
+        if key.starts_with('/') {
+            return Err(KeyError::Absolute);
+        }
+        if key.chars().any(char::is_control) {
+            return Err(KeyError::ControlCharacter);
+        }
+        if key.split('/').any(is_bad_segment) {
+            return Err(KeyError::BadSegment);
+        }
+        let first = key.split('/').next().unwrap_or_default();
+        if let Some(ns) = Namespace::ALL.into_iter().find(|ns| ns.as_str() == first) {
+            return Err(KeyError::Reserved(ns.as_str()));
+        }
+        let len = self.0.len() + key.len();
         if len > MAX_KEY_BYTES {
             return Err(KeyError::TooLong {
                 len,
                 max: MAX_KEY_BYTES,
             });
         }
-        Ok(ObjectKey(format!("{}{}", self.0, relative)))
+        Ok(ObjectKey(format!("{}{key}", self.0)))
+    }
+
+    /// `relative` itself when it fits after the prefix; else cut (never inside
+    /// a character or a `%XX` escape) and ended with `%~<SHA-256 of the whole>`.
+    fn shortened(&self, relative: String) -> String {
+        let budget = MAX_KEY_BYTES - self.0.len();
+        if relative.len() <= budget {
+            return relative;
+        }
+        let mut cut = budget - HASH_SUFFIX_BYTES;
+        while !relative.is_char_boundary(cut) || inside_escape(&relative, cut) {
+            cut -= 1;
+        }
+        let digest = Sha256::digest(relative.as_bytes());
+        let mut out = String::with_capacity(budget);
+        out.push_str(&relative[..cut]);
+        out.push_str("%~");
+        for b in digest.iter() {
+            let _ = write!(out, "{b:02x}");
+        }
+        out
+    }
+}
+
+fn is_bad_segment(segment: &str) -> bool {
+    matches!(segment, "" | "." | "..")
+}
+
+/// Whether a cut at `at` would split a `%XX` escape.
+fn inside_escape(s: &str, at: usize) -> bool {
+    let bytes = s.as_bytes();
+    (at >= 1 && bytes[at - 1] == b'%') || (at >= 2 && bytes[at - 2] == b'%')
+}
+
+/// Appends `segment`, encoded so that it decodes back to exactly itself and
+/// can never be empty, `.` or `..`. `name` segments also encode `/` (a name is
+/// one segment); path segments were split on it.
+fn encode_segment(out: &mut String, segment: &str, name: bool) {
+    match segment {
+        "" => return out.push_str("%_"),
+        "." => return out.push_str("%2E"),
+        ".." => return out.push_str("%2E%2E"),
+        _ => {}
+    }
+    for c in segment.chars() {
+        if c == '%' || c.is_control() || (name && c == '/') {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        } else {
+            out.push(c);
+        }
     }
 }
 
@@ -133,50 +307,6 @@ impl fmt::Display for ObjectKey {
     }
 }
 
-/// Joins parts with `/`, splitting each on `/` so hierarchy in a source key is
-/// kept; drops empty and `.` segments, turns `..` into `%2E%2E`, and
-/// percent-encodes control characters, so the result is a clean relative path.
-fn sanitize(parts: &[&str]) -> String {
-    let mut out = String::new();
-    for segment in parts.iter().flat_map(|p| p.split('/')) {
-        match segment {
-            "" | "." => continue,
-            ".." => push_segment(&mut out, "%2E%2E"),
-            s if s.chars().any(char::is_control) => {
-                let mut clean = String::with_capacity(s.len() + 8);
-                for c in s.chars() {
-                    if c.is_control() {
-                        let mut buf = [0u8; 4];
-                        for b in c.encode_utf8(&mut buf).bytes() {
-                            clean.push_str(&format!("%{b:02X}"));
-                        }
-                    } else {
-                        clean.push(c);
-                    }
-                }
-                push_segment(&mut out, &clean);
-            }
-            s => push_segment(&mut out, s),
-        }
-    }
-    out
-}
-
-fn push_segment(out: &mut String, segment: &str) {
-    if !out.is_empty() {
-        out.push('/');
-    }
-    out.push_str(segment);
-}
-
-/// FNV-1a, 64 bits: stable across releases and platforms, which a key needs
-/// (std's `Hasher`s make no such promise).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +314,13 @@ mod tests {
 
     fn prefix() -> KeyPrefix {
         KeyPrefix::parse("incoming/").unwrap()
+    }
+
+    fn s3(key: &str) -> String {
+        prefix()
+            .derived(Layout::S3 { bucket: "b", key })
+            .as_str()
+            .to_owned()
     }
 
     #[test]
@@ -199,51 +336,136 @@ mod tests {
     }
 
     #[test]
-    fn derived_keys_join_parts_and_keep_source_hierarchy() {
-        let key = prefix().derived(&["s3", "source-bucket", "reports/2026/11/a.csv"]);
-        assert_eq!(
-            key.as_str(),
-            "incoming/s3/source-bucket/reports/2026/11/a.csv"
-        );
+    fn layouts_of_each_source() {
+        let p = prefix();
+        let cases = [
+            (
+                Layout::Sqs {
+                    queue: "q",
+                    message_id: "m",
+                },
+                "incoming/sqs/q/m",
+            ),
+            (
+                Layout::Sns {
+                    topic: "t",
+                    message_id: "m",
+                },
+                "incoming/sns/t/m",
+            ),
+            (
+                Layout::EventBridge {
+                    source: "demo.orders",
+                    detail_type: "Order Placed/v2",
+                    id: "e",
+                },
+                "incoming/events/demo.orders/Order Placed%2Fv2/e",
+            ),
+            (
+                Layout::S3 {
+                    bucket: "src",
+                    key: "reports/2026/a.csv",
+                },
+                "incoming/s3/src/reports/2026/a.csv",
+            ),
+            (
+                Layout::SesNotification { message_id: "x" },
+                "incoming/ses/x.json",
+            ),
+            (Layout::SesRawMail { message_id: "x" }, "incoming/ses/x.eml"),
+            (Layout::Http { request_id: "r" }, "incoming/http/r"),
+            (
+                Layout::Direct {
+                    request_id: "r",
+                    index: 3,
+                },
+                "incoming/direct/r/3",
+            ),
+        ];
+        for (layout, expected) in cases {
+            assert_eq!(p.derived(layout).as_str(), expected, "{layout:?}");
+        }
     }
 
     #[test]
-    fn traversal_and_control_characters_are_neutralized() {
-        let p = prefix();
-        assert_eq!(
-            p.derived(&["direct", "../../etc/passwd"]).as_str(),
-            "incoming/direct/%2E%2E/%2E%2E/etc/passwd"
-        );
-        assert_eq!(
-            p.caller_given("/abs//./x").unwrap().as_str(),
-            "incoming/abs/x"
-        );
-        assert_eq!(
-            p.caller_given("a\u{0}b\nc").unwrap().as_str(),
-            "incoming/a%00b%0Ac"
-        );
-        assert_eq!(p.derived(&["", "/", "."]).as_str(), "incoming/_");
-        assert_eq!(p.caller_given("/./"), Err(KeyError::Empty));
+    fn keys_that_used_to_sanitize_alike_stay_apart() {
+        // Each pair collided when bad segments were dropped or rewritten.
+        let pairs = [
+            ("a//b", "a/b"),
+            ("./x", "x"),
+            ("dir/", "dir"),
+            ("..", "%2E%2E"),
+            ("a\nb", "a%0Ab"),
+            ("/x", "x"),
+        ];
+        for (a, b) in pairs {
+            assert_ne!(s3(a), s3(b), "{a:?} vs {b:?}");
+        }
+        assert_eq!(s3("a//b"), "incoming/s3/b/a/%_/b");
+        assert_eq!(s3("../x"), "incoming/s3/b/%2E%2E/x");
+        assert_eq!(s3("100%/x\u{0}"), "incoming/s3/b/100%25/x%00");
     }
 
     #[test]
-    fn long_derived_keys_are_shortened_with_a_hash_and_stay_distinct() {
+    fn parts_cannot_shift_into_each_other() {
         let p = prefix();
-        let a = p.derived(&["s3", "b", &"x".repeat(2000)]);
-        let b = p.derived(&["s3", "b", &format!("{}y", "x".repeat(1999))]);
-        assert_eq!(a.as_str().len(), MAX_KEY_BYTES);
+        let a = p.derived(Layout::EventBridge {
+            source: "a/b",
+            detail_type: "c",
+            id: "d",
+        });
+        let b = p.derived(Layout::EventBridge {
+            source: "a",
+            detail_type: "b/c",
+            id: "d",
+        });
         assert_ne!(a, b);
-        assert_eq!(
-            a,
-            p.derived(&["s3", "b", &"x".repeat(2000)]),
-            "deterministic"
-        );
+        let notification = p.derived(Layout::SesNotification {
+            message_id: "m.eml",
+        });
+        let raw = p.derived(Layout::SesRawMail {
+            message_id: "m.json",
+        });
+        assert_ne!(notification, raw);
     }
 
     #[test]
-    fn long_caller_keys_are_refused() {
+    fn long_keys_are_cut_and_end_in_a_sha256() {
+        let long = s3(&"x".repeat(2000));
+        assert_eq!(long.len(), MAX_KEY_BYTES);
+        let tail = long.rsplit("%~").next().unwrap();
+        assert_eq!(tail.len(), 64);
+        assert!(tail.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(long, s3(&format!("{}y", "x".repeat(1999))));
+        // The cut form itself, given literally, is a different key.
+        let literal = long.strip_prefix("incoming/s3/b/").unwrap();
+        assert_ne!(s3(literal), long);
+        // A cut never splits an escape.
+        let escaped = s3(&"%".repeat(700));
+        let head = escaped.rsplit_once("%~").unwrap().0;
+        assert!(head.ends_with("%25"), "{head}");
+    }
+
+    #[test]
+    fn caller_keys_must_be_clean_and_outside_the_namespaces() {
+        let p = prefix();
+        assert_eq!(
+            p.caller_given("reports/a.csv").unwrap().as_str(),
+            "incoming/reports/a.csv"
+        );
+        assert_eq!(p.caller_given(""), Err(KeyError::Empty));
+        assert_eq!(p.caller_given("/abs"), Err(KeyError::Absolute));
+        assert_eq!(p.caller_given("a//b"), Err(KeyError::BadSegment));
+        assert_eq!(p.caller_given("../x"), Err(KeyError::BadSegment));
+        assert_eq!(p.caller_given("dir/"), Err(KeyError::BadSegment));
+        assert_eq!(p.caller_given("a\nb"), Err(KeyError::ControlCharacter));
+        assert_eq!(
+            p.caller_given("sqs/writer-queue/m-1"),
+            Err(KeyError::Reserved("sqs"))
+        );
+        assert!(p.caller_given("sqsx/m").is_ok());
         assert!(matches!(
-            prefix().caller_given(&"k".repeat(1020)),
+            p.caller_given(&"k".repeat(1020)),
             Err(KeyError::TooLong { .. })
         ));
     }
@@ -258,30 +480,73 @@ mod tests {
             "{k:?} has a control character"
         );
         let relative = &k[p.as_str().len()..];
-        assert!(!relative.starts_with('/'), "{k:?}");
         for segment in relative.split('/') {
-            assert!(
-                !matches!(segment, "" | "." | ".."),
-                "{k:?} has segment {segment:?}"
-            );
+            assert!(!is_bad_segment(segment), "{k:?} has segment {segment:?}");
         }
     }
 
+    /// Layouts from a few generated strings, covering every variant.
+    fn layout<'a>(variant: u8, a: &'a str, b: &'a str, c: &'a str, n: usize) -> Layout<'a> {
+        match variant % 8 {
+            0 => Layout::Sqs {
+                queue: a,
+                message_id: b,
+            },
+            1 => Layout::Sns {
+                topic: a,
+                message_id: b,
+            },
+            2 => Layout::EventBridge {
+                source: a,
+                detail_type: b,
+                id: c,
+            },
+            3 => Layout::S3 { bucket: a, key: b },
+            4 => Layout::SesNotification { message_id: a },
+            5 => Layout::SesRawMail { message_id: a },
+            6 => Layout::Http { request_id: a },
+            _ => Layout::Direct {
+                request_id: a,
+                index: n,
+            },
+        }
+    }
+
+    const HOSTILE: &str = "(\\.\\.|\\.|/|%|%2E|%_|%~|a|\u{0}|\n|é|\u{10FFFF}){0,6}";
+
     proptest! {
         #[test]
-        fn derived_keys_are_always_safe_and_deterministic(parts in prop::collection::vec(any::<String>(), 0..5)) {
+        fn distinct_layouts_give_distinct_keys(
+            v1 in 0u8..8, a1 in HOSTILE, b1 in HOSTILE, c1 in HOSTILE, n1 in 0usize..3,
+            v2 in 0u8..8, a2 in HOSTILE, b2 in HOSTILE, c2 in HOSTILE, n2 in 0usize..3,
+        ) {
             let p = prefix();
-            let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-            let key = p.derived(&refs);
-            assert_safe(&p, &key);
-            prop_assert_eq!(key, p.derived(&refs));
+            let (l1, l2) = (layout(v1, &a1, &b1, &c1, n1), layout(v2, &a2, &b2, &c2, n2));
+            // Compare what the layouts identify (unused fields don't count).
+            let same = format!("{l1:?}") == format!("{l2:?}");
+            prop_assert_eq!(same, p.derived(l1) == p.derived(l2), "{:?} / {:?}", l1, l2);
         }
 
         #[test]
-        fn hostile_derived_keys_are_safe(parts in prop::collection::vec("(\\.\\.|\\.|/|a|\u{0}|\u{7f}|é|\u{10FFFF}){0,700}", 1..4)) {
+        fn long_distinct_keys_stay_distinct(a in "[a/%.]{900,1200}", b in "[a/%.]{900,1200}") {
+            prop_assume!(a != b);
+            prop_assert_ne!(s3(&a), s3(&b));
+        }
+
+        #[test]
+        fn derived_keys_are_always_safe(v in 0u8..8, a in any::<String>(), b in "(\\.\\.|\\.|/|a|\u{0}|é){0,700}", c in any::<String>()) {
             let p = prefix();
-            let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-            assert_safe(&p, &p.derived(&refs));
+            let key = p.derived(layout(v, &a, &b, &c, 1));
+            assert_safe(&p, &key);
+            prop_assert_eq!(&key, &p.derived(layout(v, &a, &b, &c, 1)), "deterministic");
+        }
+
+        #[test]
+        fn no_caller_key_equals_a_derived_key(v in 0u8..8, a in HOSTILE, b in HOSTILE, c in HOSTILE) {
+            let p = prefix();
+            let derived = p.derived(layout(v, &a, &b, &c, 0));
+            let relative = &derived.as_str()[p.as_str().len()..];
+            prop_assert!(p.caller_given(relative).is_err(), "{relative:?} was accepted");
         }
 
         #[test]
@@ -289,13 +554,14 @@ mod tests {
             let p = prefix();
             if let Ok(k) = p.caller_given(&key) {
                 assert_safe(&p, &k);
+                prop_assert_eq!(&k.as_str()[p.as_str().len()..], key.as_str(), "used as given");
             }
         }
 
         #[test]
         fn any_valid_prefix_keeps_keys_inside(prefix in "[a-z]{1,8}(/[a-z0-9._-]{1,8}){0,3}/", part in any::<String>()) {
             if let Ok(p) = KeyPrefix::parse(&prefix) {
-                assert_safe(&p, &p.derived(&[&part]));
+                assert_safe(&p, &p.derived(Layout::S3 { bucket: "b", key: &part }));
             }
         }
     }

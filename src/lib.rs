@@ -2,9 +2,10 @@
 //! owned by another AWS account, through a role it assumes there.
 //!
 //! ```text
-//! event JSON ─ events::classify / events::<source>::decode ─► records
-//!            ─ keys (deterministic, under KEY_PREFIX) ─► writer (create-only PUT as the target role)
-//!            ─ handler ─► SQS batchItemFailures | HTTP response | summary
+//! raw event JSON ─ events::decode (classify, then the source's decoder) ─► records + reply
+//!                ─ keys (injective layouts under KEY_PREFIX) ─► writer (conditional writes as the
+//!                  target role; a 412 is checked against the record's identity)
+//!                ─ reply (per source) ─► SQS batchItemFailures | HTTP response | summary | error
 //! ```
 
 pub mod arn;
@@ -14,6 +15,8 @@ pub mod errors;
 pub mod events;
 pub mod handler;
 pub mod keys;
+pub mod record;
+pub mod sequencer;
 pub mod telemetry;
 pub mod writer;
 

@@ -6,7 +6,7 @@ use cross_account_s3_writer::{
     behavior_version, config::Config, credentials::Clients, handler::Handler, telemetry,
 };
 use lambda_runtime::{LambdaEvent, service_fn};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 fn main() -> ExitCode {
     telemetry::init();
@@ -32,8 +32,8 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     let clients = Clients::build(&config, &base).await;
     let handler = Handler::new(config, clients);
     let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler.handle(event).await
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Box<RawValue>>| async move { handler.handle(event).await },
+    ))
     .await
 }

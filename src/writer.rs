@@ -1,13 +1,27 @@
-//! PutObject into the bucket account: create-only, owner-checked, checksummed.
+//! Writes into the bucket account: conditional, owner-checked, checksummed,
+//! and never a silent success.
 //!
 //! Every write sends `x-amz-expected-bucket-owner` (a bucket of the same name in
 //! a stranger's account is never written), no ACL (the bucket enforces owner
 //! ownership), a CRC32 checksum (which, with TLS, is why the payload is not
-//! also SHA-256-hashed for SigV4), SSE-KMS with a Bucket Key when configured, and
-//! `If-None-Match: *`: a key that exists answers 412, which means "already
-//! written" and counts as success, so a redelivered event never overwrites or
-//! duplicates.
+//! also SHA-256-hashed for SigV4), SSE-KMS with a Bucket Key when configured,
+//! and a condition:
+//!
+//! - **Inline bodies** are created with `If-None-Match: *`. A 412 means the key
+//!   exists; it is success only when a HEAD shows the object there is the same
+//!   record with the same bytes (`source`, `source-id` and `content-sha256`
+//!   metadata). Anything else under the key is a conflict, reported as a failure
+//!   naming both records.
+//! - **Source objects** (S3 notifications) follow the newest source version: the
+//!   destination is HEADed first; an event older than the stored copy (by S3's
+//!   `sequencer`) or equal to it changes nothing, a newer one replaces the copy
+//!   with `If-Match` on the stored ETag. A lost race (412, or 409
+//!   `ConditionalRequestConflict`) starts over. Checking first also means a
+//!   redelivered 5 GiB object is not read or uploaded again.
 
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -15,43 +29,20 @@ use aws_sdk_s3::types::{
     ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ServerSideEncryption,
 };
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt as _;
-use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::errors::{code, explain, status};
-use crate::events::{Payload, Record, SourceObject};
 use crate::keys::ObjectKey;
+use crate::record::{Failure, Payload, Record, SourceObject, Status, Written, provenance};
+use crate::sequencer;
 
-/// Objects up to this size are read whole and sent in one PUT; larger ones go
-/// in parts of this size, so memory stays bounded whatever the object's size.
-pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
 /// S3 allows at most this many parts in an upload.
 const MAX_PARTS: u64 = 10_000;
-/// S3's smallest part (all but the last).
-const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
-
-/// How a write ended well.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Created,
-    /// The key existed (412 on the create-only PUT): an earlier delivery wrote it.
-    AlreadyExisted,
-}
-
-/// A successful write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Written {
-    pub key: String,
-    pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version_id: Option<String>,
-}
+/// Rounds of check-and-write before a contended key is given up (and retried by the source).
+const MAX_ATTEMPTS: u32 = 5;
 
 /// Why a write failed. The messages never contain object bodies or credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,15 +60,52 @@ pub enum WriteError {
         key: String,
         detail: String,
         hint: &'static str,
+        code: Option<String>,
     },
     #[error("reading the source object s3://{bucket}/{key} failed: {detail}")]
     Source {
         bucket: String,
         key: String,
         detail: String,
+        code: Option<String>,
     },
     #[error("the source object is {size} bytes; more than S3 can take in {MAX_PARTS} parts")]
     TooLarge { size: u64 },
+    #[error(
+        "s3://{bucket}/{key} already holds another record ({stored}); this record ({ours}) was not \
+         written and the object was left as it is"
+    )]
+    Conflict {
+        bucket: String,
+        key: String,
+        stored: String,
+        ours: String,
+    },
+    #[error(
+        "s3://{bucket}/{key} changed under {MAX_ATTEMPTS} attempts in a row (concurrent writers); \
+         it will be retried"
+    )]
+    Contended { bucket: String, key: String },
+}
+
+impl WriteError {
+    /// The AWS error code behind the failure, when there was one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::S3 { code, .. } | Self::Source { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The failure reported under the record's `id`.
+    pub fn into_failure(self, id: String) -> Failure {
+        Failure {
+            id: Some(id),
+            code: self.code().map(str::to_owned),
+            message: self.to_string(),
+            http_status: 502,
+        }
+    }
 }
 
 /// Writes records into the target bucket.
@@ -96,6 +124,51 @@ pub struct Writer {
     finish_reserve: Duration,
 }
 
+/// What the key must hold for a write to go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Condition {
+    /// Nothing: `If-None-Match: *`.
+    Absent,
+    /// The object with this ETag: `If-Match`.
+    Matches(String),
+}
+
+/// Why a conditional write did not happen.
+enum PutError {
+    /// The condition failed or a concurrent conditional write won: check again.
+    LostRace,
+    Failed(WriteError),
+}
+
+/// An object already at a key, as HEAD shows it.
+struct Stored {
+    etag: Option<String>,
+    version_id: Option<String>,
+    metadata: HashMap<String, String>,
+}
+
+impl Stored {
+    fn meta(&self, name: &str) -> Option<&str> {
+        self.metadata.get(name).map(String::as_str)
+    }
+
+    fn written(&self, key: &ObjectKey, status: Status) -> Written {
+        Written {
+            key: key.to_string(),
+            status,
+            etag: self.etag.clone(),
+            version_id: self.version_id.clone(),
+        }
+    }
+}
+
+/// What one PUT needs besides the body and its condition.
+struct Put<'a> {
+    key: &'a ObjectKey,
+    content_type: &'a str,
+    metadata: &'a BTreeMap<String, String>,
+}
+
 impl Writer {
     pub fn new(config: &Config, target: aws_sdk_s3::Client, source: aws_sdk_s3::Client) -> Self {
         Self {
@@ -108,40 +181,25 @@ impl Writer {
                 .as_ref()
                 .map(|k| k.as_str().to_owned()),
             max_concurrent: config.max_concurrent_writes,
-            part_size: DEFAULT_PART_SIZE,
+            part_size: config.part_size,
             start_reserve: Duration::from_millis(1000),
             finish_reserve: Duration::from_millis(300),
         }
-    }
-
-    /// Smaller parts (at least S3's 5 MiB minimum); for tests of the multipart path.
-    pub fn with_part_size(mut self, part_size: usize) -> Self {
-        self.part_size = part_size.max(MIN_PART_SIZE);
-        self
     }
 
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
 
-    /// Writes `records` concurrently (at most `MAX_CONCURRENT_WRITES` at once),
-    /// returning one result per record, in order. Near the deadline no new
-    /// write starts and the rest are reported as failed, so nothing is silently lost.
-    /// `source_owner` is the lambda account, expected to own source buckets.
-    pub async fn write_all(
-        &self,
-        records: Vec<Record>,
-        deadline: Instant,
-        source_owner: Option<&str>,
-    ) -> Vec<Result<Written, WriteError>> {
-        futures_util::stream::iter(records)
-            .map(|record| self.write_before(record, deadline, source_owner))
-            .buffered(self.max_concurrent)
-            .collect()
-            .await
+    /// How many records one invocation writes at once (`MAX_CONCURRENT_WRITES`).
+    pub fn max_concurrent(&self) -> usize {
+        self.max_concurrent
     }
 
-    async fn write_before(
+    /// Writes one record unless the deadline is near, and cuts it short before
+    /// the deadline, so the answer still goes out and nothing is lost silently.
+    /// `source_owner` is the lambda account, expected to own source buckets.
+    pub async fn write_before(
         &self,
         record: Record,
         deadline: Instant,
@@ -176,19 +234,260 @@ impl Writer {
             metadata,
             ..
         } = record;
-        let put = Put {
-            key: &key,
-            content_type: content_type.as_deref(),
-            metadata,
-        };
         match payload {
-            Payload::Inline(body) => self.put(put, body).await,
-            Payload::SourceObject(source) => self.copy(put, &source, source_owner).await,
+            Payload::Inline(body) => {
+                let content_type = content_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream");
+                self.create_inline(&key, content_type, metadata, body).await
+            }
+            Payload::SourceObject(source) => {
+                self.copy(
+                    &key,
+                    content_type.as_deref(),
+                    metadata,
+                    &source,
+                    source_owner,
+                )
+                .await
+            }
         }
     }
 
-    /// One create-only PUT of a body in memory (the SDK computes the CRC32 and sends it as a header).
-    async fn put(&self, put: Put<'_>, body: Bytes) -> Result<Written, WriteError> {
+    /// Creates `key` with `body`, or confirms that an earlier delivery did.
+    async fn create_inline(
+        &self,
+        key: &ObjectKey,
+        content_type: &str,
+        mut metadata: BTreeMap<String, String>,
+        body: Bytes,
+    ) -> Result<Written, WriteError> {
+        metadata.insert(provenance::CONTENT_SHA256.to_owned(), sha256_hex(&body));
+        let put = Put {
+            key,
+            content_type,
+            metadata: &metadata,
+        };
+        for attempt in 1..=MAX_ATTEMPTS {
+            match self.put(&put, body.clone(), &Condition::Absent).await {
+                Ok(written) => return Ok(written),
+                Err(PutError::Failed(e)) => return Err(e),
+                Err(PutError::LostRace) => {}
+            }
+            match self.head(key).await? {
+                Some(stored) => {
+                    self.check_same(
+                        key,
+                        &stored,
+                        &metadata,
+                        &[
+                            provenance::SOURCE,
+                            provenance::SOURCE_ID,
+                            provenance::CONTENT_SHA256,
+                        ],
+                    )?;
+                    tracing::info!(key = key.as_str(), "object already held this record");
+                    return Ok(stored.written(key, Status::AlreadyExisted));
+                }
+                // Gone between the 412 and the HEAD (or a 409): try to create it again.
+                None => backoff(attempt).await,
+            }
+        }
+        Err(self.contended(key))
+    }
+
+    /// Copies a source object of the lambda account, keeping the newest version
+    /// at `key` whatever order the events arrive in.
+    async fn copy(
+        &self,
+        key: &ObjectKey,
+        content_type: Option<&str>,
+        mut metadata: BTreeMap<String, String>,
+        source: &SourceObject,
+        source_owner: Option<&str>,
+    ) -> Result<Written, WriteError> {
+        if let Some(sequencer) = &source.sequencer {
+            metadata.insert(provenance::SOURCE_SEQUENCER.to_owned(), sequencer.clone());
+        }
+        for attempt in 1..=MAX_ATTEMPTS {
+            let stored = self.head(key).await?;
+            let condition = match &stored {
+                None => Condition::Absent,
+                Some(stored) => {
+                    self.check_same(
+                        key,
+                        stored,
+                        &metadata,
+                        &[provenance::SOURCE, provenance::SOURCE_ID],
+                    )?;
+                    if let Some(done) = self.already_current(key, stored, source) {
+                        return Ok(done);
+                    }
+                    Condition::Matches(stored.etag.clone().unwrap_or_default())
+                }
+            };
+            let Some(object) = self.read_source(source, source_owner).await? else {
+                // Overwritten since this event: the newer event brings the newer version.
+                tracing::info!(
+                    key = key.as_str(),
+                    "source changed since this event; left to the newer event"
+                );
+                return Ok(Written {
+                    key: key.to_string(),
+                    status: Status::Superseded,
+                    etag: stored.as_ref().and_then(|s| s.etag.clone()),
+                    version_id: stored.and_then(|s| s.version_id),
+                });
+            };
+            let source_etag = object
+                .e_tag
+                .as_deref()
+                .map(|e| e.trim_matches('"').to_owned());
+            if let Some(stored) = &stored
+                && source.sequencer.is_none()
+            {
+                // Written once (SES raw mail): the same source bytes or a conflict.
+                let mut ours = metadata.clone();
+                ours.extend(
+                    source_etag
+                        .clone()
+                        .map(|e| (provenance::SOURCE_ETAG.to_owned(), e)),
+                );
+                self.check_same(key, stored, &ours, &[provenance::SOURCE_ETAG])?;
+                return Ok(stored.written(key, Status::AlreadyExisted));
+            }
+            let mut metadata = metadata.clone();
+            metadata.extend(source_etag.map(|e| (provenance::SOURCE_ETAG.to_owned(), e)));
+            metadata.extend(
+                object
+                    .version_id
+                    .clone()
+                    .map(|v| (provenance::SOURCE_VERSION_ID.to_owned(), v)),
+            );
+            let content_type = content_type
+                .map(str::to_owned)
+                .or_else(|| object.content_type.clone())
+                .unwrap_or_else(|| "application/octet-stream".into());
+            let put = Put {
+                key,
+                content_type: &content_type,
+                metadata: &metadata,
+            };
+            match self.upload(&put, object, &condition, source).await {
+                Ok(mut written) => {
+                    if condition != Condition::Absent {
+                        written.status = Status::Replaced;
+                    }
+                    return Ok(written);
+                }
+                Err(PutError::Failed(e)) => return Err(e),
+                Err(PutError::LostRace) => backoff(attempt).await,
+            }
+        }
+        Err(self.contended(key))
+    }
+
+    /// When the stored copy is this event's version or a newer one: the answer,
+    /// without reading or writing anything.
+    fn already_current(
+        &self,
+        key: &ObjectKey,
+        stored: &Stored,
+        source: &SourceObject,
+    ) -> Option<Written> {
+        let ours = source.sequencer.as_deref()?;
+        // A copy without a sequencer predates sequencer tracking: older than any event.
+        let theirs = stored.meta(provenance::SOURCE_SEQUENCER)?;
+        match sequencer::compare(theirs, ours) {
+            Ordering::Greater => {
+                tracing::info!(key = key.as_str(), "a newer version is already copied");
+                Some(stored.written(key, Status::Superseded))
+            }
+            Ordering::Equal => {
+                tracing::info!(key = key.as_str(), "this version is already copied");
+                Some(stored.written(key, Status::AlreadyExisted))
+            }
+            Ordering::Less => None,
+        }
+    }
+
+    /// The version of the source object the event names; `None` when the
+    /// source was overwritten since (an unversioned bucket answers 412 to
+    /// `If-Match` on the event's ETag).
+    async fn read_source(
+        &self,
+        source: &SourceObject,
+        source_owner: Option<&str>,
+    ) -> Result<Option<aws_sdk_s3::operation::get_object::GetObjectOutput>, WriteError> {
+        let mut get = self
+            .source
+            .get_object()
+            .bucket(&source.bucket)
+            .key(&source.key)
+            .set_version_id(source.version_id.clone())
+            .set_expected_bucket_owner(source_owner.map(str::to_owned));
+        if source.version_id.is_none()
+            && let Some(etag) = &source.etag
+        {
+            get = get.if_match(format!("\"{etag}\""));
+        }
+        match get.send().await {
+            Ok(object) => Ok(Some(object)),
+            Err(err) if status(&err) == Some(412) => Ok(None),
+            Err(err) => Err(WriteError::Source {
+                bucket: source.bucket.clone(),
+                key: source.key.clone(),
+                code: code(&err),
+                detail: explain(&err),
+            }),
+        }
+    }
+
+    /// Sends a source object across: one PUT when it fits in a part, else a
+    /// multipart upload with one part in memory at a time.
+    async fn upload(
+        &self,
+        put: &Put<'_>,
+        object: aws_sdk_s3::operation::get_object::GetObjectOutput,
+        condition: &Condition,
+        source: &SourceObject,
+    ) -> Result<Written, PutError> {
+        let read_error = |detail: String| {
+            PutError::Failed(WriteError::Source {
+                bucket: source.bucket.clone(),
+                key: source.key.clone(),
+                detail,
+                code: None,
+            })
+        };
+        let size = u64::try_from(object.content_length.unwrap_or(0)).unwrap_or(0);
+        let mut body = object.body;
+        if size <= self.part_size as u64 {
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| read_error(e.to_string()))?
+                .into_bytes();
+            return self.put(put, bytes, condition).await;
+        }
+        let part_size = part_size_for(size, self.part_size)
+            .ok_or(PutError::Failed(WriteError::TooLarge { size }))?;
+        self.multipart(put, &mut body, part_size, condition)
+            .await
+            .map_err(|e| match e {
+                MultipartError::Read(detail) => read_error(detail),
+                MultipartError::Put(e) => e,
+            })
+    }
+
+    /// One conditional PUT of a body in memory (the SDK computes the CRC32 and
+    /// sends it as a header).
+    async fn put(
+        &self,
+        put: &Put<'_>,
+        body: Bytes,
+        condition: &Condition,
+    ) -> Result<Written, PutError> {
         let key = put.key.as_str();
         let len = i64::try_from(body.len()).unwrap_or(i64::MAX);
         let mut request = self
@@ -197,12 +496,20 @@ impl Writer {
             .bucket(&self.bucket)
             .key(key)
             .expected_bucket_owner(&self.bucket_owner)
-            .if_none_match("*")
             .checksum_algorithm(ChecksumAlgorithm::Crc32)
             .content_length(len)
-            .content_type(put.content_type.unwrap_or("application/octet-stream"))
-            .set_metadata(Some(put.metadata.into_iter().collect()))
+            .content_type(put.content_type)
+            .set_metadata(Some(
+                put.metadata
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ))
             .body(ByteStream::from(body));
+        request = match condition {
+            Condition::Absent => request.if_none_match("*"),
+            Condition::Matches(etag) => request.if_match(etag),
+        };
         if let Some(kms) = &self.sse_kms_key_arn {
             request = request
                 .server_side_encryption(ServerSideEncryption::AwsKms)
@@ -213,84 +520,19 @@ impl Writer {
         // for SigV4 (x-amz-content-sha256) costs ~20% of the CPU of a large PUT.
         match request.customize().disable_payload_signing().send().await {
             Ok(out) => {
-                tracing::info!(key, bytes = len, "object created");
-                Ok(Written {
-                    key: key.to_owned(),
-                    status: Status::Created,
-                    etag: out.e_tag,
-                    version_id: out.version_id,
-                })
+                tracing::info!(key, bytes = len, "object written");
+                Ok(self.written(put.key, out.e_tag, out.version_id))
             }
-            Err(err) if status(&err) == Some(412) => {
-                tracing::info!(key, "object already existed");
-                Ok(Written {
-                    key: key.to_owned(),
-                    status: Status::AlreadyExisted,
-                    etag: None,
-                    version_id: None,
-                })
-            }
-            Err(err) => Err(self.s3_error("PutObject", key, code(&err), explain(&err))),
+            Err(err) => Err(self.put_error("PutObject", key, condition, &err)),
         }
-    }
-
-    /// Streams an object of the lambda account across: read with the execution
-    /// role, written with the target role. Small objects take one PUT; larger ones
-    /// a multipart upload, one part in memory at a time.
-    async fn copy(
-        &self,
-        put: Put<'_>,
-        source: &SourceObject,
-        source_owner: Option<&str>,
-    ) -> Result<Written, WriteError> {
-        let source_error = |detail: String| WriteError::Source {
-            bucket: source.bucket.clone(),
-            key: source.key.clone(),
-            detail,
-        };
-        let object = self
-            .source
-            .get_object()
-            .bucket(&source.bucket)
-            .key(&source.key)
-            .set_version_id(source.version_id.clone())
-            .set_expected_bucket_owner(source_owner.map(str::to_owned))
-            .send()
-            .await
-            .map_err(|e| source_error(explain(&e)))?;
-        let size = u64::try_from(object.content_length.unwrap_or(0)).unwrap_or(0);
-        let content_type = put
-            .content_type
-            .map(str::to_owned)
-            .or(object.content_type)
-            .unwrap_or_else(|| "application/octet-stream".into());
-        let put = Put {
-            content_type: Some(&content_type),
-            ..put
-        };
-        let mut body = object.body;
-        if size <= self.part_size as u64 {
-            let bytes = body
-                .collect()
-                .await
-                .map_err(|e| source_error(e.to_string()))?
-                .into_bytes();
-            return self.put(put, bytes).await;
-        }
-        let part_size = part_size_for(size, self.part_size).ok_or(WriteError::TooLarge { size })?;
-        self.multipart(put, &mut body, part_size)
-            .await
-            .map_err(|e| match e {
-                MultipartError::Read(detail) => source_error(detail),
-                MultipartError::Write(e) => e,
-            })
     }
 
     async fn multipart(
         &self,
-        put: Put<'_>,
+        put: &Put<'_>,
         body: &mut ByteStream,
         part_size: usize,
+        condition: &Condition,
     ) -> Result<Written, MultipartError> {
         let key = put.key.as_str();
         let mut create = self
@@ -300,24 +542,25 @@ impl Writer {
             .key(key)
             .expected_bucket_owner(&self.bucket_owner)
             .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .content_type(put.content_type.unwrap_or("application/octet-stream"))
-            .set_metadata(Some(put.metadata.into_iter().collect()));
+            .content_type(put.content_type)
+            .set_metadata(Some(
+                put.metadata
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ));
         if let Some(kms) = &self.sse_kms_key_arn {
             create = create
                 .server_side_encryption(ServerSideEncryption::AwsKms)
                 .ssekms_key_id(kms)
                 .bucket_key_enabled(true);
         }
+        let failed = |e: WriteError| MultipartError::Put(PutError::Failed(e));
         let upload = create.send().await.map_err(|e| {
-            MultipartError::Write(self.s3_error(
-                "CreateMultipartUpload",
-                key,
-                code(&e),
-                explain(&e),
-            ))
+            failed(self.s3_error("CreateMultipartUpload", key, code(&e), explain(&e)))
         })?;
         let Some(upload_id) = upload.upload_id else {
-            return Err(MultipartError::Write(self.s3_error(
+            return Err(failed(self.s3_error(
                 "CreateMultipartUpload",
                 key,
                 None,
@@ -325,15 +568,9 @@ impl Writer {
             )));
         };
         let result = self
-            .upload_parts_and_complete(key, &upload_id, body, part_size)
+            .upload_parts_and_complete(put.key, &upload_id, body, part_size, condition)
             .await;
-        if !matches!(
-            result,
-            Ok(Written {
-                status: Status::Created,
-                ..
-            })
-        ) {
+        if result.is_err() {
             self.abort(key, &upload_id).await;
         }
         result
@@ -341,11 +578,13 @@ impl Writer {
 
     async fn upload_parts_and_complete(
         &self,
-        key: &str,
+        key: &ObjectKey,
         upload_id: &str,
         body: &mut ByteStream,
         part_size: usize,
+        condition: &Condition,
     ) -> Result<Written, MultipartError> {
+        let key_str = key.as_str();
         let mut parts = Vec::new();
         let mut buffer = BytesMut::with_capacity(part_size);
         let mut eof = false;
@@ -367,7 +606,7 @@ impl Writer {
                 .target
                 .upload_part()
                 .bucket(&self.bucket)
-                .key(key)
+                .key(key_str)
                 .upload_id(upload_id)
                 .part_number(number)
                 .expected_bucket_owner(&self.bucket_owner)
@@ -379,7 +618,12 @@ impl Writer {
                 .send()
                 .await
                 .map_err(|e| {
-                    MultipartError::Write(self.s3_error("UploadPart", key, code(&e), explain(&e)))
+                    MultipartError::Put(PutError::Failed(self.s3_error(
+                        "UploadPart",
+                        key_str,
+                        code(&e),
+                        explain(&e),
+                    )))
                 })?;
             parts.push(
                 CompletedPart::builder()
@@ -389,42 +633,32 @@ impl Writer {
                     .build(),
             );
         }
-        let complete = self
+        let mut complete = self
             .target
             .complete_multipart_upload()
             .bucket(&self.bucket)
-            .key(key)
+            .key(key_str)
             .upload_id(upload_id)
             .expected_bucket_owner(&self.bucket_owner)
-            .if_none_match("*")
             .multipart_upload(
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(parts))
                     .build(),
-            )
-            .send()
-            .await;
-        match complete {
+            );
+        complete = match condition {
+            Condition::Absent => complete.if_none_match("*"),
+            Condition::Matches(etag) => complete.if_match(etag),
+        };
+        match complete.send().await {
             Ok(out) => {
-                tracing::info!(key, "object created (multipart)");
-                Ok(Written {
-                    key: key.to_owned(),
-                    status: Status::Created,
-                    etag: out.e_tag,
-                    version_id: out.version_id,
-                })
+                tracing::info!(key = key_str, "object written (multipart)");
+                Ok(self.written(key, out.e_tag, out.version_id))
             }
-            Err(err) if status(&err) == Some(412) => Ok(Written {
-                key: key.to_owned(),
-                status: Status::AlreadyExisted,
-                etag: None,
-                version_id: None,
-            }),
-            Err(err) => Err(MultipartError::Write(self.s3_error(
+            Err(err) => Err(MultipartError::Put(self.put_error(
                 "CompleteMultipartUpload",
-                key,
-                code(&err),
-                explain(&err),
+                key_str,
+                condition,
+                &err,
             ))),
         }
     }
@@ -446,14 +680,121 @@ impl Writer {
         }
     }
 
+    /// The object at `key`, or `None` when there is none. Needs `s3:GetObject`
+    /// on the function's own prefix, nothing more.
+    async fn head(&self, key: &ObjectKey) -> Result<Option<Stored>, WriteError> {
+        let out = self
+            .target
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .expected_bucket_owner(&self.bucket_owner)
+            .send()
+            .await;
+        match out {
+            Ok(out) => Ok(Some(Stored {
+                etag: out.e_tag,
+                version_id: out.version_id,
+                metadata: out.metadata.unwrap_or_default(),
+            })),
+            Err(err) if status(&err) == Some(404) => Ok(None),
+            // A HEAD response has no body, so no error code: its status is all there is.
+            Err(err) if status(&err) == Some(403) => Err(self.s3_error(
+                "HeadObject",
+                key.as_str(),
+                Some("AccessDenied".to_owned()),
+                "403 Forbidden: the target role needs s3:GetObject on its prefix to check what a key holds"
+                    .to_owned(),
+            )),
+            Err(err) => Err(self.s3_error("HeadObject", key.as_str(), code(&err), explain(&err))),
+        }
+    }
+
+    /// `Ok` when `stored` carries the same values as `ours` for every name in
+    /// `names`; else the conflict, naming both records.
+    fn check_same(
+        &self,
+        key: &ObjectKey,
+        stored: &Stored,
+        ours: &BTreeMap<String, String>,
+        names: &[&str],
+    ) -> Result<(), WriteError> {
+        if names
+            .iter()
+            .all(|n| stored.meta(n).is_some() && stored.meta(n) == ours.get(*n).map(String::as_str))
+        {
+            return Ok(());
+        }
+        let describe = |get: &dyn Fn(&str) -> Option<String>| {
+            let mut out = String::new();
+            for name in names {
+                let value = get(name).unwrap_or_else(|| "(none)".into());
+                let _ = write!(
+                    out,
+                    "{}{name}={value}",
+                    if out.is_empty() { "" } else { " " }
+                );
+            }
+            out
+        };
+        let error = WriteError::Conflict {
+            bucket: self.bucket.clone(),
+            key: key.to_string(),
+            stored: describe(&|n| stored.meta(n).map(str::to_owned)),
+            ours: describe(&|n| ours.get(n).cloned()),
+        };
+        tracing::warn!(key = key.as_str(), error = %error, "key holds another record");
+        Err(error)
+    }
+
+    fn written(
+        &self,
+        key: &ObjectKey,
+        etag: Option<String>,
+        version_id: Option<String>,
+    ) -> Written {
+        Written {
+            key: key.to_string(),
+            status: Status::Created,
+            etag,
+            version_id,
+        }
+    }
+
+    fn contended(&self, key: &ObjectKey) -> WriteError {
+        WriteError::Contended {
+            bucket: self.bucket.clone(),
+            key: key.to_string(),
+        }
+    }
+
+    /// A failed conditional write: a lost race (412; 409 ConditionalRequestConflict;
+    /// 404 when the object to match is gone) or a failure.
+    fn put_error<E>(
+        &self,
+        operation: &'static str,
+        key: &str,
+        condition: &Condition,
+        err: &aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    ) -> PutError
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match status(err) {
+            Some(412 | 409) => PutError::LostRace,
+            Some(404) if matches!(condition, Condition::Matches(_)) => PutError::LostRace,
+            _ => PutError::Failed(self.s3_error(operation, key, code(err), explain(err))),
+        }
+    }
+
     fn s3_error(
         &self,
         operation: &'static str,
         key: &str,
-        code: Option<&str>,
+        code: Option<String>,
         detail: String,
     ) -> WriteError {
-        let hint = match code {
+        let hint = match code.as_deref() {
             Some("AccessDenied") => {
                 " (the target role may write only under its policy's prefix: KEY_PREFIX must match it; \
                  the bucket policy may deny the request's encryption or transport; with SSE-KMS, the key \
@@ -475,20 +816,29 @@ impl Writer {
             key: key.to_owned(),
             detail,
             hint,
+            code,
         }
     }
 }
 
-/// What one PUT needs besides the body.
-struct Put<'a> {
-    key: &'a ObjectKey,
-    content_type: Option<&'a str>,
-    metadata: std::collections::BTreeMap<String, String>,
-}
-
 enum MultipartError {
     Read(String),
-    Write(WriteError),
+    Put(PutError),
+}
+
+/// A short pause before checking a contended key again.
+async fn backoff(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(25 << attempt.min(5))).await;
+}
+
+/// Hex SHA-256 of a body: what "the same bytes" is checked by.
+fn sha256_hex(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// The part size for an object: the configured one, grown (in whole MiB) when
@@ -509,16 +859,19 @@ mod tests {
     #[test]
     fn part_size_grows_only_when_needed() {
         const MIB: u64 = 1024 * 1024;
-        assert_eq!(
-            part_size_for(100 * MIB, DEFAULT_PART_SIZE),
-            Some(DEFAULT_PART_SIZE)
-        );
+        let configured = 8 * 1024 * 1024;
+        assert_eq!(part_size_for(100 * MIB, configured), Some(configured));
         let big = 200 * 1024 * MIB; // 200 GiB
-        let p = part_size_for(big, DEFAULT_PART_SIZE).unwrap() as u64;
+        let p = part_size_for(big, configured).unwrap() as u64;
         assert!(big.div_ceil(p) <= MAX_PARTS && p.is_multiple_of(MIB));
+        assert_eq!(part_size_for(6 * 1024 * 1024 * MIB, configured), None);
+    }
+
+    #[test]
+    fn sha256_is_hex_of_the_bytes() {
         assert_eq!(
-            part_size_for(6 * 1024 * 1024 * MIB, DEFAULT_PART_SIZE),
-            None
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 }

@@ -12,10 +12,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_s3::primitives::ByteStream;
 use cross_account_s3_writer::config::Config;
 use cross_account_s3_writer::credentials::Clients;
-use cross_account_s3_writer::handler::Handler;
-use cross_account_s3_writer::writer::Writer;
-use lambda_runtime::{Context, LambdaEvent};
+use cross_account_s3_writer::handler::{Handler, HandlerError};
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use support::{Emulator, Keys};
 
@@ -92,6 +92,38 @@ fn main() {
             "sse_kms_uses_the_key_and_the_bucket_refuses_other_encryption",
             sse_kms,
         ),
+        (
+            "s3_overwrite_replaces_the_copy_and_a_late_old_event_never_rolls_it_back",
+            s3_overwrite_then_late_redelivery,
+        ),
+        (
+            "s3_versioned_source_copies_the_named_version",
+            s3_versioned_source,
+        ),
+        (
+            "s3_redelivered_large_object_is_not_uploaded_again",
+            s3_redelivered_large_object_not_uploaded_again,
+        ),
+        (
+            "keys_that_used_to_sanitize_alike_land_apart",
+            colliding_keys_land_apart,
+        ),
+        (
+            "caller_keys_cannot_squat_and_metadata_cannot_forge",
+            caller_keys_cannot_squat_or_forge,
+        ),
+        (
+            "duplicate_keys_in_one_invocation_are_refused",
+            duplicate_keys_refused,
+        ),
+        (
+            "eventbridge_event_is_stored_byte_for_byte",
+            eventbridge_byte_for_byte,
+        ),
+        (
+            "a_failed_direct_write_answers_an_error",
+            failed_direct_write_is_an_error,
+        ),
     ];
     let trials = scenarios
         .into_iter()
@@ -136,7 +168,13 @@ async fn handler(emu: &Emulator, overrides: &[(&str, &str)], identity: Option<&K
     Handler::new(config, clients)
 }
 
-fn event(payload: Value, request_id: &str) -> LambdaEvent<Value> {
+fn event(payload: Value, request_id: &str) -> LambdaEvent<Box<RawValue>> {
+    raw_event(&payload.to_string(), request_id)
+}
+
+/// An invocation whose payload is exactly `text`, as the Runtime API delivers it.
+fn raw_event(text: &str, request_id: &str) -> LambdaEvent<Box<RawValue>> {
+    let payload: Box<RawValue> = serde_json::from_str(text).expect("JSON payload");
     let mut context = Context::default();
     context.request_id = request_id.to_owned();
     context.invoked_function_arn = FUNCTION_ARN.to_owned();
@@ -303,16 +341,19 @@ fn sqs_redelivery_never_overwrites(emu: &Emulator) -> Result<(), Failed> {
         let id = fresh("redelivered");
         let mut first = with_queue_ids(sample("sqs.json"), &[&id]);
         first["Records"].as_array_mut().unwrap().truncate(1);
-        let mut again = first.clone();
-        again["Records"][0]["body"] = json!("a different body on redelivery");
-        for e in [first, again] {
-            let response = h.handle(event(e, "r3")).await.expect("handled");
-            assert_eq!(
-                response,
-                json!({ "batchItemFailures": [] }),
-                "412 on redelivery counts as success"
-            );
+        for attempt in ["first delivery", "identical redelivery"] {
+            let response = h.handle(event(first.clone(), "r3")).await.expect("handled");
+            assert_eq!(response, json!({ "batchItemFailures": [] }), "{attempt}");
         }
+        // The same message ID with other bytes is not the record stored: it fails
+        // (stays in the queue, reaches the DLQ), and the stored object is kept.
+        let mut other = first.clone();
+        other["Records"][0]["body"] = json!("a different body on redelivery");
+        let response = h.handle(event(other, "r3")).await.expect("handled");
+        assert_eq!(
+            response,
+            json!({ "batchItemFailures": [{ "itemIdentifier": id }] })
+        );
         let key = format!("incoming/sqs/writer-queue/{id}");
         assert_eq!(
             get(emu, &key).await.body,
@@ -351,7 +392,7 @@ fn other_inline_sources_land(emu: &Emulator) -> Result<(), Failed> {
             &format!("incoming/events/demo.orders/OrderPlaced/{eb_id}"),
         )
         .await;
-        assert_eq!(serde_json::from_slice::<Value>(&o.body).unwrap(), eb);
+        assert_eq!(o.body, eb.to_string().as_bytes());
 
         for file in [
             "apigw-http-v2.json",
@@ -372,7 +413,14 @@ fn other_inline_sources_land(emu: &Emulator) -> Result<(), Failed> {
 
         let request_id = fresh("direct");
         let summary = h
-            .handle(event(sample("direct-batch.json"), &request_id))
+            .handle(raw_event(
+                &std::fs::read_to_string(
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("events/direct-batch.json"),
+                )
+                .unwrap(),
+                &request_id,
+            ))
             .await
             .expect("direct handled");
         assert_eq!(summary["failed"], 0, "{summary}");
@@ -384,9 +432,16 @@ fn other_inline_sources_land(emu: &Emulator) -> Result<(), Failed> {
 }
 
 /// Puts an object in the lambda account's source bucket, as that account's root.
-async fn put_source(emu: &Emulator, key: &str, body: Vec<u8>, content_type: &str) {
+/// Puts an object in the source bucket; its ETag (unquoted) and version ID.
+async fn put_source(
+    emu: &Emulator,
+    key: &str,
+    body: Vec<u8>,
+    content_type: &str,
+) -> (String, Option<String>) {
     let s3 = emu.s3_of(&emu.state.lambda_root).await;
-    s3.put_object()
+    let out = s3
+        .put_object()
         .bucket(&emu.state.source_bucket)
         .key(key)
         .content_type(content_type)
@@ -394,20 +449,67 @@ async fn put_source(emu: &Emulator, key: &str, body: Vec<u8>, content_type: &str
         .send()
         .await
         .unwrap_or_else(|e| panic!("source put: {}", aws_sdk_s3::error::DisplayErrorContext(e)));
+    (
+        out.e_tag.unwrap_or_default().trim_matches('"').to_owned(),
+        out.version_id,
+    )
 }
 
+/// The sample S3 notification for `key_in_event` (form-encoded, as S3 sends
+/// keys), without the sample's ETag.
 fn s3_event_for(emu: &Emulator, key_in_event: &str) -> Value {
     let mut e = sample("s3.json");
     e["Records"][0]["s3"]["bucket"]["name"] = json!(emu.state.source_bucket);
     e["Records"][0]["s3"]["object"]["key"] = json!(key_in_event);
+    e["Records"][0]["s3"]["object"]
+        .as_object_mut()
+        .unwrap()
+        .remove("eTag");
     e
+}
+
+/// A notification for `key` naming this version of it, in S3's own form.
+fn s3_event(
+    emu: &Emulator,
+    key: &str,
+    etag: &str,
+    version: Option<&str>,
+    sequencer: &str,
+) -> Value {
+    const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b' ');
+    let encoded = percent_encoding::utf8_percent_encode(key, FORM)
+        .to_string()
+        .replace(' ', "+");
+    let mut e = s3_event_for(emu, &encoded);
+    let object = &mut e["Records"][0]["s3"]["object"];
+    object["eTag"] = json!(etag);
+    object["sequencer"] = json!(sequencer);
+    if let Some(v) = version {
+        object["versionId"] = json!(v);
+    }
+    e
+}
+
+fn destination(emu: &Emulator, source_key: &str) -> String {
+    let prefix = cross_account_s3_writer::keys::KeyPrefix::parse(&emu.state.key_prefix).unwrap();
+    prefix
+        .derived(cross_account_s3_writer::keys::Layout::S3 {
+            bucket: &emu.state.source_bucket,
+            key: source_key,
+        })
+        .to_string()
 }
 
 fn s3_notification_copies_source(emu: &Emulator) -> Result<(), Failed> {
     block_on(async {
         let h = handler(emu, &[], None).await;
         let name = fresh("report");
-        put_source(
+        let _ = put_source(
             emu,
             &format!("reports/{name} Q4.csv"),
             b"a,b\n1,2\n".to_vec(),
@@ -442,23 +544,13 @@ fn s3_notification_copies_source(emu: &Emulator) -> Result<(), Failed> {
 
 fn s3_large_object_copied_in_parts(emu: &Emulator) -> Result<(), Failed> {
     block_on(async {
-        let base = handler(emu, &[], None).await;
-        let env: HashMap<String, String> = emu.function_env().into_iter().collect();
-        let config = Config::from_lookup(|n| env.get(n).cloned()).unwrap();
-        let clients = base.clients().clone();
         // 5 MiB parts (S3's minimum), 12 MiB + 7 bytes: three parts, the last one short.
-        let writer = Writer::new(
-            &config,
-            clients.target_s3.clone(),
-            clients.source_s3.clone(),
-        )
-        .with_part_size(5 * 1024 * 1024);
-        let h = base.with_writer(writer);
+        let h = handler(emu, &[("PART_SIZE_MIB", "5")], None).await;
         let body: Vec<u8> = (0..12 * 1024 * 1024 + 7)
             .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
             .collect();
         let name = fresh("big");
-        put_source(
+        let _ = put_source(
             emu,
             &format!("{name}.bin"),
             body.clone(),
@@ -497,7 +589,7 @@ fn ses_notification_and_raw_mail_land(emu: &Emulator) -> Result<(), Failed> {
         let raw =
             b"From: sender@example.com\r\nTo: inbox@example.org\r\nSubject: hi\r\n\r\nhello\r\n"
                 .to_vec();
-        put_source(
+        let _ = put_source(
             emu,
             &format!("mail/{id}"),
             raw.clone(),
@@ -515,10 +607,11 @@ fn ses_notification_and_raw_mail_land(emu: &Emulator) -> Result<(), Failed> {
             Some(2),
             "{summary}"
         );
-        let notification = get(emu, &format!("incoming/ses/{id}")).await;
+        let notification = get(emu, &format!("incoming/ses/{id}.json")).await;
         assert_eq!(
-            serde_json::from_slice::<Value>(&notification.body).unwrap(),
-            ses["Records"][0]
+            notification.body,
+            ses["Records"][0].to_string().as_bytes(),
+            "the notification as it arrived"
         );
         let mail = get(emu, &format!("incoming/ses/{id}.eml")).await;
         assert_eq!(mail.body, raw);
@@ -527,12 +620,17 @@ fn ses_notification_and_raw_mail_land(emu: &Emulator) -> Result<(), Failed> {
     })
 }
 
-/// The error a direct write gets, as the handler reports it.
+/// The error a direct write gets, as the handler reports it (an invocation
+/// error carrying the per-object summary).
 async fn direct_write_error(h: &Handler) -> String {
-    let summary = h
+    let error = h
         .handle(event(json!({ "body": "x" }), &fresh("denied")))
         .await
-        .expect("a summary");
+        .expect_err("a failed write makes the invocation fail");
+    let HandlerError::RecordsFailed(failed) = &error else {
+        panic!("not a records failure: {error}");
+    };
+    let summary: Value = serde_json::from_str(&failed.details).expect("the summary as JSON");
     assert_eq!(summary["failed"], 1, "{summary}");
     summary["objects"][0]["error"]
         .as_str()
@@ -618,10 +716,10 @@ fn role_cannot_write_outside_prefix(emu: &Emulator) -> Result<(), Failed> {
             "nothing written outside the prefix"
         );
 
-        // And hostile caller keys stay inside the prefix.
+        // And hostile caller keys are refused, each with its reason; nothing is written.
         let h = handler(emu, &[], None).await;
         let name = fresh("escape");
-        let summary = h
+        let error = h
             .handle(event(
                 json!({ "objects": [
                     { "key": format!("../../{name}"), "body": "a" },
@@ -630,14 +728,27 @@ fn role_cannot_write_outside_prefix(emu: &Emulator) -> Result<(), Failed> {
                 "r-escape",
             ))
             .await
+            .expect_err("refused");
+        let message = error.to_string();
+        assert!(
+            message.contains("'..'") && message.contains("starts with '/'"),
+            "{message}"
+        );
+        let listed = emu
+            .bucket_root_s3()
+            .await
+            .list_objects_v2()
+            .bucket(&emu.state.bucket)
+            .send()
+            .await
             .unwrap();
-        assert_eq!(summary["failed"], 0, "{summary}");
-        for object in summary["objects"].as_array().unwrap() {
-            assert!(
-                object["key"].as_str().unwrap().starts_with("incoming/"),
-                "{object}"
-            );
-        }
+        assert!(
+            listed
+                .contents()
+                .iter()
+                .all(|o| !o.key().unwrap_or_default().contains(&name)),
+            "nothing written for refused keys"
+        );
         Ok(())
     })
 }
@@ -866,6 +977,273 @@ fn sse_kms(_shared: &Emulator) -> Result<(), Failed> {
             aws_sdk_s3::error::ProvideErrorMetadata::code(&refused),
             Some("AccessDenied")
         );
+        Ok(())
+    })
+}
+
+/// The answer to an S3 event: the written entry's status.
+async fn s3_status(h: &Handler, event_json: Value) -> String {
+    let summary = h
+        .handle(event(event_json, "r-s3v"))
+        .await
+        .expect("S3 handled");
+    summary["written"][0]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn s3_overwrite_then_late_redelivery(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let key = format!("reports/{}/daily.csv", fresh("ow"));
+        let (etag1, v1) = put_source(emu, &key, b"v1\n".to_vec(), "text/csv").await;
+        let first = s3_event(emu, &key, &etag1, v1.as_deref(), "0055AED6DCD90281E5");
+        assert_eq!(s3_status(&h, first.clone()).await, "created");
+        let (etag2, v2) = put_source(emu, &key, b"v2, overwritten\n".to_vec(), "text/csv").await;
+        let second = s3_event(emu, &key, &etag2, v2.as_deref(), "0055AED6DCD90281F0");
+        assert_eq!(s3_status(&h, second.clone()).await, "replaced");
+        let dest = destination(emu, &key);
+        assert_eq!(get(emu, &dest).await.body, b"v2, overwritten\n");
+
+        // A late redelivery of the first event changes nothing, and says so.
+        assert_eq!(s3_status(&h, first).await, "superseded");
+        assert_eq!(s3_status(&h, second).await, "already_existed");
+        let o = get(emu, &dest).await;
+        assert_eq!(o.body, b"v2, overwritten\n", "never rolled back");
+        assert_eq!(o.metadata.get("source-etag"), Some(&etag2));
+        assert_eq!(versions(emu, &dest).await, 2);
+        Ok(())
+    })
+}
+
+fn s3_versioned_source(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let root = emu.s3_of(&emu.state.lambda_root).await;
+        root.put_bucket_versioning()
+            .bucket(&emu.state.source_bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("source versioning on");
+        let h = handler(emu, &[], None).await;
+        let key = format!("versioned/{}.txt", fresh("v"));
+        let (etag1, v1) = put_source(emu, &key, b"version one".to_vec(), "text/plain").await;
+        let (etag2, v2) = put_source(emu, &key, b"version two".to_vec(), "text/plain").await;
+        let (v1, v2) = (v1.expect("a version ID"), v2.expect("a version ID"));
+        // The first event arrives after the overwrite: its own version is copied
+        // (s3:GetObjectVersion), not whatever is current.
+        assert_eq!(
+            s3_status(&h, s3_event(emu, &key, &etag1, Some(&v1), "0A")).await,
+            "created"
+        );
+        let dest = destination(emu, &key);
+        let o = get(emu, &dest).await;
+        assert_eq!(o.body, b"version one");
+        assert_eq!(o.metadata.get("source-version-id"), Some(&v1));
+        assert_eq!(
+            s3_status(&h, s3_event(emu, &key, &etag2, Some(&v2), "0B")).await,
+            "replaced"
+        );
+        assert_eq!(get(emu, &dest).await.body, b"version two");
+        Ok(())
+    })
+}
+
+fn s3_redelivered_large_object_not_uploaded_again(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[("PART_SIZE_MIB", "5")], None).await;
+        let key = format!("{}.bin", fresh("big-again"));
+        let body = vec![7u8; 11 * 1024 * 1024];
+        let (etag, version) = put_source(emu, &key, body, "application/octet-stream").await;
+        let notification = s3_event(emu, &key, &etag, version.as_deref(), "0C");
+        assert_eq!(s3_status(&h, notification.clone()).await, "created");
+        // Remove the source: a redelivery that read it again would now fail.
+        emu.s3_of(&emu.state.lambda_root)
+            .await
+            .delete_object()
+            .bucket(&emu.state.source_bucket)
+            .key(&key)
+            .send()
+            .await
+            .expect("source deleted");
+        assert_eq!(s3_status(&h, notification).await, "already_existed");
+        assert_eq!(versions(emu, &destination(emu, &key)).await, 1);
+        Ok(())
+    })
+}
+
+fn colliding_keys_land_apart(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let tag = fresh("pairs");
+        let long = format!("{tag}/{}", "l".repeat(1000 - tag.len()));
+        let cut_form = destination(emu, &long)
+            .strip_prefix(&format!("incoming/s3/{}/", emu.state.source_bucket))
+            .unwrap()
+            .to_owned();
+        let pairs = [
+            (format!("{tag}/a//b"), format!("{tag}/a/b")),
+            (format!("{tag}/./x"), format!("{tag}/x")),
+            (format!("{tag}/dir/"), format!("{tag}/dir")),
+            (format!("{tag}/q/.."), format!("{tag}/q/%2E%2E")),
+            (format!("{tag}/a\nb"), format!("{tag}/a%0Ab")),
+            (long.clone(), cut_form),
+        ];
+        for (n, (a, b)) in pairs.iter().enumerate() {
+            let mut dests = Vec::new();
+            for (m, key) in [a, b].into_iter().enumerate() {
+                let body = format!("pair {n} member {m}").into_bytes();
+                let (etag, version) = put_source(emu, key, body.clone(), "text/plain").await;
+                let status =
+                    s3_status(&h, s3_event(emu, key, &etag, version.as_deref(), "01")).await;
+                assert_eq!(status, "created", "{key:?}");
+                let dest = destination(emu, key);
+                assert_eq!(get(emu, &dest).await.body, body, "{key:?} at {dest:?}");
+                dests.push(dest);
+            }
+            assert_ne!(dests[0], dests[1], "{a:?} and {b:?} share a key");
+        }
+        Ok(())
+    })
+}
+
+/// The error of a failed invocation, and its Lambda error type.
+fn failure(result: Result<Value, HandlerError>) -> (String, String) {
+    let error = result.expect_err("the invocation fails");
+    let message = error.to_string();
+    let diagnostic = Diagnostic::from(error);
+    (message, diagnostic.error_type)
+}
+
+fn caller_keys_cannot_squat_or_forge(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let id = fresh("squat");
+        let (message, _) = failure(
+            h.handle(event(
+                json!({ "key": format!("sqs/writer-queue/{id}"), "body": "squatter" }),
+                "r-squat",
+            ))
+            .await,
+        );
+        assert!(message.contains("reserved"), "{message}");
+        // The real message then lands under its own key.
+        let mut sqs = with_queue_ids(sample("sqs.json"), &[&id]);
+        sqs["Records"].as_array_mut().unwrap().truncate(1);
+        let response = h.handle(event(sqs, "r-real")).await.unwrap();
+        assert_eq!(response, json!({ "batchItemFailures": [] }));
+        let key = format!("incoming/sqs/writer-queue/{id}");
+        assert_eq!(
+            get(emu, &key).await.body,
+            br#"{"orderId":"o-1001","total":42.5}"#
+        );
+
+        let forged = format!("forged/{}", fresh("f"));
+        let (message, _) = failure(
+            h.handle(event(
+                json!({ "key": forged, "body": "x", "metadata": { "source": "s3", "source-id": "b/k" } }),
+                "r-forge",
+            ))
+            .await,
+        );
+        assert!(message.contains("reserved"), "{message}");
+        assert_eq!(versions(emu, &format!("incoming/{forged}")).await, 0);
+        Ok(())
+    })
+}
+
+fn duplicate_keys_refused(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let key = format!("dup/{}", fresh("d"));
+        let (message, _) = failure(
+            h.handle(event(
+                json!({ "objects": [ { "key": key, "body": "first" }, { "key": key, "body": "second" } ] }),
+                "r-dup",
+            ))
+            .await,
+        );
+        assert!(
+            message.contains("another object of this invocation"),
+            "{message}"
+        );
+        let full = format!("incoming/{key}");
+        assert_eq!(get(emu, &full).await.body, b"first");
+
+        // Later: the same key with the same bytes is already written; other bytes conflict.
+        let again = h
+            .handle(event(json!({ "key": key, "body": "first" }), "r-dup-2"))
+            .await
+            .expect("same record");
+        assert_eq!(again["objects"][0]["status"], "already_existed", "{again}");
+        let (message, error_type) = failure(
+            h.handle(event(json!({ "key": key, "body": "other" }), "r-dup-3"))
+                .await,
+        );
+        assert!(
+            message.contains("already holds another record"),
+            "{message}"
+        );
+        assert_eq!(error_type, "RecordsFailed");
+        assert_eq!(get(emu, &full).await.body, b"first");
+        assert_eq!(versions(emu, &full).await, 1);
+        Ok(())
+    })
+}
+
+fn eventbridge_byte_for_byte(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[], None).await;
+        let id = fresh("big-int");
+        let text = format!(
+            r#"{{"version":"0","id":"{id}","detail-type":"Order Placed","source":"demo.orders","account":"111111111111","time":"2026-11-22T08:00:00Z","region":"us-east-1","resources":[],"detail":{{"zeta":1,"amount":123456789012345678901,"ratio":1.10,"note":"caf\u00e9 \"quoted\"","emoji":"😀"}}}}"#
+        );
+        h.handle(raw_event(&text, "r-eb-big"))
+            .await
+            .expect("handled");
+        let o = get(
+            emu,
+            &format!("incoming/events/demo.orders/Order Placed/{id}"),
+        )
+        .await;
+        assert_eq!(String::from_utf8_lossy(&o.body), text);
+        Ok(())
+    })
+}
+
+fn failed_direct_write_is_an_error(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[("KEY_PREFIX", "elsewhere/")], None).await;
+        let (message, error_type) = failure(
+            h.handle(event(
+                json!({ "objects": [ { "body": "x" } ] }),
+                &fresh("deny"),
+            ))
+            .await,
+        );
+        assert_eq!(error_type, "AccessDenied", "{message}");
+        assert!(
+            message.contains(r#""failed":1"#),
+            "carries the summary: {message}"
+        );
+
+        // The type comes from error codes, not text: a key naming AccessDenied
+        // that fails for another reason is no AccessDenied.
+        let h = handler(emu, &[], None).await;
+        let key = format!("AccessDenied/{}", fresh("a"));
+        h.handle(event(json!({ "key": key, "body": "one" }), "r-ad-1"))
+            .await
+            .expect("written");
+        let (message, error_type) = failure(
+            h.handle(event(json!({ "key": key, "body": "two" }), "r-ad-2"))
+                .await,
+        );
+        assert_eq!(error_type, "RecordsFailed", "{message}");
         Ok(())
     })
 }

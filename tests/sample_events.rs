@@ -6,18 +6,48 @@ use std::path::Path;
 use bytes::Bytes;
 use cross_account_s3_writer::config::SesRawMail;
 use cross_account_s3_writer::events::{
-    self, DecodeContext, DecodeError, Incoming, Payload, Record, SourceObject, http,
+    self, DecodeContext, DecodeError, Payload, Record, Reply, Request, SourceObject, http,
 };
 use cross_account_s3_writer::keys::KeyPrefix;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 const REQUEST_ID: &str = "req-1";
 
-fn load(name: &str) -> Value {
+fn load_text(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("events")
         .join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    std::fs::read_to_string(&path).unwrap()
+}
+
+fn load(name: &str) -> Value {
+    serde_json::from_str(&load_text(name)).unwrap()
+}
+
+fn context<'a>(
+    prefix: &'a KeyPrefix,
+    max_body_bytes: usize,
+    ses_raw_mail: Option<&'a SesRawMail>,
+) -> DecodeContext<'a> {
+    DecodeContext {
+        prefix,
+        max_body_bytes,
+        request_id: REQUEST_ID,
+        ses_raw_mail,
+    }
+}
+
+/// Through the one entry point the handler uses.
+fn decode_text(
+    text: &str,
+    cx: &DecodeContext<'_>,
+) -> (Vec<Result<Record, events::RecordError>>, Reply) {
+    let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
+    match events::decode(&raw, cx).unwrap() {
+        Request::Write { records, reply } => (records, reply),
+        other => panic!("not a record-carrying event: {other:?}"),
+    }
 }
 
 fn decode_with(
@@ -25,25 +55,7 @@ fn decode_with(
     ses_raw_mail: Option<&SesRawMail>,
 ) -> Vec<Result<Record, events::RecordError>> {
     let prefix = KeyPrefix::parse("incoming/").unwrap();
-    let cx = DecodeContext {
-        prefix: &prefix,
-        max_body_bytes: 1 << 20,
-        request_id: REQUEST_ID,
-        ses_raw_mail,
-    };
-    match events::classify(load(name)).unwrap() {
-        Incoming::Sqs(e) => events::sqs::decode(e, &cx),
-        Incoming::Sns(e) => events::sns::decode(e, &cx),
-        Incoming::S3(e) => events::s3::decode(e, &cx),
-        Incoming::Ses(e) => events::ses::decode(e, &cx),
-        Incoming::EventBridge(e) => vec![events::eventbridge::decode(e, &cx)],
-        Incoming::Direct(e) => events::direct::decode(e, &cx),
-        Incoming::Http(e) => vec![http::decode(e, &cx).1.map_err(|r| events::RecordError {
-            id: None,
-            error: r.error,
-        })],
-        other => panic!("{name} is not a record-carrying event: {other:?}"),
-    }
+    decode_text(&load_text(name), &context(&prefix, 1 << 20, ses_raw_mail)).0
 }
 
 fn decode(name: &str) -> Vec<Record> {
@@ -90,7 +102,7 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "ses.json",
-        &["incoming/ses/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"],
+        &["incoming/ses/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1.json"],
     ),
     ("apigw-http-v2.json", &["incoming/http/Jd2fWgQKIAMEPfA="]),
     (
@@ -191,11 +203,21 @@ fn sns_message_and_attribute_content_type() {
 }
 
 #[test]
-fn eventbridge_writes_the_whole_event() {
+fn eventbridge_writes_the_whole_event_byte_for_byte() {
     let records = decode("eventbridge.json");
-    let written: Value = serde_json::from_slice(inline(&records[0])).unwrap();
-    assert_eq!(written, load("eventbridge.json"));
+    assert_eq!(
+        inline(&records[0]),
+        load_text("eventbridge.json").trim_end().as_bytes()
+    );
     assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
+
+    // Key order, big integers, escapes and unicode survive: nothing is re-serialized.
+    let text = r#"{"version":"0","id":"big-1","source":"z.first","detail-type":"T","account":"111111111111","time":"2026-11-22T08:00:00Z","region":"us-east-1","resources":[],"detail":{"zeta":1,"alpha":123456789012345678901,"pi":3.14159265358979323846,"esc":"aA
+","uni":"ü😀"}}"#;
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let (records, reply) = decode_text(text, &context(&prefix, 1 << 20, None));
+    assert_eq!(reply, Reply::AllOrError);
+    assert_eq!(inline(records[0].as_ref().unwrap()), text.as_bytes());
 }
 
 #[test]
@@ -206,7 +228,9 @@ fn s3_notifications_become_source_copies() {
         Payload::SourceObject(SourceObject {
             bucket: "writer-source-111111111111".into(),
             key: "reports/2026/Q4 summary.csv".into(),
-            version_id: None
+            version_id: None,
+            etag: Some("d41d8cd98f00b204e9800998ecf8427e".into()),
+            sequencer: Some("0055AED6DCD90281E5".into()),
         })
     );
     assert_eq!(
@@ -221,6 +245,12 @@ fn ses_writes_the_notification_and_copies_stored_raw_mail() {
     assert_eq!(records.len(), 1, "no raw mail location configured");
     let notification: Value = serde_json::from_slice(inline(&records[0])).unwrap();
     assert_eq!(notification, load("ses.json")["Records"][0]);
+    let text = load_text("ses.json");
+    let raw_record = std::str::from_utf8(inline(&records[0])).unwrap();
+    assert!(
+        text.contains(raw_record),
+        "stored as it arrived, byte for byte"
+    );
 
     let raw = SesRawMail {
         bucket: "mail-111111111111".into(),
@@ -239,7 +269,9 @@ fn ses_writes_the_notification_and_copies_stored_raw_mail() {
         Payload::SourceObject(SourceObject {
             bucket: "mail-111111111111".into(),
             key: "raw/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1".into(),
-            version_id: None
+            version_id: None,
+            etag: None,
+            sequencer: None,
         })
     );
     assert_eq!(records[1].content_type.as_deref(), Some("message/rfc822"));
@@ -269,7 +301,11 @@ fn http_flavors_answer_in_their_own_shape() {
     };
     let (flavor, result) = http::decode(load("apigw-http-v2.json"), &cx);
     assert_eq!(flavor, http::Flavor::HttpV2);
-    assert_eq!(result.unwrap_err().status, 413, "body over MAX_BODY_BYTES");
+    assert_eq!(
+        result.unwrap_err().error.http_status(),
+        413,
+        "body over MAX_BODY_BYTES"
+    );
     assert_eq!(
         http::decode(load("apigw-rest-v1.json"), &cx).0,
         http::Flavor::RestV1
@@ -281,7 +317,10 @@ fn http_flavors_answer_in_their_own_shape() {
 
     let mut get = load("function-url.json");
     get["requestContext"]["http"]["method"] = "GET".into();
-    assert_eq!(http::decode(get, &cx).1.unwrap_err().status, 405);
+    assert_eq!(
+        http::decode(get, &cx).1.unwrap_err().error.http_status(),
+        405
+    );
 
     let response = http::response(http::Flavor::HttpV2, 201, &serde_json::json!({"key": "k"}));
     assert_eq!(response["statusCode"], 201);
@@ -325,22 +364,38 @@ fn direct_objects_fail_one_by_one() {
         request_id: REQUEST_ID,
         ses_raw_mail: None,
     };
-    let event = serde_json::json!({"objects": [
+    let event = r#"{"objects": [
         {"body": "ok"},
         {"body": "x", "body_base64": "eA=="},
         {"bogus": 1},
-        {"key": "../../outside", "body": "contained"}
-    ]});
-    let results = events::direct::decode(event, &cx);
+        {"key": "../../outside", "body": "refused"},
+        {"key": "sqs/writer-queue/m-1", "body": "squatting"},
+        {"key": "mine/a", "body": "first"},
+        {"key": "mine/a", "body": "second"},
+        {"body": "x", "metadata": {"source": "s3"}},
+        {"body": {"zeta": 1, "alpha": 123456789012345678901}}
+    ]}"#;
+    let (results, reply) = decode_text(event, &cx);
+    assert_eq!(reply, Reply::Direct);
     assert!(results[0].is_ok());
     assert!(results[1].is_err() && results[2].is_err());
     assert_eq!(
         results[2].as_ref().unwrap_err().id.as_deref(),
         Some("req-1/2")
     );
+    let error = |n: usize| results[n].as_ref().unwrap_err().error.to_string();
+    assert!(error(3).contains("'..'"), "{}", error(3));
+    assert!(error(4).contains("reserved"), "{}", error(4));
+    assert!(results[5].is_ok());
+    assert!(matches!(
+        results[6].as_ref().unwrap_err().error,
+        DecodeError::DuplicateKey(_)
+    ));
+    assert!(error(7).contains("reserved"), "{}", error(7));
     assert_eq!(
-        results[3].as_ref().unwrap().key.as_str(),
-        "incoming/%2E%2E/%2E%2E/outside"
+        inline(results[8].as_ref().unwrap()),
+        br#"{"zeta": 1, "alpha": 123456789012345678901}"#,
+        "a JSON body is stored as it arrived"
     );
 }
 
@@ -401,23 +456,13 @@ mod never_panics {
             request_id: "req",
             ses_raw_mail: Some(&raw),
         };
-        let records = match events::classify(event) {
+        let raw = serde_json::value::to_raw_value(&event).unwrap();
+        let records = match events::decode(&raw, &cx) {
             Err(e) => {
                 assert!(e.to_string().contains("Accepted:"));
                 return;
             }
-            Ok(Incoming::Sqs(e)) => events::sqs::decode(e, &cx),
-            Ok(Incoming::Sns(e)) => events::sns::decode(e, &cx),
-            Ok(Incoming::S3(e)) => events::s3::decode(e, &cx),
-            Ok(Incoming::Ses(e)) => events::ses::decode(e, &cx),
-            Ok(Incoming::EventBridge(e)) => vec![events::eventbridge::decode(e, &cx)],
-            Ok(Incoming::Direct(e)) => events::direct::decode(e, &cx),
-            Ok(Incoming::Http(e)) => {
-                vec![http::decode(e, &cx).1.map_err(|r| events::RecordError {
-                    id: None,
-                    error: r.error,
-                })]
-            }
+            Ok(Request::Write { records, .. }) => records,
             Ok(_) => return,
         };
         for record in records.into_iter().flatten() {

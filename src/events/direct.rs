@@ -1,38 +1,51 @@
 //! Direct invocations: `{"key"?, "body" | "body_base64", "content_type"?, "metadata"?}`
-//! or `{"objects": [ ... ]}`. Keys are the caller's (sanitized, under the
-//! prefix) or `direct/<request id>/<n>`.
+//! or `{"objects": [ ... ]}`. Keys are the caller's (clean, under the prefix,
+//! outside the derived keys' namespaces) or `direct/<request id>/<n>`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, add_user_metadata,
-    content_type_for, decode_as, inline_body, provenance,
+    DecodeContext, DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError,
+    RecordsFailed, add_user_metadata, content_type_for, inline_body, provenance_of,
 };
+use crate::keys::Layout;
 
 const SOURCE: &str = "direct";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DirectObject {
+struct DirectObject<'a> {
     key: Option<String>,
-    /// A string is written as is; any other JSON value is written as JSON.
-    body: Option<Value>,
+    /// A string is written as is; any other JSON value is written exactly as it arrived.
+    #[serde(borrow)]
+    body: Option<&'a RawValue>,
     body_base64: Option<String>,
     content_type: Option<String>,
     #[serde(default)]
     metadata: BTreeMap<String, String>,
 }
 
-/// One record per object, in order.
-pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    let objects = match event {
-        Value::Object(mut map) if map.contains_key("objects") => match map.remove("objects") {
-            Some(Value::Array(objects)) if map.is_empty() => objects,
-            _ => {
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch<'a> {
+    #[serde(borrow)]
+    objects: Vec<&'a RawValue>,
+}
+
+/// One record per object, in order. A key given to two objects of one
+/// invocation is refused for the second (one of them would silently win).
+pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Decoded {
+    let is_batch = serde_json::from_str::<BTreeMap<&str, &RawValue>>(raw.get())
+        .is_ok_and(|fields| fields.contains_key("objects"));
+    let objects = if is_batch {
+        match serde_json::from_str::<Batch<'_>>(raw.get()) {
+            Ok(batch) => batch.objects,
+            Err(_) => {
                 return vec![Err(RecordError {
                     id: None,
                     error: DecodeError::Malformed {
@@ -41,41 +54,65 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
                     },
                 })];
             }
-        },
-        single => vec![single],
+        }
+    } else {
+        vec![raw]
     };
+    let mut seen = HashSet::new();
     objects
         .into_iter()
         .enumerate()
-        .map(|(n, object)| decode_object(n, object, cx))
+        .map(|(n, object)| {
+            let record = decode_object(n, object, cx)?;
+            if !seen.insert(record.key.clone()) {
+                return Err(RecordError {
+                    id: Some(record.id),
+                    error: DecodeError::DuplicateKey(record.key.to_string()),
+                });
+            }
+            Ok(record)
+        })
         .collect()
 }
 
-fn decode_object(n: usize, object: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+fn decode_object(
+    n: usize,
+    object: &RawValue,
+    cx: &DecodeContext<'_>,
+) -> Result<Record, RecordError> {
     let id = format!("{}/{n}", cx.request_id);
     let fail = |error| RecordError {
         id: Some(id.clone()),
         error,
     };
-    let object: DirectObject = decode_as(SOURCE, object).map_err(fail)?;
-    let (body, given_type) = match (object.body, object.body_base64) {
+    let object: DirectObject<'_> = serde_json::from_str(object.get()).map_err(|e| {
+        fail(DecodeError::Malformed {
+            source_name: SOURCE,
+            detail: e.to_string(),
+        })
+    })?;
+    let body = object.body.filter(|b| b.get() != "null");
+    let (body, given_type) = match (body, object.body_base64) {
         (Some(_), Some(_)) => {
             return Err(fail(DecodeError::Malformed {
                 source_name: SOURCE,
                 detail: "give \"body\" or \"body_base64\", not both".into(),
             }));
         }
-        (Some(Value::String(text)), None) => (
-            inline_body(Some(text), false, cx.max_body_bytes).map_err(fail)?,
-            object.content_type,
-        ),
-        (Some(json), None) => {
-            let bytes = serde_json::to_vec(&json).map_err(|e| {
+        (Some(json), None) if json.get().starts_with('"') => {
+            let text: String = serde_json::from_str(json.get()).map_err(|e| {
                 fail(DecodeError::Malformed {
                     source_name: SOURCE,
                     detail: e.to_string(),
                 })
             })?;
+            (
+                inline_body(Some(text), false, cx.max_body_bytes).map_err(fail)?,
+                object.content_type,
+            )
+        }
+        (Some(json), None) => {
+            let bytes = json.get().as_bytes();
             if bytes.len() > cx.max_body_bytes {
                 return Err(fail(DecodeError::TooLarge {
                     len: bytes.len(),
@@ -83,7 +120,7 @@ fn decode_object(n: usize, object: Value, cx: &DecodeContext<'_>) -> Result<Reco
                 }));
             }
             (
-                Bytes::from(bytes),
+                Bytes::copy_from_slice(bytes),
                 object
                     .content_type
                     .or_else(|| Some("application/json".to_owned())),
@@ -95,13 +132,23 @@ fn decode_object(n: usize, object: Value, cx: &DecodeContext<'_>) -> Result<Reco
         ),
         (None, None) => return Err(fail(DecodeError::EmptyBody)),
     };
-    let key = match &object.key {
-        Some(key) => cx.prefix.caller_given(key).map_err(|e| fail(e.into()))?,
-        None => cx
-            .prefix
-            .derived(&["direct", cx.request_id, &n.to_string()]),
+    // A caller-named object is identified by its key (the same key with the
+    // same bytes is "already written"; other bytes are a conflict), a derived
+    // one by the invocation's request ID and its place in the batch.
+    let (key, source_id) = match &object.key {
+        Some(key) => (
+            cx.prefix.caller_given(key).map_err(|e| fail(e.into()))?,
+            key.clone(),
+        ),
+        None => (
+            cx.prefix.derived(Layout::Direct {
+                request_id: cx.request_id,
+                index: n,
+            }),
+            id.clone(),
+        ),
     };
-    let mut metadata = provenance(SOURCE, &id, None);
+    let mut metadata = provenance_of(SOURCE, &source_id, None);
     add_user_metadata(&mut metadata, &object.metadata).map_err(fail)?;
     Ok(Record {
         key,
@@ -110,4 +157,30 @@ fn decode_object(n: usize, object: Value, cx: &DecodeContext<'_>) -> Result<Reco
         payload: Payload::Inline(body),
         id,
     })
+}
+
+/// `{"bucket", "failed", "objects": [...]}`. When any object failed the
+/// invocation is an error carrying that summary, so an asynchronous invoke is
+/// retried and reaches its on-failure destination instead of passing as a success.
+pub fn answer(outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
+    let total = outcomes.len();
+    let failures: Vec<Failure> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err().cloned())
+        .collect();
+    let objects: Vec<Value> = outcomes
+        .into_iter()
+        .map(|r| match r {
+            Ok(written) => serde_json::to_value(written).unwrap_or_default(),
+            Err(f) => serde_json::json!({ "id": f.id, "status": "failed", "error": f.message }),
+        })
+        .collect();
+    let summary =
+        serde_json::json!({ "bucket": bucket, "failed": failures.len(), "objects": objects });
+    if failures.is_empty() {
+        return Ok(summary);
+    }
+    let mut error = RecordsFailed::of(&failures, total, |_| String::new());
+    error.details = summary.to_string();
+    Err(error)
 }

@@ -3,23 +3,20 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use bytes::Bytes;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::{DecodeContext, DecodeError, Payload, Record, RecordError, decode_as, provenance};
+use super::{DecodeContext, DecodeError, Payload, Record, RecordError, decode_as, provenance_of};
+use crate::keys::Layout;
 
 const SOURCE: &str = "eventbridge";
 
-/// One event, one record. The event is written as received (re-serialized from
-/// the original JSON, not from the typed struct, so no field is dropped).
-pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+/// One event, one record. The object is the event exactly as it arrived
+/// (`raw`): key order, number spelling and escapes are kept; `event` is the
+/// same JSON parsed, for the typed fields.
+pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     let id = super::id_at(&event, "/id");
     let fail = RecordError::under(&id);
-    // Serialized before the typed decode consumes the value: no copy of the event.
-    let body = serde_json::to_vec(&event).map_err(|e| {
-        fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: e.to_string(),
-        })
-    })?;
+    let body = raw.get().as_bytes();
     if body.len() > cx.max_body_bytes {
         return Err(fail(DecodeError::TooLarge {
             len: body.len(),
@@ -35,12 +32,14 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErro
     };
     let time = typed.time.map(|t| t.to_rfc3339());
     Ok(Record {
-        key: cx
-            .prefix
-            .derived(&["events", &typed.source, &typed.detail_type, &id]),
+        key: cx.prefix.derived(Layout::EventBridge {
+            source: &typed.source,
+            detail_type: &typed.detail_type,
+            id: &id,
+        }),
         content_type: Some("application/json".to_owned()),
-        metadata: provenance(SOURCE, &id, time.as_deref()),
-        payload: Payload::Inline(Bytes::from(body)),
+        metadata: provenance_of(SOURCE, &id, time.as_deref()),
+        payload: Payload::Inline(Bytes::copy_from_slice(body)),
         id,
     })
 }

@@ -13,9 +13,11 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use super::{
-    DecodeContext, DecodeError, Payload, Record, content_type_for, decode_as, inline_body,
-    provenance,
+    DecodeContext, DecodeError, Outcome, Payload, Record, RecordError, content_type_for, decode_as,
+    inline_body, provenance_of,
 };
+use crate::keys::Layout;
+use crate::record::Status;
 
 const SOURCE: &str = "http";
 
@@ -25,13 +27,6 @@ pub enum Flavor {
     RestV1,
     HttpV2,
     FunctionUrl,
-}
-
-/// A request the function refuses, with the HTTP status that says why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub status: u16,
-    pub error: DecodeError,
 }
 
 /// The parts of a request the function uses, whatever the flavor.
@@ -44,10 +39,15 @@ struct Request {
     time_epoch_ms: i64,
 }
 
-/// Decodes the request into one record, or says which status to answer with.
-pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, Rejection>) {
+/// Decodes the request into one record; a refused request's error says which
+/// status to answer with ([`DecodeError::http_status`]).
+pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, RecordError>) {
     let flavor = flavor_of(&event);
-    let bad_request = |error| Rejection { status: 400, error };
+    let id = super::id_at(&event, "/requestContext/requestId");
+    let reject = |error| RecordError {
+        id: id.clone(),
+        error,
+    };
     let request = match flavor {
         Flavor::RestV1 => decode_as::<ApiGatewayProxyRequest>(SOURCE, event).map(|r| Request {
             method: r.http_method.to_string(),
@@ -78,47 +78,29 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, R
     };
     let request = match request {
         Ok(r) => r,
-        Err(e) => return (flavor, Err(bad_request(e))),
+        Err(e) => return (flavor, Err(reject(e))),
     };
-    (flavor, record_of(request, cx))
+    (flavor, record_of(request, cx).map_err(reject))
 }
 
-fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, Rejection> {
+fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeError> {
     if !matches!(request.method.as_str(), "POST" | "PUT") {
-        return Err(Rejection {
-            status: 405,
-            error: DecodeError::Malformed {
-                source_name: SOURCE,
-                detail: format!("method {} is not allowed; use POST or PUT", request.method),
-            },
-        });
+        return Err(DecodeError::MethodNotAllowed(request.method));
     }
     let Some(id) = request.request_id.filter(|id| !id.is_empty()) else {
-        return Err(Rejection {
-            status: 400,
-            error: DecodeError::Malformed {
-                source_name: SOURCE,
-                detail: "no requestContext.requestId".into(),
-            },
+        return Err(DecodeError::Malformed {
+            source_name: SOURCE,
+            detail: "no requestContext.requestId".into(),
         });
     };
-    let body = inline_body(request.body, request.base64, cx.max_body_bytes).map_err(|error| {
-        Rejection {
-            status: if matches!(error, DecodeError::TooLarge { .. }) {
-                413
-            } else {
-                400
-            },
-            error,
-        }
-    })?;
+    let body = inline_body(request.body, request.base64, cx.max_body_bytes)?;
     let time = (request.time_epoch_ms > 0)
         .then(|| aws_smithy_types::DateTime::from_millis(request.time_epoch_ms))
         .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok());
     Ok(Record {
-        key: cx.prefix.derived(&["http", &id]),
+        key: cx.prefix.derived(Layout::Http { request_id: &id }),
         content_type: Some(content_type_for(request.content_type.as_deref(), &body)),
-        metadata: provenance(SOURCE, &id, time.as_deref()),
+        metadata: provenance_of(SOURCE, &id, time.as_deref()),
         payload: Payload::Inline(body),
         id,
     })
@@ -146,6 +128,33 @@ fn content_type_header(headers: &HeaderMap) -> Option<String> {
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// 201 with where the object went (200 when an earlier delivery already wrote
+/// it); the refusal's 400/405/413; 502 when the write failed.
+pub fn answer(flavor: Flavor, outcomes: Vec<Outcome>, bucket: &str) -> Value {
+    let (status, body) = match outcomes.into_iter().next() {
+        Some(Ok(written)) => (
+            if written.status == Status::Created {
+                201
+            } else {
+                200
+            },
+            serde_json::json!({
+                "bucket": bucket,
+                "key": written.key,
+                "etag": written.etag,
+                "version_id": written.version_id,
+                "status": written.status,
+            }),
+        ),
+        Some(Err(failure)) => (
+            failure.http_status,
+            serde_json::json!({ "error": failure.message }),
+        ),
+        None => (502, serde_json::json!({ "error": "nothing was written" })),
+    };
+    response(flavor, status, &body)
 }
 
 /// The response in the flavor's own type, as JSON: `status` and a JSON body.

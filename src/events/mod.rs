@@ -1,9 +1,17 @@
-//! Turning an invocation's JSON into records to write.
+//! Turning an invocation's JSON into records to write, and the results into
+//! the answer its source expects.
 //!
-//! [`classify`] recognizes which source sent the event from its shape; each
-//! source's module decodes its records with the `aws_lambda_events` types, one
-//! record at a time, so a malformed record fails alone and its batch-mates are
-//! still written.
+//! [`decode`] is the one entry point the handler and the tests share: it
+//! recognizes the source from the event's shape ([`classify`]), lets that
+//! source's module decode its records (with the `aws_lambda_events` types, one
+//! record at a time, so a malformed record fails alone), and returns them with
+//! the source's [`Reply`], which turns the ordered outcomes into its answer
+//! (SQS `batchItemFailures`, an HTTP response, a summary, or an error).
+//!
+//! The invocation arrives as raw JSON: sources whose object is JSON from the
+//! event itself (EventBridge, SES, direct JSON bodies) store exactly the bytes
+//! that arrived, never a re-serialization (which would re-order keys and turn
+//! big integers into floats).
 
 pub mod direct;
 pub mod eventbridge;
@@ -17,44 +25,15 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::keys::{KeyError, KeyPrefix, ObjectKey};
+use crate::keys::{KeyError, KeyPrefix};
+pub use crate::record::{Failure, Outcome, Payload, Record, SourceObject, Written, provenance};
 
 /// S3's limit on user-defined metadata (names and values), in bytes.
 const MAX_USER_METADATA_BYTES: usize = 2048;
 /// The share of that a record's source ID may take (it is ASCII once header-safe).
 const MAX_PROVENANCE_ID_BYTES: usize = 1024;
-
-/// What one decoded record asks the writer to do.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Record {
-    /// The source's own ID for the record (message ID, event ID, request ID):
-    /// what a failure is reported under.
-    pub id: String,
-    pub key: ObjectKey,
-    pub payload: Payload,
-    /// `None` for a source object: its own content type is used.
-    pub content_type: Option<String>,
-    /// User metadata (`x-amz-meta-*`): names lowercase, values printable ASCII.
-    pub metadata: BTreeMap<String, String>,
-}
-
-/// The bytes to write.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Payload {
-    /// A body that arrived in the event. `Bytes` so it is moved, not copied, to the PUT.
-    Inline(Bytes),
-    /// An object in the lambda account to stream across (S3 notification, SES raw mail).
-    SourceObject(SourceObject),
-}
-
-/// An object to copy from a bucket in the lambda account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceObject {
-    pub bucket: String,
-    pub key: String,
-    pub version_id: Option<String>,
-}
 
 /// Why a record could not be decoded. Reported under the record's ID; never retried
 /// by the function itself (a redelivery will fail the same way, then reach the DLQ).
@@ -75,6 +54,23 @@ pub enum DecodeError {
     Key(#[from] KeyError),
     #[error("metadata {0}")]
     Metadata(String),
+    #[error("method {0} is not allowed; use POST or PUT")]
+    MethodNotAllowed(String),
+    #[error(
+        "the key {0} is given to another object of this invocation; each object needs its own key"
+    )]
+    DuplicateKey(String),
+}
+
+impl DecodeError {
+    /// The HTTP status a request with this fault is answered with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::TooLarge { .. } => 413,
+            Self::MethodNotAllowed(_) => 405,
+            _ => 400,
+        }
+    }
 }
 
 /// A record that could not be decoded: its ID when one could be read, and why.
@@ -90,6 +86,17 @@ impl RecordError {
         move |error| RecordError {
             id: id.clone(),
             error,
+        }
+    }
+}
+
+impl From<RecordError> for Failure {
+    fn from(RecordError { id, error }: RecordError) -> Self {
+        Failure {
+            id,
+            http_status: error.http_status(),
+            message: error.to_string(),
+            code: None,
         }
     }
 }
@@ -118,18 +125,128 @@ pub struct DecodeContext<'a> {
 }
 
 /// The kinds of event the function accepts.
-#[derive(Debug)]
-pub enum Incoming {
-    Sqs(Value),
-    Sns(Value),
-    S3(Value),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqs,
+    Sns,
+    S3,
     /// `s3:TestEvent`, sent once when a notification configuration is saved.
     S3Test,
-    Ses(Value),
-    EventBridge(Value),
-    Http(Value),
-    Direct(Value),
+    Ses,
+    EventBridge,
+    Http,
+    Direct,
+    Action,
+}
+
+/// What an invocation asks for.
+#[derive(Debug)]
+pub enum Request {
+    /// Records to write, and how to answer once they are written.
+    Write { records: Decoded, reply: Reply },
+    /// Nothing to write; this is the answer (`s3:TestEvent`).
+    Ignore(Value),
+    /// `{"action": ...}`.
     Action(String),
+}
+
+/// The answer a source expects, given every record's outcome in event order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// SQS: only the failed message IDs, so SQS deletes the rest.
+    Sqs,
+    /// SNS, EventBridge, S3, SES: an error when any record failed, so Lambda retries.
+    AllOrError,
+    /// API Gateway / Function URL: an HTTP response of the flavor's own type.
+    Http(http::Flavor),
+    /// Direct invocation: a summary, and an error when any object failed.
+    Direct,
+}
+
+/// Some records failed in a way the source's answer must report as an error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{failed} of {total} records failed: {details}")]
+pub struct RecordsFailed {
+    pub failed: usize,
+    pub total: usize,
+    pub details: String,
+    /// The AWS error codes behind the failures (for the error's type).
+    pub codes: Vec<String>,
+}
+
+impl Reply {
+    /// The source's answer for `outcomes` (one per record, in event order).
+    pub fn answer(self, outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
+        match self {
+            Self::Sqs => sqs::answer(outcomes),
+            Self::AllOrError => all_or_error(outcomes, bucket),
+            Self::Http(flavor) => Ok(http::answer(flavor, outcomes, bucket)),
+            Self::Direct => direct::answer(outcomes, bucket),
+        }
+    }
+}
+
+/// An error naming every failure when any record failed, else what was written.
+fn all_or_error(outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
+    let total = outcomes.len();
+    let (written, failures): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);
+    if !failures.is_empty() {
+        let failures: Vec<Failure> = failures.into_iter().filter_map(Result::err).collect();
+        return Err(RecordsFailed::of(&failures, total, |f| {
+            format!("{}: {}", f.id.as_deref().unwrap_or("(no id)"), f.message)
+        }));
+    }
+    let written: Vec<Written> = written.into_iter().filter_map(Result::ok).collect();
+    Ok(serde_json::json!({ "bucket": bucket, "written": written }))
+}
+
+impl RecordsFailed {
+    /// `details` joins each failure as `describe` renders it.
+    pub(crate) fn of(
+        failures: &[Failure],
+        total: usize,
+        describe: impl Fn(&Failure) -> String,
+    ) -> Self {
+        RecordsFailed {
+            failed: failures.len(),
+            total,
+            details: failures.iter().map(describe).collect::<Vec<_>>().join("; "),
+            codes: failures.iter().filter_map(|f| f.code.clone()).collect(),
+        }
+    }
+}
+
+/// Decodes an invocation: which source, its records, and how to answer.
+pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, UnsupportedEvent> {
+    let event: Value = serde_json::from_str(raw.get()).map_err(|e| UnsupportedEvent {
+        found: format!("invalid JSON ({e})"),
+    })?;
+    let reply = match classify(&event)? {
+        Kind::S3Test => {
+            return Ok(Request::Ignore(
+                serde_json::json!({ "ignored": "s3:TestEvent" }),
+            ));
+        }
+        Kind::Action => {
+            let action = event
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            return Ok(Request::Action(action.to_owned()));
+        }
+        Kind::Sqs => (sqs::decode(event, cx), Reply::Sqs),
+        Kind::Sns => (sns::decode(event, cx), Reply::AllOrError),
+        Kind::S3 => (s3::decode(event, cx), Reply::AllOrError),
+        Kind::Ses => (ses::decode(raw, event, cx), Reply::AllOrError),
+        Kind::EventBridge => (vec![eventbridge::decode(raw, event, cx)], Reply::AllOrError),
+        Kind::Http => {
+            let (flavor, record) = http::decode(event, cx);
+            (vec![record], Reply::Http(flavor))
+        }
+        Kind::Direct => (direct::decode(raw, cx), Reply::Direct),
+    };
+    let (records, reply) = reply;
+    Ok(Request::Write { records, reply })
 }
 
 /// The event matched none of the accepted shapes.
@@ -145,8 +262,8 @@ pub struct UnsupportedEvent {
 }
 
 /// Recognizes the source of an event from its shape.
-pub fn classify(event: Value) -> Result<Incoming, UnsupportedEvent> {
-    let Value::Object(map) = &event else {
+pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
+    let Value::Object(map) = event else {
         return Err(UnsupportedEvent {
             found: format!("a JSON {}", json_kind(&event)),
         });
@@ -156,10 +273,10 @@ pub fn classify(event: Value) -> Result<Incoming, UnsupportedEvent> {
             .first()
             .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")));
         return match source.and_then(Value::as_str) {
-            Some("aws:sqs") => Ok(Incoming::Sqs(event)),
-            Some("aws:sns") => Ok(Incoming::Sns(event)),
-            Some("aws:s3") => Ok(Incoming::S3(event)),
-            Some("aws:ses") => Ok(Incoming::Ses(event)),
+            Some("aws:sqs") => Ok(Kind::Sqs),
+            Some("aws:sns") => Ok(Kind::Sns),
+            Some("aws:s3") => Ok(Kind::S3),
+            Some("aws:ses") => Ok(Kind::Ses),
             Some(other) => Err(UnsupportedEvent {
                 found: format!("Records from event source {other:?}"),
             }),
@@ -172,19 +289,19 @@ pub fn classify(event: Value) -> Result<Incoming, UnsupportedEvent> {
         };
     }
     if map.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
-        return Ok(Incoming::S3Test);
+        return Ok(Kind::S3Test);
     }
     if map.contains_key("detail-type") && map.contains_key("source") {
-        return Ok(Incoming::EventBridge(event));
+        return Ok(Kind::EventBridge);
     }
     if map.contains_key("requestContext")
         && (map.contains_key("httpMethod") || map.contains_key("rawPath"))
     {
-        return Ok(Incoming::Http(event));
+        return Ok(Kind::Http);
     }
     if let Some(action) = map.get("action") {
         return match action.as_str() {
-            Some(a) => Ok(Incoming::Action(a.to_owned())),
+            Some(_) => Ok(Kind::Action),
             None => Err(UnsupportedEvent {
                 found: "an \"action\" that is not a string".into(),
             }),
@@ -194,7 +311,7 @@ pub fn classify(event: Value) -> Result<Incoming, UnsupportedEvent> {
         .iter()
         .any(|k| map.contains_key(*k))
     {
-        return Ok(Incoming::Direct(event));
+        return Ok(Kind::Direct);
     }
     let mut fields: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
     fields.sort_unstable();
@@ -271,19 +388,19 @@ pub(crate) fn content_type_for(given: Option<&str>, body: &[u8]) -> String {
 }
 
 /// The metadata every object carries: where it came from, its ID there, and when.
-pub(crate) fn provenance(
+pub(crate) fn provenance_of(
     source: &str,
     source_id: &str,
     event_time: Option<&str>,
 ) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
-    m.insert("source".to_owned(), header_safe(source));
+    m.insert(provenance::SOURCE.to_owned(), header_safe(source));
     // A source ID can be a 1 KiB S3 key; keep the whole within S3's 2 KiB of metadata.
     let mut id = header_safe(source_id);
     id.truncate(MAX_PROVENANCE_ID_BYTES);
-    m.insert("source-id".to_owned(), id);
+    m.insert(provenance::SOURCE_ID.to_owned(), id);
     if let Some(t) = event_time {
-        m.insert("event-time".to_owned(), header_safe(t));
+        m.insert(provenance::EVENT_TIME.to_owned(), header_safe(t));
     }
     m
 }
@@ -303,6 +420,12 @@ pub(crate) fn add_user_metadata(
         {
             return Err(DecodeError::Metadata(format!(
                 "name {name:?} is not allowed: use letters, digits, '-' and '_'"
+            )));
+        }
+        if provenance::is_reserved(&name) {
+            return Err(DecodeError::Metadata(format!(
+                "name {name:?} is reserved: the function records where an object came from \
+                 (source, source-*, event-time, content-sha256)"
             )));
         }
         metadata.insert(name, header_safe(value));
@@ -365,8 +488,8 @@ mod tests {
             (json!({"objects": []}), "Direct"),
         ];
         for (event, expected) in cases {
-            let got = format!("{:?}", classify(event.clone()).unwrap());
-            assert!(got.starts_with(expected), "{event} → {got}");
+            let got = format!("{:?}", classify(&event).unwrap());
+            assert_eq!(got, expected, "{event}");
         }
     }
 
@@ -378,7 +501,7 @@ mod tests {
             json!({"Records": []}),
             json!({"Records": [{"eventSource": "aws:kinesis"}]}),
         ] {
-            let err = classify(event).unwrap_err().to_string();
+            let err = classify(&event).unwrap_err().to_string();
             assert!(err.contains("Accepted: an SQS batch"), "{err}");
         }
     }
@@ -418,7 +541,7 @@ mod tests {
 
     #[test]
     fn metadata_is_header_safe_and_bounded() {
-        let mut m = provenance("sqs", "id\n1", Some("2026-11-22T00:00:00Z"));
+        let mut m = provenance_of("sqs", "id\n1", Some("2026-11-22T00:00:00Z"));
         assert_eq!(m["source-id"], "id%0A1");
         let user: BTreeMap<String, String> = [("Team".to_owned(), "ünï".to_owned())].into();
         add_user_metadata(&mut m, &user).unwrap();
@@ -427,6 +550,18 @@ mod tests {
         assert!(add_user_metadata(&mut m, &bad).is_err());
         let big: BTreeMap<String, String> = [("big".to_owned(), "x".repeat(3000))].into();
         assert!(add_user_metadata(&mut m, &big).is_err());
+        for forged in [
+            "source",
+            "Source-Id",
+            "event-time",
+            "source-sequencer",
+            "content-sha256",
+        ] {
+            let user: BTreeMap<String, String> = [(forged.to_owned(), "s3".to_owned())].into();
+            let err = add_user_metadata(&mut m, &user).unwrap_err();
+            assert!(err.to_string().contains("reserved"), "{forged}: {err}");
+        }
+        assert_eq!(m["source"], "sqs", "provenance untouched");
     }
 
     #[test]

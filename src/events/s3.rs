@@ -1,13 +1,16 @@
 //! S3 notifications from a bucket in the lambda account: each created object is
-//! copied (streamed) to `s3/<source bucket>/<source key>`.
+//! copied (streamed) to `s3/<source bucket>/<source key>`. The record names the
+//! exact source version (version ID, ETag) and the event's `sequencer`, so the
+//! writer can keep the newest version whatever order the events arrive in.
 
 use aws_lambda_events::s3::S3EventRecord;
 use serde_json::Value;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
-    provenance, records_of,
+    provenance_of, records_of,
 };
+use crate::keys::Layout;
 
 const SOURCE: &str = "s3";
 
@@ -56,15 +59,35 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         .filter(|k| !k.is_empty())
         .map(|k| decode_key(&k))
         .ok_or_else(|| malformed("no object key"))?;
+    // Without a sequencer, versions of one key can't be ordered: a late event
+    // could roll the copy back. S3 always sends one; refuse anything else.
+    let sequencer = record
+        .s3
+        .object
+        .sequencer
+        .filter(|s| crate::sequencer::is_valid(s))
+        .ok_or_else(|| {
+            malformed("no valid object.sequencer (hex); S3 sends one with every event")
+        })?;
     let id = format!("{bucket}/{key}");
     Ok(Record {
-        key: cx.prefix.derived(&["s3", &bucket, &key]),
+        key: cx.prefix.derived(Layout::S3 {
+            bucket: &bucket,
+            key: &key,
+        }),
         content_type: None,
-        metadata: provenance(SOURCE, &id, Some(&record.event_time.to_rfc3339())),
+        metadata: provenance_of(SOURCE, &id, Some(&record.event_time.to_rfc3339())),
         payload: Payload::SourceObject(SourceObject {
             bucket,
             key,
-            version_id: record.s3.object.version_id,
+            version_id: record.s3.object.version_id.filter(|v| !v.is_empty()),
+            etag: record
+                .s3
+                .object
+                .e_tag
+                .map(|e| e.trim_matches('"').to_owned())
+                .filter(|e| !e.is_empty()),
+            sequencer: Some(sequencer),
         }),
         id,
     })

@@ -1,49 +1,65 @@
 //! SES inbound mail (receipt rule with a Lambda action): the notification JSON
-//! at `ses/<messageId>`, and the raw mail at `ses/<messageId>.eml` when the
+//! at `ses/<messageId>.json`, and the raw mail at `ses/<messageId>.eml` when the
 //! receipt stored it in S3 first (an S3 action before the Lambda action).
 
 use aws_lambda_events::ses::SimpleEmailRecord;
 use bytes::Bytes;
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
-    provenance, records_of,
+    provenance_of, records_of,
 };
+use crate::keys::Layout;
 
 const SOURCE: &str = "ses";
 
-pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
+/// The records as they arrived, to store each notification byte for byte.
+#[derive(Deserialize)]
+struct RawRecords<'a> {
+    #[serde(rename = "Records", borrow)]
+    records: Vec<&'a RawValue>,
+}
+
+pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
+    let raw_records = serde_json::from_str::<RawRecords<'_>>(raw.get())
+        .map(|r| r.records)
+        .unwrap_or_default();
     records_of(event)
         .into_iter()
-        .flat_map(|raw| decode_record(raw, cx))
+        .enumerate()
+        .flat_map(|(n, record)| decode_record(raw_records.get(n).copied(), record, cx))
         .collect()
 }
 
-fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Vec<Result<Record, RecordError>> {
-    let id = super::id_at(&raw, "/ses/mail/messageId");
+fn decode_record(
+    raw: Option<&RawValue>,
+    record: Value,
+    cx: &DecodeContext<'_>,
+) -> Vec<Result<Record, RecordError>> {
+    let id = super::id_at(&record, "/ses/mail/messageId");
     let fail = |error| {
         vec![Err(RecordError {
             id: id.clone(),
             error,
         })]
     };
-    let body = match serde_json::to_vec(&raw) {
-        Ok(body) if body.len() <= cx.max_body_bytes => body,
-        Ok(body) => {
-            return fail(DecodeError::TooLarge {
-                len: body.len(),
-                max: cx.max_body_bytes,
-            });
-        }
-        Err(e) => {
-            return fail(DecodeError::Malformed {
-                source_name: SOURCE,
-                detail: e.to_string(),
-            });
-        }
+    let Some(raw) = raw else {
+        return fail(DecodeError::Malformed {
+            source_name: SOURCE,
+            detail: "the record could not be read as it arrived".into(),
+        });
     };
-    let record: SimpleEmailRecord = match decode_as(SOURCE, raw) {
+    let body = raw.get().as_bytes();
+    if body.len() > cx.max_body_bytes {
+        return fail(DecodeError::TooLarge {
+            len: body.len(),
+            max: cx.max_body_bytes,
+        });
+    }
+    let typed: SimpleEmailRecord = match decode_as(SOURCE, record) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -53,16 +69,18 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Vec<Result<Record, Recor
             detail: "no mail.messageId".into(),
         });
     };
-    let time = record.ses.mail.timestamp.to_rfc3339();
-    let metadata = provenance(SOURCE, &id, Some(&time));
+    let time = typed.ses.mail.timestamp.to_rfc3339();
+    let metadata = provenance_of(SOURCE, &id, Some(&time));
     let mut records = vec![Ok(Record {
         id: id.clone(),
-        key: cx.prefix.derived(&["ses", &id]),
-        payload: Payload::Inline(Bytes::from(body)),
+        key: cx
+            .prefix
+            .derived(Layout::SesNotification { message_id: &id }),
+        payload: Payload::Inline(Bytes::copy_from_slice(body)),
         content_type: Some("application/json".to_owned()),
         metadata: metadata.clone(),
     })];
-    let action = &record.ses.receipt.action;
+    let action = &typed.ses.receipt.action;
     let stored = match (&action.bucket_name, &action.object_key) {
         (Some(bucket), Some(key)) if action.type_.as_deref() == Some("S3") => {
             Some((bucket.clone(), key.clone()))
@@ -73,11 +91,13 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Vec<Result<Record, Recor
     };
     if let Some((bucket, key)) = stored {
         records.push(Ok(Record {
-            key: cx.prefix.derived(&["ses", &format!("{id}.eml")]),
+            key: cx.prefix.derived(Layout::SesRawMail { message_id: &id }),
             payload: Payload::SourceObject(SourceObject {
                 bucket,
                 key,
                 version_id: None,
+                etag: None,
+                sequencer: None,
             }),
             content_type: Some("message/rfc822".to_owned()),
             metadata,

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    provenance, records_of,
+    provenance_of, records_of,
 };
+use crate::keys::Layout;
 
 const SOURCE: &str = "sns";
 
@@ -46,9 +47,12 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     let body = Bytes::from(sns.message.into_bytes());
     let time = sns.timestamp.to_rfc3339();
     Ok(Record {
-        key: cx.prefix.derived(&["sns", topic, &sns.message_id]),
+        key: cx.prefix.derived(Layout::Sns {
+            topic,
+            message_id: &sns.message_id,
+        }),
         content_type: Some(content_type_for(content_type.as_deref(), &body)),
-        metadata: provenance(SOURCE, &sns.message_id, Some(&time)),
+        metadata: provenance_of(SOURCE, &sns.message_id, Some(&time)),
         payload: Payload::Inline(body),
         id: sns.message_id,
     })

@@ -1,0 +1,368 @@
+//! The write and answer paths without an emulator: S3 answers come from the
+//! SDK's own test tooling (`aws-smithy-mocks` rules, `NeverClient`), so each
+//! case runs in milliseconds and pins exactly one S3 behaviour.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use cross_account_s3_writer::config::Config;
+use cross_account_s3_writer::credentials::Clients;
+use cross_account_s3_writer::handler::{Handler, HandlerError};
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:111111111111:writer-queue";
+
+fn config() -> Config {
+    let env: HashMap<&str, &str> = [
+        (
+            "TARGET_ROLE_ARN",
+            "arn:aws:iam::222222222222:role/writer-target",
+        ),
+        ("TARGET_BUCKET", "writer-target-222222222222"),
+        ("AWS_REGION", "us-east-1"),
+    ]
+    .into();
+    Config::from_lookup(|n| env.get(n).map(|v| v.to_string())).expect("valid configuration")
+}
+
+/// A handler whose target S3 answers by `target` rules and source S3 by `source` rules.
+fn handler(target: &[&Rule], source: &[&Rule]) -> Handler {
+    let target_s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, target, |c| c
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled()));
+    let source_s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, source);
+    handler_with(target_s3, source_s3)
+}
+
+fn handler_with(target_s3: aws_sdk_s3::Client, source_s3: aws_sdk_s3::Client) -> Handler {
+    let sts = mock_client!(aws_sdk_sts, &[] as &[&Rule]);
+    let clients = Clients {
+        target_s3,
+        source_s3,
+        source_sts: sts.clone(),
+        target_sts: sts,
+        assume_role_calls: Arc::new(AtomicU64::new(0)),
+    };
+    Handler::new(config(), clients)
+}
+
+fn event(payload: Value, deadline_in: Duration) -> LambdaEvent<Box<RawValue>> {
+    let mut context = Context::default();
+    context.request_id = "req-1".into();
+    context.invoked_function_arn =
+        "arn:aws:lambda:us-east-1:111111111111:function:cross-account-s3-writer".into();
+    context.deadline = (SystemTime::now() + deadline_in)
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    LambdaEvent::new(serde_json::value::to_raw_value(&payload).unwrap(), context)
+}
+
+async fn invoke(h: &Handler, payload: Value) -> Result<Value, HandlerError> {
+    h.handle(event(payload, Duration::from_secs(60))).await
+}
+
+fn sqs(messages: &[(&str, &str)]) -> Value {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id, "receiptHandle": "r", "body": body, "attributes": {},
+                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": QUEUE_ARN, "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn put_ok() -> Rule {
+    mock!(aws_sdk_s3::Client::put_object)
+        .then_output(|| PutObjectOutput::builder().e_tag("\"new\"").build())
+}
+
+fn put_status(status: u16) -> Rule {
+    mock!(aws_sdk_s3::Client::put_object)
+        .sequence()
+        .http_status(status, None)
+        .repeatedly()
+        .build()
+}
+
+fn head_with(metadata: &[(&str, &str)]) -> Rule {
+    let metadata: HashMap<String, String> = metadata
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    mock!(aws_sdk_s3::Client::head_object).then_output(move || {
+        HeadObjectOutput::builder()
+            .e_tag("\"stored\"")
+            .set_metadata(Some(metadata.clone()))
+            .build()
+    })
+}
+
+fn failed_ids(response: &Value) -> Vec<&str> {
+    response["batchItemFailures"]
+        .as_array()
+        .expect("an SQS batch response")
+        .iter()
+        .filter_map(|f| f["itemIdentifier"].as_str())
+        .collect()
+}
+
+fn error_type(error: HandlerError) -> String {
+    Diagnostic::from(error).error_type
+}
+
+#[tokio::test]
+async fn a_412_for_the_same_record_is_success() {
+    let head = head_with(&[
+        ("source", "sqs"),
+        ("source-id", "m-1"),
+        ("content-sha256", &sha256_hex(b"hello")),
+    ]);
+    let put = put_status(412);
+    let h = handler(&[&put, &head], &[]);
+    let response = invoke(&h, sqs(&[("m-1", "hello")])).await.unwrap();
+    assert_eq!(failed_ids(&response), Vec::<&str>::new());
+    assert_eq!((put.num_calls(), head.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_412_for_another_record_fails_naming_both() {
+    let head = head_with(&[
+        ("source", "direct"),
+        ("source-id", "someone/0"),
+        ("content-sha256", &sha256_hex(b"other bytes")),
+    ]);
+    let put = put_status(412);
+    let h = handler(&[&put, &head], &[]);
+    let response = invoke(&h, sqs(&[("m-1", "hello")])).await.unwrap();
+    assert_eq!(failed_ids(&response), vec!["m-1"]);
+
+    let error = invoke(&h, json!({ "key": "AccessDenied/k", "body": "hello" }))
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("already holds another record"),
+        "{message}"
+    );
+    assert!(
+        message.contains("source-id=someone/0") && message.contains("source-id=AccessDenied/k"),
+        "names both records: {message}"
+    );
+    assert_eq!(
+        error_type(error),
+        "RecordsFailed",
+        "classified by code, not by the key's text"
+    );
+}
+
+#[tokio::test]
+async fn a_409_conflict_is_retried_until_created() {
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .sequence()
+        .http_status(409, None)
+        .output(|| PutObjectOutput::builder().e_tag("\"new\"").build())
+        .build();
+    let head = mock!(aws_sdk_s3::Client::head_object)
+        .sequence()
+        .http_status(404, None)
+        .build();
+    let h = handler(&[&put, &head], &[]);
+    let summary = invoke(&h, json!({ "key": "k", "body": "x" }))
+        .await
+        .unwrap();
+    assert_eq!(summary["objects"][0]["status"], "created", "{summary}");
+    assert_eq!(put.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn a_503_fails_the_message_and_its_redelivery_lands() {
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .sequence()
+        .http_status(
+            503,
+            Some(
+                "<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>"
+                    .into(),
+            ),
+        )
+        .output(|| PutObjectOutput::builder().e_tag("\"new\"").build())
+        .repeatedly()
+        .build();
+    let h = handler(&[&put], &[]);
+    let batch = sqs(&[("m-1", "one"), ("m-2", "two")]);
+    let first = invoke(&h, batch.clone()).await.unwrap();
+    assert_eq!(failed_ids(&first).len(), 1, "{first}");
+    let redelivered = sqs(&[(failed_ids(&first)[0], "redelivered")]);
+    let second = invoke(&h, redelivered).await.unwrap();
+    assert_eq!(failed_ids(&second), Vec::<&str>::new());
+    assert_eq!(put.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn access_denied_is_typed_by_its_code() {
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .sequence()
+        .http_status(
+            403,
+            Some("<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>".into()),
+        )
+        .build();
+    let h = handler(&[&put], &[]);
+    let error = invoke(&h, json!({ "body": "x" })).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("KEY_PREFIX must match"), "{message}");
+    assert_eq!(error_type(error), "AccessDenied");
+}
+
+#[tokio::test]
+async fn a_write_that_never_answers_times_out_before_the_deadline() {
+    let never = aws_smithy_http_client::test_util::NeverClient::new();
+    let target = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(never.clone())
+            .build(),
+    );
+    let source = mock_client!(aws_sdk_s3, &[] as &[&Rule]);
+    let h = handler_with(target, source);
+    let started = std::time::Instant::now();
+    let response = h
+        .handle(event(sqs(&[("m-1", "x")]), Duration::from_millis(1600)))
+        .await
+        .unwrap();
+    assert_eq!(failed_ids(&response), vec!["m-1"]);
+    assert!(
+        started.elapsed() < Duration::from_millis(1600),
+        "answered before the deadline"
+    );
+    assert_eq!(never.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn near_the_deadline_nothing_starts_and_everything_fails() {
+    let put = put_ok();
+    let h = handler(&[&put], &[]);
+    let response = h
+        .handle(event(
+            sqs(&[("m-1", "a"), ("m-2", "b")]),
+            Duration::from_millis(500),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(failed_ids(&response), vec!["m-1", "m-2"]);
+    assert_eq!(put.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn write_failures_and_decode_failures_keep_their_order() {
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(|r| r.key().is_some_and(|k| k.ends_with("m-2")))
+        .sequence()
+        .http_status(500, None)
+        .build();
+    let ok = put_ok();
+    let h = handler(&[&put, &ok], &[]);
+    let mut batch = sqs(&[("m-1", "a"), ("m-2", "b"), ("m-3", "c"), ("m-4", "d")]);
+    batch["Records"][2]["messageAttributes"] =
+        json!({ "content-encoding": { "stringValue": "base64", "dataType": "String" } });
+    batch["Records"][2]["body"] = json!("%%% not base64");
+    let response = invoke(&h, batch).await.unwrap();
+    assert_eq!(failed_ids(&response), vec!["m-2", "m-3"]);
+}
+
+#[tokio::test]
+async fn a_failure_without_a_message_id_fails_the_whole_batch() {
+    let put = put_ok();
+    let h = handler(&[&put], &[]);
+    let mut batch = sqs(&[("m-1", "a"), ("m-2", "b")]);
+    batch["Records"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("messageId");
+    let error = invoke(&h, batch).await.unwrap_err();
+    assert!(error.to_string().contains("without a messageId"), "{error}");
+}
+
+fn s3_event(sequencer: &str) -> Value {
+    json!({ "Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-11-22T08:02:00.000Z", "eventName": "ObjectCreated:Put",
+        "userIdentity": { "principalId": "AWS:X" }, "requestParameters": { "sourceIPAddress": "203.0.113.10" },
+        "responseElements": {},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "bucket": { "name": "src", "arn": "arn:aws:s3:::src" },
+            "object": { "key": "a.csv", "size": 3, "eTag": "abc", "sequencer": sequencer }
+        }
+    }]})
+}
+
+#[tokio::test]
+async fn an_older_s3_event_changes_nothing_and_reads_nothing() {
+    let head = head_with(&[
+        ("source", "s3"),
+        ("source-id", "src/a.csv"),
+        ("source-sequencer", "0055AED6DCD90281F0"),
+    ]);
+    let get =
+        mock!(aws_sdk_s3::Client::get_object).then_output(|| GetObjectOutput::builder().build());
+    let put = put_ok();
+    let h = handler(&[&head, &put], &[&get]);
+    let older = invoke(&h, s3_event("55AED6DCD90281E5")).await.unwrap();
+    assert_eq!(older["written"][0]["status"], "superseded", "{older}");
+    let same = invoke(&h, s3_event("0055AED6DCD90281F0")).await.unwrap();
+    assert_eq!(same["written"][0]["status"], "already_existed", "{same}");
+    assert_eq!((get.num_calls(), put.num_calls()), (0, 0));
+}
+
+#[tokio::test]
+async fn a_newer_s3_event_replaces_the_copy_on_its_etag() {
+    let head = head_with(&[
+        ("source", "s3"),
+        ("source-id", "src/a.csv"),
+        ("source-sequencer", "01"),
+    ]);
+    let get = mock!(aws_sdk_s3::Client::get_object)
+        .match_requests(|r| r.if_match() == Some("\"abc\""))
+        .then_output(|| {
+            GetObjectOutput::builder()
+                .e_tag("\"abc\"")
+                .content_length(3)
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"new"))
+                .build()
+        });
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(|r| {
+            r.if_match() == Some("\"stored\"")
+                && r.if_none_match().is_none()
+                && r.metadata()
+                    .and_then(|m| m.get("source-sequencer"))
+                    .map(String::as_str)
+                    == Some("02")
+        })
+        .then_output(|| PutObjectOutput::builder().e_tag("\"new\"").build());
+    let h = handler(&[&head, &put], &[&get]);
+    let newer = invoke(&h, s3_event("02")).await.unwrap();
+    assert_eq!(newer["written"][0]["status"], "replaced", "{newer}");
+    assert_eq!((get.num_calls(), put.num_calls()), (1, 1));
+}
