@@ -592,7 +592,14 @@ class Emulator:
         s3.put_bucket_lifecycle_configuration(Bucket=TARGET_BUCKET, LifecycleConfiguration={"Rules": [
             {"ID": "abort-incomplete-multipart", "Status": "Enabled", "Filter": {"Prefix": ""},
              "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
-        policy = render_policy("bucket-policy", bucket_arn=bucket_arn,
+        # Deployed as in production, but not enforced here: DenyUnconditionalWritesUnderThePrefix
+        # needs s3:if-none-match, s3:if-match and s3:ObjectCreationOperation, and ministack 1.5.33
+        # puts none of them into the request context (iam_actions._s3_object_context). So the
+        # statement is inert, not a blanket deny, and needs no exception here: its Bool on the
+        # absent s3:ObjectCreationOperation never holds (an affirmative operator on a missing key
+        # is false), so a PUT without If-None-Match/If-Match is accepted here and refused by AWS.
+        # (Without that Bool the Null alone would hold for every request and refuse every PUT.)
+        policy = render_policy("bucket-policy", bucket_arn=bucket_arn, key_prefix=KEY_PREFIX,
                                sse_algorithm="aws:kms" if kms_key_arn else "AES256")
         if kms_key_arn:
             # Deployed as in production, but not enforced here: ministack never puts
