@@ -553,7 +553,12 @@ class Emulator:
             iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
             for policy_name, document in inline.items():
                 iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
-        self.client("s3", "lambda_root").create_bucket(Bucket=SOURCE_BUCKET)
+        # Versioned like a typical source bucket: its notifications then carry versionId, and the
+        # function reads exactly that version (GetObject?versionId= is s3:GetObjectVersion, which
+        # execution-read-source grants and ministack checks).
+        source = self.client("s3", "lambda_root")
+        source.create_bucket(Bucket=SOURCE_BUCKET)
+        source.put_bucket_versioning(Bucket=SOURCE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
 
     def _provision_bucket_account(self, execution_role_arn: str, target_role_arn: str, external_id: str) -> None:
         iam = self.client("iam", "bucket_root")
