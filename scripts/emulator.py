@@ -553,7 +553,12 @@ class Emulator:
             iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
             for policy_name, document in inline.items():
                 iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
-        self.client("s3", "lambda_root").create_bucket(Bucket=SOURCE_BUCKET)
+        # Versioned like a typical source bucket: its notifications then carry versionId, and the
+        # function reads exactly that version (GetObject?versionId= is s3:GetObjectVersion, which
+        # execution-read-source grants and ministack checks).
+        source = self.client("s3", "lambda_root")
+        source.create_bucket(Bucket=SOURCE_BUCKET)
+        source.put_bucket_versioning(Bucket=SOURCE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
 
     def _provision_bucket_account(self, execution_role_arn: str, target_role_arn: str, external_id: str) -> None:
         iam = self.client("iam", "bucket_root")
@@ -592,7 +597,14 @@ class Emulator:
         s3.put_bucket_lifecycle_configuration(Bucket=TARGET_BUCKET, LifecycleConfiguration={"Rules": [
             {"ID": "abort-incomplete-multipart", "Status": "Enabled", "Filter": {"Prefix": ""},
              "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
-        policy = render_policy("bucket-policy", bucket_arn=bucket_arn,
+        # Deployed as in production, but not enforced here: DenyUnconditionalWritesUnderThePrefix
+        # needs s3:if-none-match, s3:if-match and s3:ObjectCreationOperation, and ministack 1.5.33
+        # puts none of them into the request context (iam_actions._s3_object_context). So the
+        # statement is inert, not a blanket deny, and needs no exception here: its Bool on the
+        # absent s3:ObjectCreationOperation never holds (an affirmative operator on a missing key
+        # is false), so a PUT without If-None-Match/If-Match is accepted here and refused by AWS.
+        # (Without that Bool the Null alone would hold for every request and refuse every PUT.)
+        policy = render_policy("bucket-policy", bucket_arn=bucket_arn, key_prefix=KEY_PREFIX,
                                sse_algorithm="aws:kms" if kms_key_arn else "AES256")
         if kms_key_arn:
             # Deployed as in production, but not enforced here: ministack never puts

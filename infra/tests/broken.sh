@@ -46,12 +46,34 @@ case_ execution-assumes-any-role policies/execution-assume-target.json.tftpl tru
 # --- what the target role may do -----------------------------------------------------------------
 case_ write-wildcard-resource policies/target-write.json.tftpl trust_chain \
   "s3:PutObject must be allowed on exactly <bucket>/<key_prefix>*" \
-  '"Resource": "${bucket_arn}/${key_prefix}*"' \
-  '"Resource": "*"'
+  $'"Action": "s3:PutObject",\n      "Resource": "${bucket_arn}/${key_prefix}*"' \
+  $'"Action": "s3:PutObject",\n      "Resource": "*"'
 case_ write-extra-s3-action policies/target-write.json.tftpl trust_chain \
-  "Without KMS the target role may do exactly s3:PutObject" \
+  "Without KMS the target role may do exactly s3:PutObject and s3:GetObject" \
   '"Action": "s3:PutObject"' \
   '"Action": ["s3:PutObject", "s3:DeleteObject"]'
+case_ head-beyond-prefix policies/target-write.json.tftpl trust_chain \
+  "s3:GetObject must be allowed on exactly <bucket>/<key_prefix>*" \
+  $'"Action": "s3:GetObject",\n      "Resource": "${bucket_arn}/${key_prefix}*"' \
+  $'"Action": "s3:GetObject",\n      "Resource": "${bucket_arn}/*"'
+extra_case_ head-with-list-bucket policies/target-write.json.tftpl trust_chain \
+  "Without KMS the target role may do exactly s3:PutObject and s3:GetObject" \
+  '"Action": "s3:GetObject"' \
+  '"Action": ["s3:GetObject", "s3:ListBucket"]'
+
+# --- the bucket policy -------------------------------------------------------------------------
+case_ cond-write-deny-removed policies/bucket-policy.json.tftpl trust_chain \
+  "The bucket policy must deny PutObject/CompleteMultipartUpload under <bucket>/<key_prefix>*" \
+  $',\n    {\n      "Sid": "DenyUnconditionalWritesUnderThePrefix",\n      "Effect": "Deny",\n      "Principal": "*",\n      "Action": "s3:PutObject",\n      "Resource": "${bucket_arn}/${key_prefix}*",\n      "Condition": {\n        "Null": { "s3:if-none-match": "true", "s3:if-match": "true" },\n        "Bool": { "s3:ObjectCreationOperation": "true" }\n      }\n    }' \
+  ''
+extra_case_ cond-write-no-mpu-exemption policies/bucket-policy.json.tftpl trust_chain \
+  "The bucket policy must deny PutObject/CompleteMultipartUpload under <bucket>/<key_prefix>*" \
+  $',\n        "Bool": { "s3:ObjectCreationOperation": "true" }' \
+  ''
+extra_case_ cond-write-ignores-if-match policies/bucket-policy.json.tftpl trust_chain \
+  "The bucket policy must deny PutObject/CompleteMultipartUpload under <bucket>/<key_prefix>*" \
+  '"Null": { "s3:if-none-match": "true", "s3:if-match": "true" }' \
+  '"Null": { "s3:if-none-match": "true" }'
 
 # --- accounts and wiring -----------------------------------------------------------------------
 case_ function-in-bucket-account examples/two-accounts/main.tf trust_chain \
@@ -76,6 +98,16 @@ extra_case_ kms-role-policy-without-key modules/target-bucket/main.tf kms \
   "With KMS the target role may do exactly" \
   'var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
   'false ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"'
+
+# --- what the execution role may read ---------------------------------------------------------
+extra_case_ source-versions-any-bucket policies/execution-read-source.json.tftpl triggers \
+  "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only" \
+  '"Resource": "${source_bucket_arn}/*"' \
+  '"Resource": "*"'
+extra_case_ raw-mail-beyond-prefix policies/execution-read-raw-mail.json.tftpl triggers \
+  "The execution role may read SES raw mail (s3:GetObject only) under <bucket>/<prefix>* only" \
+  '"Resource": "${raw_mail_bucket_arn}/${raw_mail_prefix}*"' \
+  '"Resource": "${raw_mail_bucket_arn}/*"'
 
 # --- SQS ---------------------------------------------------------------------------------------
 case_ sqs-without-batch-item-failures modules/writer-function/main.tf triggers \

@@ -67,6 +67,33 @@ def test_target_role_cannot_write_outside_the_prefix(emulator):
     assert error_code(refused) == "AccessDenied"
 
 
+def test_target_role_heads_objects_under_the_prefix_only(emulator):
+    """HeadObject needs s3:GetObject: the identity check after a 412, the HEAD before an If-Match overwrite."""
+    bucket, s3 = emulator.state["bucket"], target_s3(emulator)
+    key = emulator.state["key_prefix"] + "emulator-check/head.txt"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"record", IfNoneMatch="*")
+    etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]
+    s3.put_object(Bucket=bucket, Key=key, Body=b"record, replaced", IfMatch=etag)
+    emulator.client("s3", "bucket_root").put_object(Bucket=bucket, Key="elsewhere/head.txt", Body=b"not yours")
+    with pytest.raises(ClientError) as refused:
+        s3.head_object(Bucket=bucket, Key="elsewhere/head.txt")
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(ClientError) as refused:
+        s3.list_objects_v2(Bucket=bucket, Prefix=emulator.state["key_prefix"])
+    assert error_code(refused) == "AccessDenied"
+
+
+def test_execution_role_reads_the_exact_source_version(emulator):
+    """S3 notifications of the (versioned) source bucket name a versionId: GetObject with it is s3:GetObjectVersion."""
+    source = emulator.state["source_bucket"]
+    root = emulator.client("s3", "lambda_root")
+    assert root.get_bucket_versioning(Bucket=source)["Status"] == "Enabled"
+    first = root.put_object(Bucket=source, Key="emulator-check/doc.txt", Body=b"v1")["VersionId"]
+    root.put_object(Bucket=source, Key="emulator-check/doc.txt", Body=b"v2")
+    got = emulator.client("s3", "execution").get_object(Bucket=source, Key="emulator-check/doc.txt", VersionId=first)
+    assert got["Body"].read() == b"v1"
+
+
 def test_bucket_policy_refuses_a_put_naming_another_encryption(emulator):
     with pytest.raises(ClientError) as refused:
         target_s3(emulator).put_object(Bucket=emulator.state["bucket"], ServerSideEncryption="aws:kms",
@@ -109,6 +136,13 @@ def test_deployed_policies_are_the_rendered_templates(emulator):
     stored = json.loads(stored) if isinstance(stored, str) else stored
     assert stored == render_policy("target-write", bucket_arn=f"arn:aws:s3:::{emulator.state['bucket']}",
                                    key_prefix=emulator.state["key_prefix"])
+
+
+def test_bucket_policy_is_the_rendered_template(emulator):
+    """Including DenyUnconditionalWritesUnderThePrefix, which ministack provisions but cannot enforce."""
+    stored = emulator.client("s3", "bucket_root").get_bucket_policy(Bucket=emulator.state["bucket"])["Policy"]
+    assert json.loads(stored) == render_policy("bucket-policy", bucket_arn=f"arn:aws:s3:::{emulator.state['bucket']}",
+                                               key_prefix=emulator.state["key_prefix"], sse_algorithm="AES256")
 
 
 def test_rendering_fails_loudly_on_a_missing_placeholder():

@@ -56,6 +56,7 @@ locals {
       jsondecode(templatefile("${local.policies}/bucket-policy.json.tftpl", {
         bucket_arn    = local.bucket_arn
         sse_algorithm = local.sse_algorithm
+        key_prefix    = var.key_prefix
       })).Statement,
       var.create_kms_key ? jsondecode(templatefile("${local.policies}/bucket-policy-kms.json.tftpl", {
         bucket_arn  = local.bucket_arn

@@ -111,7 +111,7 @@ variable "additional_external_ids" {
 }
 
 variable "key_prefix" {
-  description = "The only key prefix the target role may PutObject under (the function's KEY_PREFIX). Must end with '/'."
+  description = "The only key prefix the target role may PutObject and GetObject (HEAD) under (the function's KEY_PREFIX), and where the bucket policy requires conditional writes. Must end with '/'."
   type        = string
   default     = "incoming/"
 

@@ -34,13 +34,7 @@ locals {
 
   s3_source_bucket_arn = var.s3_source_bucket == null ? null : "arn:${local.partition}:s3:::${var.s3_source_bucket}"
 
-  # execution-read-source.json.tftpl grants "${source_bucket_arn}/*". Passing "<bucket ARN>/<prefix
-  # without its trailing slash>" renders exactly <bucket>/<prefix>* (the prefix must end with "/").
-  ses_read_arn = var.ses_raw_mail_bucket == null ? null : (
-    var.ses_raw_mail_prefix == ""
-    ? "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}"
-    : "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}/${trimsuffix(var.ses_raw_mail_prefix, "/")}"
-  )
+  ses_raw_mail_bucket_arn = var.ses_raw_mail_bucket == null ? null : "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}"
 
   sqs_visibility_timeout = coalesce(var.sqs_visibility_timeout_seconds, min(43200, 6 * var.timeout))
 }
@@ -76,6 +70,8 @@ resource "aws_iam_role_policy" "logs" {
   policy = templatefile("${local.policies}/execution-logs.json.tftpl", { log_group_arn = aws_cloudwatch_log_group.this.arn })
 }
 
+# s3:GetObject and s3:GetObjectVersion on the source bucket's objects: the function copies the
+# exact version a notification names (GetObject with versionId needs s3:GetObjectVersion).
 resource "aws_iam_role_policy" "read_s3_source" {
   count = var.create_s3_trigger ? 1 : 0
 
@@ -91,12 +87,17 @@ resource "aws_iam_role_policy" "read_s3_source" {
   }
 }
 
+# s3:GetObject only, on exactly <bucket>/<prefix>*: SES receipt events name no object version,
+# so the function reads the current one (no s3:GetObjectVersion, unlike the S3 trigger).
 resource "aws_iam_role_policy" "read_ses_raw_mail" {
   count = var.ses_raw_mail_bucket == null ? 0 : 1
 
-  name   = "read-ses-raw-mail"
-  role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.ses_read_arn })
+  name = "read-ses-raw-mail"
+  role = aws_iam_role.execution.id
+  policy = templatefile("${local.policies}/execution-read-raw-mail.json.tftpl", {
+    raw_mail_bucket_arn = local.ses_raw_mail_bucket_arn
+    raw_mail_prefix     = var.ses_raw_mail_prefix
+  })
 }
 
 ################################################################################

@@ -262,7 +262,7 @@ variable "ses_raw_mail_bucket" {
 }
 
 variable "ses_raw_mail_prefix" {
-  description = "SES_RAW_MAIL_PREFIX: object key prefix of the SES S3 action (the function reads <prefix><messageId>). Empty or ending with '/': the read grant is <bucket>/<prefix>*, rendered from execution-read-source.json.tftpl."
+  description = "SES_RAW_MAIL_PREFIX: object key prefix of the SES S3 action (the function reads <prefix><messageId>). Empty or ending with '/': the read grant is <bucket>/<prefix>*, rendered from execution-read-raw-mail.json.tftpl."
   type        = string
   default     = ""
 

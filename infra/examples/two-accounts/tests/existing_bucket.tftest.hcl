@@ -39,8 +39,8 @@ run "existing_bucket_and_rotation" {
     error_message = "The existing bucket must be looked up in the bucket account and given to the function."
   }
   assert {
-    condition     = [for s in jsondecode(module.target_bucket.role_policy).Statement : s.Resource] == ["arn:aws:s3:::existing-target-bucket/drop/zone-1/*"]
-    error_message = "The target role may write under the configured prefix only."
+    condition     = [for s in jsondecode(module.target_bucket.role_policy).Statement : s.Resource] == ["arn:aws:s3:::existing-target-bucket/drop/zone-1/*", "arn:aws:s3:::existing-target-bucket/drop/zone-1/*"]
+    error_message = "The target role may write and read (HEAD) under the configured prefix only."
   }
   assert {
     condition     = module.writer_function.environment["KEY_PREFIX"] == "drop/zone-1/"
@@ -79,11 +79,15 @@ run "existing_bucket_managed" {
   }
 
   assert {
-    condition     = output.bucket_policy_applied && [for s in jsondecode(output.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption"]
+    condition     = output.bucket_policy_applied && [for s in jsondecode(output.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix"]
     error_message = "manage_bucket_settings = true applies the bucket policy to an existing bucket."
   }
   assert {
     condition     = jsondecode(output.bucket_policy).Statement[0].Resource == ["arn:aws:s3:::existing-target-bucket", "arn:aws:s3:::existing-target-bucket/*"]
     error_message = "The bucket policy must cover the existing bucket."
+  }
+  assert {
+    condition     = jsondecode(output.bucket_policy).Statement[2].Resource == "arn:aws:s3:::existing-target-bucket/drop/zone-1/*"
+    error_message = "The conditional-write deny must cover the writer's prefix of the existing bucket only (the owner's other prefixes keep CopyObject)."
   }
 }

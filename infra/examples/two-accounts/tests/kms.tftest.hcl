@@ -47,22 +47,22 @@ run "kms" {
     error_message = "The key policy may name only the bucket account's root (administration) and the target role."
   }
 
-  # Role policy: PutObject under the prefix plus the key, nothing else.
+  # Role policy: PutObject and GetObject (HEAD) under the prefix plus the key, nothing else.
   assert {
-    condition     = toset(flatten([for s in jsondecode(module.target_bucket.role_policy).Statement : s.Action])) == toset(["s3:PutObject", "kms:GenerateDataKey", "kms:Decrypt"])
-    error_message = "With KMS the target role may do exactly s3:PutObject, kms:GenerateDataKey and kms:Decrypt."
+    condition     = toset(flatten([for s in jsondecode(module.target_bucket.role_policy).Statement : s.Action])) == toset(["s3:PutObject", "s3:GetObject", "kms:GenerateDataKey", "kms:Decrypt"])
+    error_message = "With KMS the target role may do exactly s3:PutObject, s3:GetObject, kms:GenerateDataKey and kms:Decrypt."
   }
   assert {
     condition = alltrue([for s in jsondecode(module.target_bucket.role_policy).Statement :
       s.Resource == (startswith(flatten([s.Action])[0], "kms:") ? module.target_bucket.kms_key_arn : "arn:aws:s3:::test-target-bucket/incoming/*")
       && length(distinct([for a in flatten([s.Action]) : split(":", a)[0]])) == 1
     ])
-    error_message = "The KMS actions must be granted on exactly the bucket's key and PutObject on exactly <bucket>/<prefix>*."
+    error_message = "The KMS actions must be granted on exactly the bucket's key and the S3 actions on exactly <bucket>/<prefix>*."
   }
 
   # Bucket policy: expects aws:kms and this key.
   assert {
-    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyOtherKmsKeys"]
+    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyOtherKmsKeys"]
     error_message = "With KMS the bucket policy appends the statements of bucket-policy-kms.json.tftpl."
   }
   assert {
@@ -71,7 +71,7 @@ run "kms" {
         StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" }
         Null            = { "s3:x-amz-server-side-encryption" = "false" }
       }
-      && jsondecode(module.target_bucket.bucket_policy).Statement[2].Condition == {
+      && jsondecode(module.target_bucket.bucket_policy).Statement[3].Condition == {
         StringNotEquals = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = module.target_bucket.kms_key_arn }
         Null            = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = "false" }
       }

@@ -82,18 +82,31 @@ run "all_triggers" {
   }
 
   # --- S3 source and SES raw mail: read-only, scoped ----------------------------------------
+  # Notifications name the object version; reading exactly it (GetObject with versionId) needs
+  # s3:GetObjectVersion. SES receipt events name none: raw mail gets s3:GetObject only.
   assert {
     condition = jsondecode(module.writer_function.execution_role_policies["read-s3-trigger-source"]).Statement == [{
       Sid      = "ReadNotifiedSourceObjects"
       Effect   = "Allow"
-      Action   = "s3:GetObject"
+      Action   = ["s3:GetObject", "s3:GetObjectVersion"]
       Resource = "arn:aws:s3:::test-source-bucket/*"
     }]
-    error_message = "The execution role may s3:GetObject on the source bucket only."
+    error_message = "The execution role may s3:GetObject and s3:GetObjectVersion on the source bucket's objects only."
   }
   assert {
-    condition     = jsondecode(module.writer_function.execution_role_policies["read-ses-raw-mail"]).Statement[0].Resource == "arn:aws:s3:::test-mail-bucket/raw/*"
-    error_message = "The execution role may read SES raw mail under <bucket>/<prefix>* only."
+    condition = jsondecode(module.writer_function.execution_role_policies["read-ses-raw-mail"]).Statement == [{
+      Sid      = "ReadSesRawMailUnderThePrefixOnly"
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = "arn:aws:s3:::test-mail-bucket/raw/*"
+    }]
+    error_message = "The execution role may read SES raw mail (s3:GetObject only) under <bucket>/<prefix>* only."
+  }
+  assert {
+    condition = flatten([for name, doc in module.writer_function.execution_role_policies : [
+      for s in jsondecode(doc).Statement : s.Resource if contains(flatten([s.Action]), "s3:GetObjectVersion")
+    ]]) == ["arn:aws:s3:::test-source-bucket/*"]
+    error_message = "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only."
   }
   assert {
     condition     = module.writer_function.environment["SES_RAW_MAIL_BUCKET"] == "test-mail-bucket" && module.writer_function.environment["SES_RAW_MAIL_PREFIX"] == "raw/"
@@ -101,9 +114,9 @@ run "all_triggers" {
   }
   assert {
     condition = alltrue(flatten([for name, doc in module.writer_function.execution_role_policies : [
-      for s in jsondecode(doc).Statement : [for a in flatten([s.Action]) : !startswith(a, "s3:") || a == "s3:GetObject"]
+      for s in jsondecode(doc).Statement : [for a in flatten([s.Action]) : !startswith(a, "s3:") || contains(["s3:GetObject", "s3:GetObjectVersion"], a)]
     ]]))
-    error_message = "The execution role must not get any S3 action but GetObject (writes go through the target role)."
+    error_message = "The execution role must not get any S3 action but GetObject and GetObjectVersion (writes go through the target role)."
   }
 
   # --- Function URL ------------------------------------------------------------------------------

@@ -116,16 +116,16 @@ run "trust_chain" {
     error_message = "Logging must be scoped to the function's own log group."
   }
 
-  # --- the target role may PutObject under the prefix, and nothing else -----------------------
+  # --- the target role may PutObject and GetObject (HEAD) under the prefix, nothing else ------
   assert {
     condition = alltrue([for s in jsondecode(module.target_bucket.role_policy).Statement :
-      s.Effect == "Allow" && !can(s.NotAction) && !can(s.NotResource)
+      s.Effect == "Allow" && !can(s.NotAction) && !can(s.NotResource) && !can(s.Condition)
     ])
-    error_message = "The target role's policy must only Allow, without NotAction/NotResource."
+    error_message = "The target role's policy must only Allow, without NotAction/NotResource/Condition."
   }
   assert {
-    condition     = toset(flatten([for s in jsondecode(module.target_bucket.role_policy).Statement : s.Action])) == toset(["s3:PutObject"])
-    error_message = "Without KMS the target role may do exactly s3:PutObject."
+    condition     = toset(flatten([for s in jsondecode(module.target_bucket.role_policy).Statement : s.Action])) == toset(["s3:PutObject", "s3:GetObject"])
+    error_message = "Without KMS the target role may do exactly s3:PutObject and s3:GetObject (no ListBucket, no Delete*)."
   }
   assert {
     condition = flatten([for s in jsondecode(module.target_bucket.role_policy).Statement : s.Resource if contains(flatten([s.Action]), "s3:PutObject")]) == [
@@ -133,13 +133,41 @@ run "trust_chain" {
     ]
     error_message = "s3:PutObject must be allowed on exactly <bucket>/<key_prefix>*."
   }
+  # HeadObject (identity check after a 412, HEAD before an If-Match overwrite) needs s3:GetObject:
+  # on the writer's own prefix, in a statement of its own.
+  assert {
+    condition = [for s in jsondecode(module.target_bucket.role_policy).Statement : s if contains(flatten([s.Action]), "s3:GetObject")] == [{
+      Sid      = "HeadOwnObjectsForIdentityChecksAndBeforeOverwrite"
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = "arn:aws:s3:::test-target-bucket/incoming/*"
+    }]
+    error_message = "s3:GetObject must be allowed on exactly <bucket>/<key_prefix>*, alone in its own statement."
+  }
 
   # --- the bucket policy -----------------------------------------------------------------------
   assert {
-    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption"] && alltrue([
+    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix"] && alltrue([
       for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Effect == "Deny"
     ])
-    error_message = "The SSE-S3 bucket policy must be the two Deny statements of bucket-policy.json.tftpl."
+    error_message = "The SSE-S3 bucket policy must be the three Deny statements of bucket-policy.json.tftpl."
+  }
+  # Conditional writes enforced (AWS "Enforce conditional writes on Amazon S3 buckets", example 3):
+  # a PutObject or CompleteMultipartUpload (s3:ObjectCreationOperation true) carrying neither
+  # If-None-Match nor If-Match is denied; CreateMultipartUpload/UploadPart (false) are not.
+  assert {
+    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s if try(s.Sid, "") == "DenyUnconditionalWritesUnderThePrefix"] == [{
+      Sid       = "DenyUnconditionalWritesUnderThePrefix"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:PutObject"
+      Resource  = "arn:aws:s3:::test-target-bucket/incoming/*"
+      Condition = {
+        Null = { "s3:if-none-match" = "true", "s3:if-match" = "true" }
+        Bool = { "s3:ObjectCreationOperation" = "true" }
+      }
+    }]
+    error_message = "The bucket policy must deny PutObject/CompleteMultipartUpload under <bucket>/<key_prefix>* carrying neither If-None-Match nor If-Match (Null both true), exempting CreateMultipartUpload/UploadPart (Bool s3:ObjectCreationOperation true)."
   }
   assert {
     condition = jsondecode(module.target_bucket.bucket_policy).Statement[1].Condition == {
