@@ -140,6 +140,15 @@ enum PutError {
     Failed(WriteError),
 }
 
+/// What HEAD found at a key.
+enum Lookup {
+    Found(Stored),
+    Missing,
+    /// 403: missing (S3 hides that without `s3:ListBucket`) or not readable.
+    /// Once a conditional write has shown the key exists, it is the error.
+    Forbidden(WriteError),
+}
+
 /// An object already at a key, as HEAD shows it.
 struct Stored {
     etag: Option<String>,
@@ -274,8 +283,10 @@ impl Writer {
                 Err(PutError::Failed(e)) => return Err(e),
                 Err(PutError::LostRace) => {}
             }
+            // The create-only PUT says the key exists, so a 403 here is a real refusal.
             match self.head(key).await? {
-                Some(stored) => {
+                Lookup::Forbidden(e) => return Err(e),
+                Lookup::Found(stored) => {
                     self.check_same(
                         key,
                         &stored,
@@ -290,7 +301,7 @@ impl Writer {
                     return Ok(stored.written(key, Status::AlreadyExisted));
                 }
                 // Gone between the 412 and the HEAD (or a 409): try to create it again.
-                None => backoff(attempt).await,
+                Lookup::Missing => backoff(attempt).await,
             }
         }
         Err(self.contended(key))
@@ -309,8 +320,15 @@ impl Writer {
         if let Some(sequencer) = &source.sequencer {
             metadata.insert(provenance::SOURCE_SEQUENCER.to_owned(), sequencer.clone());
         }
+        let mut exists = false;
         for attempt in 1..=MAX_ATTEMPTS {
-            let stored = self.head(key).await?;
+            let stored = match self.head(key).await? {
+                Lookup::Found(stored) => Some(stored),
+                Lookup::Missing => None,
+                Lookup::Forbidden(e) if exists => return Err(e),
+                // Most likely missing; the create-only write finds out for sure.
+                Lookup::Forbidden(_) => None,
+            };
             let condition = match &stored {
                 None => Condition::Absent,
                 Some(stored) => {
@@ -381,7 +399,10 @@ impl Writer {
                     return Ok(written);
                 }
                 Err(PutError::Failed(e)) => return Err(e),
-                Err(PutError::LostRace) => backoff(attempt).await,
+                Err(PutError::LostRace) => {
+                    exists = true;
+                    backoff(attempt).await;
+                }
             }
         }
         Err(self.contended(key))
@@ -680,9 +701,10 @@ impl Writer {
         }
     }
 
-    /// The object at `key`, or `None` when there is none. Needs `s3:GetObject`
-    /// on the function's own prefix, nothing more.
-    async fn head(&self, key: &ObjectKey) -> Result<Option<Stored>, WriteError> {
+    /// What is at `key`. Needs `s3:GetObject` on the function's own prefix,
+    /// nothing more; without `s3:ListBucket`, S3 answers a HEAD of a missing
+    /// key with 403, not 404, so a 403 means "missing, or really not allowed".
+    async fn head(&self, key: &ObjectKey) -> Result<Lookup, WriteError> {
         let out = self
             .target
             .head_object()
@@ -692,19 +714,22 @@ impl Writer {
             .send()
             .await;
         match out {
-            Ok(out) => Ok(Some(Stored {
+            Ok(out) => Ok(Lookup::Found(Stored {
                 etag: out.e_tag,
                 version_id: out.version_id,
                 metadata: out.metadata.unwrap_or_default(),
             })),
-            Err(err) if status(&err) == Some(404) => Ok(None),
+            Err(err) if status(&err) == Some(404) => Ok(Lookup::Missing),
             // A HEAD response has no body, so no error code: its status is all there is.
-            Err(err) if status(&err) == Some(403) => Err(self.s3_error(
-                "HeadObject",
-                key.as_str(),
-                Some("AccessDenied".to_owned()),
-                "403 Forbidden: the target role needs s3:GetObject on its prefix to check what a key holds"
-                    .to_owned(),
+            Err(err) if status(&err) == Some(403) => Ok(Lookup::Forbidden(
+                self.s3_error(
+                    "HeadObject",
+                    key.as_str(),
+                    Some("AccessDenied".to_owned()),
+                    "403 Forbidden: the key exists but the target role may not read it; it needs \
+                 s3:GetObject on its prefix to check what a key holds"
+                        .to_owned(),
+                ),
             )),
             Err(err) => Err(self.s3_error("HeadObject", key.as_str(), code(&err), explain(&err))),
         }

