@@ -178,3 +178,38 @@ fn unique() -> u128 {
         .map(|d| d.as_nanos())
         .unwrap_or(0)
 }
+
+// ---------------------------------------------------------------------------
+// For tests that reach the emulator through something in between (tests/faults.rs).
+// ---------------------------------------------------------------------------
+
+impl Emulator {
+    /// This emulator's `emulator.json`, for helper processes that read it.
+    pub fn state_file(&self) -> PathBuf {
+        self.state_dir.join("emulator.json")
+    }
+
+    /// Like [`Emulator::sdk_config`], but sending every request to `endpoint`
+    /// (e.g. `http://127.0.0.1:<port>` of a proxy in front of the emulator).
+    pub async fn sdk_config_via(&self, keys: &Keys, endpoint: &str) -> SdkConfig {
+        let credentials = Credentials::new(
+            keys.access_key_id.clone(),
+            keys.secret_access_key.clone(),
+            keys.session_token.clone(),
+            None,
+            "emulator",
+        );
+        aws_config::defaults(cross_account_s3_writer::behavior_version())
+            .region(Region::new(self.state.region.clone()))
+            .endpoint_url(endpoint)
+            .credentials_provider(credentials)
+            .http_client(http_client(self.state.ca_bundle.as_deref()))
+            .load()
+            .await
+    }
+}
+
+/// The interpreter the emulator runs with (the project's `.venv`, else `python3`).
+pub fn venv_python() -> PathBuf {
+    python()
+}
