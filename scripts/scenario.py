@@ -173,10 +173,8 @@ def ask_whoami(emu: Emulator, fired: Fired) -> None:
 
 
 def failure_message(answer: Any, function_error: str | None) -> str:
-    """The error of a failed direct invoke: the function error, or the failed objects' errors.
-
-    A direct invoke reports per-object results, so a refused write can come back as a
-    successful invocation whose objects have ``status: failed`` and an ``error``.
+    """The error of a failed direct invoke: the function error (a direct invoke with any failed
+    object is a function error carrying the per-object summary), else the failed objects' errors.
     """
     if function_error:
         return answer.get("errorMessage", "") if isinstance(answer, dict) else str(answer)

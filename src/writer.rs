@@ -53,15 +53,8 @@ pub enum WriteError {
     DeadlineNear { reserve_ms: u128 },
     #[error("timed out before the invocation's deadline; it will be retried")]
     TimedOut,
-    #[error("{operation} s3://{bucket}/{key} failed: {detail}{hint}")]
-    S3 {
-        operation: &'static str,
-        bucket: String,
-        key: String,
-        detail: String,
-        hint: &'static str,
-        code: Option<String>,
-    },
+    #[error(transparent)]
+    S3(Box<S3Failure>),
     #[error("reading the source object s3://{bucket}/{key} failed: {detail}")]
     Source {
         bucket: String,
@@ -92,7 +85,8 @@ impl WriteError {
     /// The AWS error code behind the failure, when there was one.
     pub fn code(&self) -> Option<&str> {
         match self {
-            Self::S3 { code, .. } | Self::Source { code, .. } => code.as_deref(),
+            Self::S3(failure) => failure.code.as_deref(),
+            Self::Source { code, .. } => code.as_deref(),
             _ => None,
         }
     }
@@ -106,6 +100,18 @@ impl WriteError {
             http_status: 502,
         }
     }
+}
+
+/// An S3 call on the target bucket that failed (boxed: it is the largest error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} s3://{bucket}/{key} failed: {detail}{hint}")]
+pub struct S3Failure {
+    pub operation: &'static str,
+    pub bucket: String,
+    pub key: String,
+    pub detail: String,
+    pub hint: &'static str,
+    pub code: Option<String>,
 }
 
 /// Writes records into the target bucket.
@@ -835,14 +841,14 @@ impl Writer {
             _ => "",
         };
         tracing::warn!(operation, key, error = %detail, "write failed");
-        WriteError::S3 {
+        WriteError::S3(Box::new(S3Failure {
             operation,
             bucket: self.bucket.clone(),
             key: key.to_owned(),
             detail,
             hint,
             code,
-        }
+        }))
     }
 }
 

@@ -239,16 +239,17 @@ async fn run(emu: &Emulator, proxy: &FaultProxy, seed: u64, started: Instant) {
 // The handler
 // ---------------------------------------------------------------------------
 
-/// The one place the handler is invoked. When `Handler::handle` takes
-/// `LambdaEvent<Box<RawValue>>`, pass
-/// `serde_json::value::to_raw_value(&payload).expect("JSON")` here instead.
+/// The one place the handler is invoked, with the payload as raw JSON (as the Runtime API delivers it).
 async fn invoke(
     handler: &Handler,
     payload: Value,
     request_id: &str,
 ) -> Result<Value, HandlerError> {
     handler
-        .handle(LambdaEvent::new(payload, context(request_id)))
+        .handle(LambdaEvent::new(
+            serde_json::value::to_raw_value(&payload).expect("JSON payload"),
+            context(request_id),
+        ))
         .await
 }
 

@@ -229,7 +229,7 @@ fn s3_notifications_become_source_copies() {
             bucket: "writer-source-111111111111".into(),
             key: "reports/2026/Q4 summary.csv".into(),
             version_id: None,
-            etag: Some("d41d8cd98f00b204e9800998ecf8427e".into()),
+            etag: Some("33c11f2d3745da290b8e059a806c6174".into()),
             sequencer: Some("0055AED6DCD90281E5".into()),
         })
     );

@@ -265,7 +265,7 @@ pub struct UnsupportedEvent {
 pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
     let Value::Object(map) = event else {
         return Err(UnsupportedEvent {
-            found: format!("a JSON {}", json_kind(&event)),
+            found: format!("a JSON {}", json_kind(event)),
         });
     };
     if let Some(Value::Array(records)) = map.get("Records") {

@@ -83,7 +83,8 @@ def invoke(port: int, data_file: Path, deadline: float) -> dict:
 
 
 def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch: int):
-    # The S3 sample names an object in the lambda account's source bucket: put it there.
+    # The S3 sample names an object in the lambda account's source bucket: put it there (the
+    # sample's eTag is this body's MD5, so the function reads exactly the version the event names).
     emulator.client("s3", "lambda_root").put_object(
         Bucket=emulator.state["source_bucket"], Key="reports/2026/Q4 summary.csv", Body=b"q,total\n4,99\n",
         ContentType="text/csv")

@@ -97,26 +97,32 @@ def test_whoami_names_both_identities(deployment, fired):
 
 
 def test_a_repeated_key_is_never_overwritten(deployment):
-    """If-None-Match: * -- a redelivered event finds its object and leaves it alone."""
+    """If-None-Match: * and the identity check: the same record again is "already existed",
+    other bytes under the same key are an error, and the first object is kept."""
     key = f"repeat/{uuid.uuid4()}.txt"
     first, error = deployment.invoke({"key": key, "body": "first"})
     assert not error, first
-    second, error = deployment.invoke({"key": key, "body": "second"})
-    assert not error, second
-    assert [o["status"] for o in first["objects"] + second["objects"]] == ["created", "already_existed"]
+    again, error = deployment.invoke({"key": key, "body": "first"})
+    assert not error, again
+    assert [o["status"] for o in first["objects"] + again["objects"]] == ["created", "already_existed"]
+    other, error = deployment.invoke({"key": key, "body": "second"})
+    assert error, other
+    assert "already holds another record" in other["errorMessage"], other
     full_key = deployment.state["key_prefix"] + key
     assert scenario.object_body(deployment, full_key) == b"first"
     assert scenario.version_count(deployment, full_key) == 1
 
 
 def test_never_writes_outside_the_prefix(deployment):
-    """Caller-given keys cannot escape: no key outside the prefix, no '', '.' or '..' segment in any key."""
+    """Caller-given keys that are not clean are refused, each with its reason; no key outside the
+    prefix, no '', '.' or '..' segment in any key."""
     hostile = ["../../etc/x", "/abs", "a/../../b", "./c", "d//e", "..", "incoming/../x"]
-    answer, _ = deployment.invoke({"objects": [{"key": key, "body": "hostile"} for key in hostile]})
+    answer, error = deployment.invoke({"objects": [{"key": key, "body": "hostile"} for key in hostile]})
+    assert error, answer
+    summary = json.loads(answer["errorMessage"].split(" records failed: ", 1)[1])
+    assert summary["failed"] == len(hostile), summary
+    assert all(o["status"] == "failed" and "the key" in o["error"] for o in summary["objects"]), summary
     prefix = deployment.state["key_prefix"]
-    for written in (answer or {}).get("objects", []):
-        if written["status"] == "created":
-            assert written["key"].startswith(prefix), written
     for key in scenario.bucket_keys(deployment):
         assert key.startswith(prefix), key
         assert all(segment not in ("", ".", "..") for segment in key[len(prefix):].split("/")), key
