@@ -212,8 +212,7 @@ fn eventbridge_writes_the_whole_event_byte_for_byte() {
     assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
 
     // Key order, big integers, escapes and unicode survive: nothing is re-serialized.
-    let text = r#"{"version":"0","id":"big-1","source":"z.first","detail-type":"T","account":"111111111111","time":"2026-11-22T08:00:00Z","region":"us-east-1","resources":[],"detail":{"zeta":1,"alpha":123456789012345678901,"pi":3.14159265358979323846,"esc":"aA
-","uni":"ü😀"}}"#;
+    let text = r#"{"version":"0","id":"big-1","source":"z.first","detail-type":"T","account":"111111111111","time":"2026-11-22T08:00:00Z","region":"us-east-1","resources":[],"detail":{"zeta":1,"alpha":123456789012345678901,"pi":3.14159265358979323846,"esc":"a\u0041\n\"q\"","uni":"ü😀"}}"#;
     let prefix = KeyPrefix::parse("incoming/").unwrap();
     let (records, reply) = decode_text(text, &context(&prefix, 1 << 20, None));
     assert_eq!(reply, Reply::AllOrError);
