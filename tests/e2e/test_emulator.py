@@ -74,10 +74,14 @@ def test_target_role_heads_objects_under_the_prefix_only(emulator):
     s3.put_object(Bucket=bucket, Key=key, Body=b"record", IfNoneMatch="*")
     etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]
     s3.put_object(Bucket=bucket, Key=key, Body=b"record, replaced", IfMatch=etag)
-    emulator.client("s3", "bucket_root").put_object(Bucket=bucket, Key="elsewhere/head.txt", Body=b"not yours")
-    with pytest.raises(ClientError) as refused:
-        s3.head_object(Bucket=bucket, Key="elsewhere/head.txt")
-    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    root = emulator.client("s3", "bucket_root")
+    version = root.put_object(Bucket=bucket, Key="elsewhere/head.txt", Body=b"not yours")["VersionId"]
+    try:
+        with pytest.raises(ClientError) as refused:
+            s3.head_object(Bucket=bucket, Key="elsewhere/head.txt")
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    finally:  # the deployment tests check that nothing exists outside the prefix
+        root.delete_object(Bucket=bucket, Key="elsewhere/head.txt", VersionId=version)
     with pytest.raises(ClientError) as refused:
         s3.list_objects_v2(Bucket=bucket, Prefix=emulator.state["key_prefix"])
     assert error_code(refused) == "AccessDenied"
