@@ -13,14 +13,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aws_sdk_s3::error::ProvideErrorMetadata as _;
 use base64::Engine as _;
-use cross_account_s3_writer::config::Config;
-use cross_account_s3_writer::credentials::Clients;
 use cross_account_s3_writer::handler::{Handler, HandlerError};
-use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use support::Emulator;
 
@@ -54,7 +51,7 @@ fn sqs_delivery_survives_injected_faults() {
 }
 
 async fn run(emu: &Emulator, proxy: &FaultProxy, seed: u64, started: Instant) {
-    let handler = handler_via(emu, &proxy.endpoint()).await;
+    let handler = emu.handler(&[], None, Some(&proxy.endpoint())).await;
     let tag = run_tag();
     let queue_arn = format!(
         "arn:aws:sqs:{}:{}:{QUEUE}",
@@ -246,37 +243,8 @@ async fn invoke(
     request_id: &str,
 ) -> Result<Value, HandlerError> {
     handler
-        .handle(LambdaEvent::new(
-            serde_json::value::to_raw_value(&payload).expect("JSON payload"),
-            context(request_id),
-        ))
+        .handle(support::lambda_event(&payload.to_string(), request_id))
         .await
-}
-
-/// A handler configured like the deployed function (as in tests/emulator.rs),
-/// running as the execution role, with every AWS request sent to `endpoint`.
-async fn handler_via(emu: &Emulator, endpoint: &str) -> Handler {
-    let env: HashMap<String, String> = emu.function_env().into_iter().collect();
-    let config =
-        Config::from_lookup(|name| env.get(name).cloned()).expect("valid test configuration");
-    let base = emu
-        .sdk_config_via(&emu.state.execution_credentials, endpoint)
-        .await;
-    let clients = Clients::build(&config, &base).await;
-    Handler::new(config, clients)
-}
-
-fn context(request_id: &str) -> Context {
-    let mut context = Context::default();
-    context.request_id = request_id.to_owned();
-    context.invoked_function_arn =
-        "arn:aws:lambda:us-east-1:111111111111:function:cross-account-s3-writer".to_owned();
-    let deadline = SystemTime::now() + Duration::from_secs(60);
-    context.deadline = deadline
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
-    context
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -360,11 +328,7 @@ impl Message {
 
 /// Unique per run, shared by every message ID of the run.
 fn run_tag() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("faults-{nanos:x}")
+    format!("faults-{:x}", support::unique())
 }
 
 // ---------------------------------------------------------------------------
@@ -382,7 +346,7 @@ impl FaultProxy {
     fn start(emu: &Emulator, seed: u64, rate: f64) -> Self {
         let script =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/faultproxy.py");
-        let mut child = Command::new(support::venv_python())
+        let mut child = Command::new(support::python())
             .arg(script)
             .arg("--state")
             .arg(emu.state_file())

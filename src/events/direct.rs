@@ -39,10 +39,9 @@ struct Batch<'a> {
 
 /// One record per object, in order. A key given to two objects of one
 /// invocation is refused for the second (one of them would silently win).
-pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Decoded {
-    let is_batch = serde_json::from_str::<BTreeMap<&str, &RawValue>>(raw.get())
-        .is_ok_and(|fields| fields.contains_key("objects"));
-    let objects = if is_batch {
+/// `event` is `raw` parsed (for its shape); bodies are taken from `raw`.
+pub fn decode(raw: &RawValue, event: &Value, cx: &DecodeContext<'_>) -> Decoded {
+    let objects = if event.get("objects").is_some() {
         match serde_json::from_str::<Batch<'_>>(raw.get()) {
             Ok(batch) => batch.objects,
             Err(_) => {

@@ -221,7 +221,7 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
     let event: Value = serde_json::from_str(raw.get()).map_err(|e| UnsupportedEvent {
         found: format!("invalid JSON ({e})"),
     })?;
-    let reply = match classify(&event)? {
+    let (records, reply) = match classify(&event)? {
         Kind::S3Test => {
             return Ok(Request::Ignore(
                 serde_json::json!({ "ignored": "s3:TestEvent" }),
@@ -243,9 +243,8 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
             let (flavor, record) = http::decode(event, cx);
             (vec![record], Reply::Http(flavor))
         }
-        Kind::Direct => (direct::decode(raw, cx), Reply::Direct),
+        Kind::Direct => (direct::decode(raw, &event, cx), Reply::Direct),
     };
-    let (records, reply) = reply;
     Ok(Request::Write { records, reply })
 }
 

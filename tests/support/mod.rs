@@ -9,11 +9,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_s3::config::Region;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use cross_account_s3_writer::config::Config;
+use cross_account_s3_writer::credentials::Clients;
+use cross_account_s3_writer::handler::Handler;
+use lambda_runtime::{Context, LambdaEvent};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 #[derive(Debug, Deserialize, Clone)]
 pub struct Keys {
@@ -55,7 +63,8 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn python() -> PathBuf {
+/// The interpreter the emulator runs with (the project's `.venv`, else `python3`).
+pub fn python() -> PathBuf {
     let venv = repo().join(".venv/bin/python");
     if venv.exists() {
         venv
@@ -94,6 +103,12 @@ impl Emulator {
 
     /// An SDK configuration acting as `keys`, pointed at the emulator.
     pub async fn sdk_config(&self, keys: &Keys) -> SdkConfig {
+        self.sdk_config_via(keys, &self.state.endpoint).await
+    }
+
+    /// Like [`Emulator::sdk_config`], but sending every request to `endpoint`
+    /// (e.g. `http://127.0.0.1:<port>` of a proxy in front of the emulator).
+    pub async fn sdk_config_via(&self, keys: &Keys, endpoint: &str) -> SdkConfig {
         let credentials = Credentials::new(
             keys.access_key_id.clone(),
             keys.secret_access_key.clone(),
@@ -103,13 +118,36 @@ impl Emulator {
         );
         aws_config::defaults(cross_account_s3_writer::behavior_version())
             .region(Region::new(self.state.region.clone()))
-            .endpoint_url(&self.state.endpoint)
+            .endpoint_url(endpoint)
             .credentials_provider(credentials)
             // A client per configuration: a connection pool is tied to the
             // runtime that opened it, and each test has its own runtime.
             .http_client(http_client(self.state.ca_bundle.as_deref()))
             .load()
             .await
+    }
+
+    /// A handler configured like the deployed function (`overrides` change or,
+    /// with "", unset variables), running as `identity` (by default the
+    /// execution role), sending its requests to `endpoint` (by default the emulator).
+    pub async fn handler(
+        &self,
+        overrides: &[(&str, &str)],
+        identity: Option<&Keys>,
+        endpoint: Option<&str>,
+    ) -> Handler {
+        let mut env: HashMap<String, String> = self.function_env().into_iter().collect();
+        for (k, v) in overrides {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let config =
+            Config::from_lookup(|name| env.get(name).cloned()).expect("valid test configuration");
+        let keys = identity.unwrap_or(&self.state.execution_credentials);
+        let base = self
+            .sdk_config_via(keys, endpoint.unwrap_or(&self.state.endpoint))
+            .await;
+        let clients = Clients::build(&config, &base).await;
+        Handler::new(config, clients)
     }
 
     /// An S3 client of the bucket account's root: to inspect what was written.
@@ -172,7 +210,8 @@ fn http_client(ca_bundle: Option<&Path>) -> aws_smithy_runtime_api::client::http
         .build_https()
 }
 
-fn unique() -> u128 {
+/// A number no earlier call in this process returned (nanoseconds since the epoch).
+pub fn unique() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -188,28 +227,23 @@ impl Emulator {
     pub fn state_file(&self) -> PathBuf {
         self.state_dir.join("emulator.json")
     }
-
-    /// Like [`Emulator::sdk_config`], but sending every request to `endpoint`
-    /// (e.g. `http://127.0.0.1:<port>` of a proxy in front of the emulator).
-    pub async fn sdk_config_via(&self, keys: &Keys, endpoint: &str) -> SdkConfig {
-        let credentials = Credentials::new(
-            keys.access_key_id.clone(),
-            keys.secret_access_key.clone(),
-            keys.session_token.clone(),
-            None,
-            "emulator",
-        );
-        aws_config::defaults(cross_account_s3_writer::behavior_version())
-            .region(Region::new(self.state.region.clone()))
-            .endpoint_url(endpoint)
-            .credentials_provider(credentials)
-            .http_client(http_client(self.state.ca_bundle.as_deref()))
-            .load()
-            .await
-    }
 }
 
-/// The interpreter the emulator runs with (the project's `.venv`, else `python3`).
-pub fn venv_python() -> PathBuf {
-    python()
+/// The function's ARN in the emulated lambda account (source buckets must belong to it).
+pub const FUNCTION_ARN: &str =
+    "arn:aws:lambda:us-east-1:111111111111:function:cross-account-s3-writer";
+
+/// An invocation whose payload is exactly `text`, as the Runtime API delivers it,
+/// with a minute before its deadline.
+pub fn lambda_event(text: &str, request_id: &str) -> LambdaEvent<Box<RawValue>> {
+    let payload: Box<RawValue> = serde_json::from_str(text).expect("JSON payload");
+    let mut context = Context::default();
+    context.request_id = request_id.to_owned();
+    context.invoked_function_arn = FUNCTION_ARN.to_owned();
+    let deadline = SystemTime::now() + Duration::from_secs(60);
+    context.deadline = deadline
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    LambdaEvent::new(payload, context)
 }
