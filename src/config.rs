@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::arn::{KmsKeyArn, RoleArn, is_account_id};
 use crate::keys::KeyPrefix;
+use crate::metrics::MetricsConfig;
 
 /// Largest session a chained role may get: AssumeRole called with role
 /// credentials (the Lambda execution role's) is capped at one hour by STS.
@@ -57,6 +58,8 @@ pub struct Config {
     pub part_size: usize,
     /// Where an SES receipt rule's S3 action stored the raw mail (bucket in the lambda account).
     pub ses_raw_mail: Option<SesRawMail>,
+    /// Per-invocation EMF metrics (`METRICS`, `METRICS_NAMESPACE`); `None` when off.
+    pub metrics: Option<MetricsConfig>,
 }
 
 /// Location of raw mail written by an SES receipt rule's S3 action.
@@ -361,6 +364,34 @@ impl Config {
             (None, None) => None,
         };
 
+        let function_name =
+            get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
+        let metrics_on = match get("METRICS").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(v) => {
+                problem(
+                    "METRICS",
+                    format!("{v:?} is not on or off"),
+                    "use on or off, or unset it for on",
+                );
+                true
+            }
+        };
+        let namespace = get("METRICS_NAMESPACE").unwrap_or_else(|| function_name.clone());
+        if let Err(fault) = validate_metrics_namespace(&namespace) {
+            problem(
+                "METRICS_NAMESPACE",
+                format!("{namespace:?} {fault}"),
+                "use 1-255 characters of letters, digits and .-_/#: not starting with AWS/, \
+                 or unset it for the function's name",
+            );
+        }
+        let metrics = metrics_on.then(|| MetricsConfig {
+            namespace,
+            function_name,
+        });
+
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
                 if problems.is_empty() =>
@@ -380,11 +411,29 @@ impl Config {
                     force_path_style,
                     part_size: part_size_mib * 1024 * 1024,
                     ses_raw_mail,
+                    metrics,
                 })
             }
             _ => Err(ConfigError { problems }),
         }
     }
+}
+
+/// CloudWatch's rules for a namespace.
+fn validate_metrics_namespace(ns: &str) -> Result<(), &'static str> {
+    if ns.is_empty() || ns.len() > 255 {
+        return Err("must be 1-255 characters");
+    }
+    if !ns
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".-_/#:".contains(&b))
+    {
+        return Err("has a character CloudWatch does not allow");
+    }
+    if ns.starts_with("AWS/") {
+        return Err("starts with AWS/, which is reserved for AWS services");
+    }
+    Ok(())
 }
 
 fn parse_number<T: std::str::FromStr>(value: Option<String>, default: T) -> Result<T, String> {
@@ -525,6 +574,30 @@ mod tests {
 
     fn problem_variables(err: ConfigError) -> Vec<&'static str> {
         err.problems.iter().map(|p| p.variable).collect()
+    }
+
+    #[test]
+    fn metrics_default_on_under_the_function_name() {
+        let c = config(&with(&[("AWS_LAMBDA_FUNCTION_NAME", "writer-prod")])).unwrap();
+        let m = c.metrics.expect("on by default");
+        assert_eq!(
+            (m.namespace.as_str(), m.function_name.as_str()),
+            ("writer-prod", "writer-prod")
+        );
+        let c = config(&with(&[("METRICS_NAMESPACE", "Team/Writer")])).unwrap();
+        assert_eq!(c.metrics.unwrap().namespace, "Team/Writer");
+        assert_eq!(config(&with(&[("METRICS", "off")])).unwrap().metrics, None);
+        for (var, value) in [
+            ("METRICS", "maybe"),
+            ("METRICS_NAMESPACE", "AWS/Lambda"),
+            ("METRICS_NAMESPACE", "a b"),
+        ] {
+            assert_eq!(
+                problem_variables(config(&with(&[(var, value)])).unwrap_err()),
+                vec![var],
+                "{value}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! One invocation: decode its records, write them, answer as the source expects.
 
-use std::time::{Duration, SystemTime};
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt as _;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
@@ -12,6 +14,7 @@ use crate::arn::lambda_function_account;
 use crate::config::Config;
 use crate::credentials::{Clients, IdentityError};
 use crate::events::{self, DecodeContext, Decoded, RecordsFailed, Request, UnsupportedEvent};
+use crate::metrics::Tally;
 use crate::record::{Failure, Outcome};
 use crate::writer::Writer;
 
@@ -21,6 +24,8 @@ pub struct Handler {
     config: Config,
     clients: Clients,
     writer: Writer,
+    /// Until the first invocation has run (the `ColdStart` metric).
+    cold: AtomicBool,
 }
 
 /// Why an invocation failed as a whole. Lambda retries asynchronous sources
@@ -69,6 +74,7 @@ impl Handler {
             config,
             clients,
             writer,
+            cold: AtomicBool::new(true),
         }
     }
 
@@ -76,7 +82,37 @@ impl Handler {
         &self.clients
     }
 
+    /// One invocation, and its metrics (one EMF document on stdout unless `METRICS=off`).
     pub async fn handle(&self, event: LambdaEvent<Box<RawValue>>) -> Result<Value, HandlerError> {
+        let assume_role_calls = self.clients.assume_role_calls.load(Ordering::Relaxed);
+        let (source, mut tally, result) = self.invoke(event).await;
+        if let Some(metrics) = &self.config.metrics {
+            tally.assume_role_calls = self
+                .clients
+                .assume_role_calls
+                .load(Ordering::Relaxed)
+                .saturating_sub(assume_role_calls);
+            tally.cold_start = self.cold.swap(false, Ordering::Relaxed);
+            let now_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            let mut out = std::io::stdout().lock();
+            for line in metrics.documents(source, &tally, now_ms) {
+                let _ = out.write_all(line.as_bytes());
+            }
+            let _ = out.flush();
+        } else {
+            self.cold.store(false, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// The invocation's source, what it did, and its answer.
+    async fn invoke(
+        &self,
+        event: LambdaEvent<Box<RawValue>>,
+    ) -> (&'static str, Tally, Result<Value, HandlerError>) {
         let (payload, context) = event.into_parts();
         let invocation = Invocation::new(&context);
         let cx = DecodeContext {
@@ -85,41 +121,68 @@ impl Handler {
             request_id: &context.request_id,
             ses_raw_mail: self.config.ses_raw_mail.as_ref(),
         };
-        match events::decode(&payload, &cx)? {
-            Request::Write { records, reply } => {
-                let outcomes = self.write(records, &invocation).await;
-                Ok(reply.answer(outcomes, self.writer.bucket())?)
+        let request = match events::decode(&payload, &cx) {
+            Ok(request) => request,
+            Err(e) => return ("unsupported", Tally::default(), Err(e.into())),
+        };
+        let source = request.source();
+        match request {
+            Request::Write { records, reply, .. } => {
+                let (outcomes, latencies): (Vec<_>, Vec<_>) =
+                    self.write(records, &invocation).await.into_iter().unzip();
+                let latencies: Vec<Duration> = latencies.into_iter().flatten().collect();
+                let tally = Tally::of(&outcomes, &latencies);
+                let answer = reply
+                    .answer(outcomes, self.writer.bucket())
+                    .map_err(HandlerError::from);
+                (source, tally, answer)
             }
-            Request::Ignore(answer) => Ok(answer),
+            Request::Ignore(answer) => (source, Tally::default(), Ok(answer)),
             Request::Action(action) if action == "whoami" => {
-                let who = self.clients.whoami().await?;
-                let mut answer = serde_json::to_value(who).unwrap_or_default();
-                answer["target_role_arn"] = json!(self.config.target_role_arn.as_str());
-                answer["bucket"] = json!(self.config.target_bucket);
-                answer["key_prefix"] = json!(self.config.key_prefix.as_str());
-                Ok(answer)
+                (source, Tally::default(), self.whoami().await)
             }
-            Request::Action(action) => Err(HandlerError::UnknownAction(action)),
+            Request::Action(action) => (
+                source,
+                Tally::default(),
+                Err(HandlerError::UnknownAction(action)),
+            ),
         }
+    }
+
+    async fn whoami(&self) -> Result<Value, HandlerError> {
+        let who = self.clients.whoami().await?;
+        let mut answer = serde_json::to_value(who).unwrap_or_default();
+        answer["target_role_arn"] = json!(self.config.target_role_arn.as_str());
+        answer["bucket"] = json!(self.config.target_bucket);
+        answer["key_prefix"] = json!(self.config.key_prefix.as_str());
+        Ok(answer)
     }
 
     /// Writes what decoded, at most `MAX_CONCURRENT_WRITES` at once. Decode
     /// errors and write results travel one ordered stream: one outcome per
-    /// record, in event order, so no failure can drop out of the answer.
-    async fn write(&self, decoded: Decoded, invocation: &Invocation) -> Vec<Outcome> {
+    /// record, in event order, so no failure can drop out of the answer. Each
+    /// write comes with how long it took.
+    async fn write(
+        &self,
+        decoded: Decoded,
+        invocation: &Invocation,
+    ) -> Vec<(Outcome, Option<Duration>)> {
         futures_util::stream::iter(decoded)
             .map(|item| async move {
                 match item {
                     Ok(record) => {
                         let id = record.id.clone();
-                        self.writer
+                        let started = Instant::now();
+                        let outcome = self
+                            .writer
                             .write_before(record, invocation.deadline, invocation.source_owner.as_deref())
                             .await
-                            .map_err(|e| e.into_failure(id))
+                            .map_err(|e| e.into_failure(id));
+                        (outcome, Some(started.elapsed()))
                     }
                     Err(rejected) => {
                         tracing::warn!(id = rejected.id.as_deref().unwrap_or("(none)"), error = %rejected.error, "record rejected");
-                        Err(Failure::from(rejected))
+                        (Err(Failure::from(rejected)), None)
                     }
                 }
             })

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod events;
 pub mod handler;
 pub mod keys;
+pub mod metrics;
 pub mod record;
 pub mod sequencer;
 pub mod telemetry;

@@ -95,6 +95,9 @@ pub struct Written {
     pub etag: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
+    /// Bytes this write stored (0 when nothing was written): for the metrics.
+    #[serde(skip)]
+    pub bytes: u64,
 }
 
 /// A record that was not written, decoding or writing, under the source's ID.

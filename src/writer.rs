@@ -173,6 +173,7 @@ impl Stored {
             status,
             etag: self.etag.clone(),
             version_id: self.version_id.clone(),
+            bytes: 0,
         }
     }
 }
@@ -371,6 +372,7 @@ impl Writer {
                     status: Status::Superseded,
                     etag: stored.as_ref().and_then(|s| s.etag.clone()),
                     version_id: stored.and_then(|s| s.version_id),
+                    bytes: 0,
                 });
             };
             let source_etag = object
@@ -554,7 +556,7 @@ impl Writer {
         match request.customize().disable_payload_signing().send().await {
             Ok(out) => {
                 tracing::info!(key, bytes = len, "object written");
-                Ok(self.written(put.key, out.e_tag, out.version_id))
+                Ok(self.written(put.key, len as u64, out.e_tag, out.version_id))
             }
             Err(err) => Err(self.put_error("PutObject", key, condition, &err)),
         }
@@ -615,6 +617,7 @@ impl Writer {
     ) -> Result<Written, MultipartError> {
         let key_str = key.as_str();
         let mut parts = Vec::new();
+        let mut total: u64 = 0;
         let mut buffer = BytesMut::with_capacity(part_size);
         let mut eof = false;
         loop {
@@ -630,6 +633,7 @@ impl Writer {
             }
             let take = buffer.len().min(part_size);
             let part = buffer.split_to(take).freeze();
+            total += part.len() as u64;
             let number = i32::try_from(parts.len() + 1).unwrap_or(i32::MAX);
             let out = self
                 .target
@@ -681,7 +685,7 @@ impl Writer {
         match complete.send().await {
             Ok(out) => {
                 tracing::info!(key = key_str, "object written (multipart)");
-                Ok(self.written(key, out.e_tag, out.version_id))
+                Ok(self.written(key, total, out.e_tag, out.version_id))
             }
             Err(err) => Err(MultipartError::Put(self.put_error(
                 "CompleteMultipartUpload",
@@ -780,9 +784,11 @@ impl Writer {
         Err(error)
     }
 
+    /// A new object of `bytes` bytes at `key`.
     fn written(
         &self,
         key: &ObjectKey,
+        bytes: u64,
         etag: Option<String>,
         version_id: Option<String>,
     ) -> Written {
@@ -791,6 +797,7 @@ impl Writer {
             status: Status::Created,
             etag,
             version_id,
+            bytes,
         }
     }
 

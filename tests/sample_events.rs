@@ -45,7 +45,7 @@ fn decode_text(
 ) -> (Vec<Result<Record, events::RecordError>>, Reply) {
     let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
     match events::decode(&raw, cx).unwrap() {
-        Request::Write { records, reply } => (records, reply),
+        Request::Write { records, reply, .. } => (records, reply),
         other => panic!("not a record-carrying event: {other:?}"),
     }
 }

@@ -143,11 +143,43 @@ pub enum Kind {
 #[derive(Debug)]
 pub enum Request {
     /// Records to write, and how to answer once they are written.
-    Write { records: Decoded, reply: Reply },
+    Write {
+        kind: Kind,
+        records: Decoded,
+        reply: Reply,
+    },
     /// Nothing to write; this is the answer (`s3:TestEvent`).
     Ignore(Value),
     /// `{"action": ...}`.
     Action(String),
+}
+
+impl Kind {
+    /// The source's name, as metrics and logs give it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqs => "sqs",
+            Self::Sns => "sns",
+            Self::S3 => "s3",
+            Self::S3Test => "s3-test",
+            Self::Ses => "ses",
+            Self::EventBridge => "eventbridge",
+            Self::Http => "http",
+            Self::Direct => "direct",
+            Self::Action => "action",
+        }
+    }
+}
+
+impl Request {
+    /// The source's name, as metrics and logs give it.
+    pub fn source(&self) -> &'static str {
+        match self {
+            Self::Write { kind, .. } => kind.as_str(),
+            Self::Ignore(_) => Kind::S3Test.as_str(),
+            Self::Action(_) => Kind::Action.as_str(),
+        }
+    }
 }
 
 /// The answer a source expects, given every record's outcome in event order.
@@ -221,7 +253,8 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
     let event: Value = serde_json::from_str(raw.get()).map_err(|e| UnsupportedEvent {
         found: format!("invalid JSON ({e})"),
     })?;
-    let (records, reply) = match classify(&event)? {
+    let kind = classify(&event)?;
+    let (records, reply) = match kind {
         Kind::S3Test => {
             return Ok(Request::Ignore(
                 serde_json::json!({ "ignored": "s3:TestEvent" }),
@@ -245,7 +278,11 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         }
         Kind::Direct => (direct::decode(raw, &event, cx), Reply::Direct),
     };
-    Ok(Request::Write { records, reply })
+    Ok(Request::Write {
+        kind,
+        records,
+        reply,
+    })
 }
 
 /// The event matched none of the accepted shapes.
