@@ -387,7 +387,7 @@ impl Config {
                  or unset it for the function's name",
             );
         }
-        let metrics = metrics_on.then(|| MetricsConfig {
+        let metrics = metrics_on.then_some(MetricsConfig {
             namespace,
             function_name,
         });
