@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The whole story in one run: two emulated accounts, the function deployed with every trigger,
-each trigger driven for real, the objects read back from the bucket account, and a refusal.
+each trigger driven for real, the objects read back from the bucket account, a failing
+asynchronous event kept in the failure queue, and a refusal.
 
     python scripts/demo.py [--function-zip target/lambda/cross-account-s3-writer/bootstrap.zip] [--keep]
 
@@ -69,6 +70,12 @@ def shorten(message: str, limit: int = 700) -> str:
     return message if len(message) <= limit else message[:limit] + " [...]"
 
 
+def print_wrapped(message: str, indent: str = "      ") -> None:
+    """An error message, shortened and wrapped at spaces (ARNs and keys are not split at hyphens)."""
+    print(textwrap.indent(textwrap.fill(shorten(message), width=100, break_on_hyphens=False,
+                                        break_long_words=False), indent))
+
+
 def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
     widths = [max(len(title), *(len(str(row[name])) for row in rows)) for name, title in columns]
     print("    " + "  ".join(title.ljust(width) for (_, title), width in zip(columns, widths)))
@@ -93,6 +100,8 @@ def run(emu: Emulator, zip_path: Path) -> None:
     function = emu.deploy_function(zip_path)
     print(f"    function        {function['arn']}")
     print(f"    url             {function['url']} (AuthType AWS_IAM)")
+    print(f"    async failures  {function['failure_queue_arn']} "
+          f"(after {function['async_max_retry_attempts']} retry)")
     step.done()
 
     step = Step("Driving every trigger")
@@ -142,6 +151,27 @@ def run(emu: Emulator, zip_path: Path) -> None:
         check(scenario.version_count(emu, expected.key) == 1, f"{expected.key} was written more than once")
     step.done()
 
+    step = Step("A failing async event lands in the failure queue")
+    failing = scenario.drop_conflicting_source_object(emu)
+    print(f"    -> the bucket account put its own object at {failing.destination_key}")
+    print(f"    -> the lambda account dropped {failing.source_key}: every copy attempt meets that object")
+    dots = Dots()
+    try:
+        letter = scenario.wait_for_failure_letter(emu, failing, timeout=30, progress=dots)
+    finally:
+        dots.close()
+        scenario.clean_up_failing_event(emu, failing)
+    record = letter["record"]
+    objects = scenario.s3_objects_of(record["requestPayload"])
+    error = record.get("responsePayload", {}).get("errorMessage", "")
+    print(f"    in {function['failure_queue_url'].rsplit('/', 1)[-1]}: {record['requestContext']['condition']}, "
+          f"functionError {record['responseContext'].get('functionError')}, requestPayload: S3 event for {objects}")
+    print("    the function's error:")
+    print_wrapped(error)
+    check(objects == [(failing.source_bucket, failing.source_key)] and "already holds another record" in error,
+          f"the failure queue holds something else: {record}")
+    step.done("the event is kept with its error; the bucket account's object was left alone")
+
     step = Step("A refusal: the function configured with the wrong ExternalId")
     emu.update_function_environment({"TARGET_EXTERNAL_ID": WRONG_EXTERNAL_ID})
     try:
@@ -150,7 +180,7 @@ def run(emu: Emulator, zip_path: Path) -> None:
         emu.update_function_environment({"TARGET_EXTERNAL_ID": state["external_id"]})
     message = scenario.failure_message(answer, error)
     print("    the function answered:")
-    print(textwrap.indent(textwrap.fill(shorten(message), width=100), "      "))
+    print_wrapped(message)
     check("AccessDenied" in message and "ExternalId" in message and state["target_role_arn"] in message,
           f"the refusal is not the actionable AccessDenied error: {answer}")
     step.done("refused, and the error names the roles and the ExternalId")

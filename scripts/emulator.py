@@ -88,6 +88,17 @@ EVENT_PATTERN = {"source": ["demo.orders"]}
 QUEUE_VISIBILITY_SECONDS = 8
 MAX_RECEIVE_COUNT = 2
 
+# Asynchronous invocations (S3 notifications, SNS, EventBridge, InvocationType=Event) that fail
+# every attempt go to this queue (PutFunctionEventInvokeConfig, DestinationConfig.OnFailure),
+# with the original event as `requestPayload`. AWS defaults are 2 retries, about 1 then 2
+# minutes apart, and an event age of 6 h; ministack spaces retries
+# LAMBDA_ASYNC_RETRY_BASE_SECONDS * 2**(n-1) apart (1 s, 2 s, ..., at most 30 s), so one retry
+# here costs a second and still shows the retry. Terraform sets the production values.
+FAILURE_QUEUE_NAME = "writer-failures"
+FAILURE_QUEUE_ARN = f"arn:{PARTITION}:sqs:{REGION}:{LAMBDA_ACCOUNT}:{FAILURE_QUEUE_NAME}"
+ASYNC_MAX_RETRY_ATTEMPTS = 1
+ASYNC_MAX_EVENT_AGE_SECONDS = 60  # the smallest value AWS accepts
+
 # Helper functions that hand out the credentials Lambda gives a function running as a role.
 CREDENTIALS_VENDORS = {
     EXECUTION_ROLE: "writer-exec-credentials",
@@ -542,6 +553,9 @@ class Emulator:
             "read-source": render_policy("execution-read-source",
                                          source_bucket_arn=f"arn:{PARTITION}:s3:::{SOURCE_BUCKET}"),
             "consume-queue": render_policy("execution-consume-queue", queue_arn=QUEUE_ARN),
+            # Lambda sends a failed asynchronous event to the OnFailure queue with the execution
+            # role's permissions. (ministack delivers it without checking this grant.)
+            "send-failures": render_policy("execution-send-failures", queue_arn=FAILURE_QUEUE_ARN),
         }
         roles = {
             EXECUTION_ROLE: {"assume-target": render_policy("execution-assume-target",
@@ -696,6 +710,7 @@ class Emulator:
         lam.get_waiter("function_active_v2").wait(FunctionName=FUNCTION_NAME,
                                                   WaiterConfig={"Delay": 1, "MaxAttempts": 60})
         function = {"name": FUNCTION_NAME, "arn": function_arn, "source_bucket": SOURCE_BUCKET}
+        function.update(self._wire_failure_destination(lam))
         function.update(self._wire_queue(lam, function_arn))
         function.update(self._wire_topic(lam, function_arn))
         function.update(self._wire_event_rule(lam, function_arn))
@@ -704,6 +719,23 @@ class Emulator:
         self.state["function"] = function
         self.save()
         return function
+
+    def _wire_failure_destination(self, lam) -> dict:
+        """Bounded async retries, then the event with its error into the failure queue.
+
+        Set before any trigger is wired, so no asynchronous event can fail without a trace.
+        """
+        sqs = self.client("sqs", "lambda_root")
+        url = sqs.create_queue(QueueName=FAILURE_QUEUE_NAME)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        if arn != FAILURE_QUEUE_ARN:
+            raise EmulatorError(f"failure queue is {arn}, but the execution role may send to {FAILURE_QUEUE_ARN}")
+        lam.put_function_event_invoke_config(
+            FunctionName=FUNCTION_NAME, MaximumRetryAttempts=ASYNC_MAX_RETRY_ATTEMPTS,
+            MaximumEventAgeInSeconds=ASYNC_MAX_EVENT_AGE_SECONDS,
+            DestinationConfig={"OnFailure": {"Destination": arn}})
+        return {"failure_queue_url": url, "failure_queue_arn": arn,
+                "async_max_retry_attempts": ASYNC_MAX_RETRY_ATTEMPTS}
 
     def _wire_queue(self, lam, function_arn: str) -> dict:
         sqs = self.client("sqs", "lambda_root")

@@ -172,6 +172,88 @@ def ask_whoami(emu: Emulator, fired: Fired) -> None:
         raise ScenarioError(f"whoami failed: {fired.whoami}")
 
 
+@dataclass
+class FailingEvent:
+    """An S3 event that fails on every attempt, and where its copy would have gone."""
+
+    source_bucket: str
+    source_key: str
+    destination_key: str
+
+
+def drop_conflicting_source_object(emu: Emulator) -> FailingEvent:
+    """Make an asynchronous S3 event fail every time, then fire it.
+
+    The bucket account first puts an object of its own (other bytes, no provenance metadata)
+    where the function would copy the source object, so each attempt's identity check reports
+    a conflict ("already holds another record") instead of overwriting it; then the lambda
+    account drops the source object. Lambda retries, then sends the event to the failure queue.
+    """
+    source_bucket = emu.state["function"]["source_bucket"]
+    source_key = f"drops/conflicting-{uuid.uuid4()}.csv"
+    failing = FailingEvent(source_bucket, source_key, prefixed(emu, f"s3/{source_bucket}/{source_key}"))
+    emu.client("s3", "bucket_root").put_object(
+        Bucket=emu.state["bucket"], Key=failing.destination_key, IfNoneMatch="*",
+        Body=b"put here by hand in the bucket account\n", ContentType="text/plain")
+    emu.client("s3", "lambda_root").put_object(Bucket=source_bucket, Key=source_key, ContentType="text/csv",
+                                               Body=f"sku,qty\nB-2,{uuid.uuid4().int % 100}\n".encode())
+    return failing
+
+
+def failure_letters(emu: Emulator) -> list[dict]:
+    """Messages in the failure queue (async OnFailure destination), looked at without hiding them;
+    each with its body decoded as ``record`` (None if it is not JSON)."""
+    answer = emu.client("sqs", "lambda_root").receive_message(
+        QueueUrl=emu.state["function"]["failure_queue_url"], MaxNumberOfMessages=10, VisibilityTimeout=0,
+        AttributeNames=["All"])
+    letters = answer.get("Messages", [])
+    for letter in letters:
+        try:
+            letter["record"] = json.loads(letter["Body"])
+        except ValueError:
+            letter["record"] = None
+    return letters
+
+
+def s3_objects_of(payload: Any) -> list[tuple[str, str]]:
+    """(bucket, key) of each record of an S3 notification (keys as sent: form-encoded)."""
+    records = payload.get("Records", []) if isinstance(payload, dict) else []
+    return [(r.get("s3", {}).get("bucket", {}).get("name", ""), r.get("s3", {}).get("object", {}).get("key", ""))
+            for r in records if isinstance(r, dict)]
+
+
+def wait_for_failure_letter(emu: Emulator, failing: FailingEvent, timeout: float = 30,
+                            progress: Callable[[], None] | None = None) -> dict:
+    """The failure-queue message whose requestPayload is the S3 event of ``failing``."""
+    wanted = (failing.source_bucket, failing.source_key)
+
+    def found():
+        return next((letter for letter in failure_letters(emu)
+                     if wanted in s3_objects_of((letter["record"] or {}).get("requestPayload"))), None)
+
+    return wait_for(found, timeout, f"the failed event of {failing.source_key} in the failure queue",
+                    progress=progress)
+
+
+def delete_failure_letter(emu: Emulator, letter: dict) -> None:
+    emu.client("sqs", "lambda_root").delete_message(QueueUrl=emu.state["function"]["failure_queue_url"],
+                                                    ReceiptHandle=letter["ReceiptHandle"])
+
+
+def remove_every_version(emu: Emulator, identity: str, bucket: str, key: str) -> None:
+    """Delete every version (and delete marker) of ``key``: the buckets are versioned."""
+    s3 = emu.client("s3", identity)
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+        for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            if version["Key"] == key:
+                s3.delete_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])
+
+
+def clean_up_failing_event(emu: Emulator, failing: FailingEvent) -> None:
+    remove_every_version(emu, "bucket_root", emu.state["bucket"], failing.destination_key)
+    remove_every_version(emu, "lambda_root", failing.source_bucket, failing.source_key)
+
+
 def failure_message(answer: Any, function_error: str | None) -> str:
     """The error of a failed direct invoke: the function error (a direct invoke with any failed
     object is a function error carrying the per-object summary), else the failed objects' errors.
