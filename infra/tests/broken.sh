@@ -119,6 +119,40 @@ extra_case_ sqs-without-dlq modules/writer-function/main.tf triggers \
   $'  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn\n    maxReceiveCount     = var.sqs_max_receive_count\n  })\n' \
   ''
 
+# --- failures that do not vanish, and their alarms ----------------------------------------------
+case_ send-failures-any-queue policies/execution-send-failures.json.tftpl failures \
+  "The execution role may sqs:SendMessage to exactly the failure queue" \
+  '"Resource": "${queue_arn}"' \
+  '"Resource": "*"'
+case_ async-without-destination modules/writer-function/main.tf failures \
+  "Asynchronous invocations must have bounded retries and event age, and the failure queue as on-failure destination" \
+  $'\n  destination_config {\n    on_failure {\n      destination = aws_sqs_queue.failures.arn\n    }\n  }\n' \
+  ''
+extra_case_ sns-dead-letters-any-topic policies/failure-queue-from-sns.json.tftpl failures \
+  "The failure queue policy must let exactly SNS (from the topic) and EventBridge (from the rule) send" \
+  $',\n      "Condition": { "ArnEquals": { "aws:SourceArn": "${topic_arn}" } }' \
+  ''
+extra_case_ eventbridge-dead-letters-any-rule policies/failure-queue-from-eventbridge.json.tftpl failures \
+  "The failure queue policy must let exactly SNS (from the topic) and EventBridge (from the rule) send" \
+  '"Condition": { "ArnEquals": { "aws:SourceArn": "${rule_arn}" } }' \
+  '"Condition": { "StringEquals": { "aws:SourceAccount": "111111111111" } }'
+extra_case_ sns-without-redrive modules/writer-function/main.tf failures \
+  "The SNS subscription must redrive undeliverable messages to the failure queue" \
+  '  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn })' \
+  ''
+extra_case_ eventbridge-without-dead-letters modules/writer-function/main.tf failures \
+  "The EventBridge target must have a retry policy and the failure queue as dead-letter queue" \
+  $'  dead_letter_config {\n    arn = aws_sqs_queue.failures.arn\n  }\n' \
+  ''
+case_ records-failed-alarm-wrong-namespace modules/writer-function/main.tf failures \
+  "The RecordsFailed alarm must watch the function's namespace with the [FunctionName] dimension set" \
+  'namespace   = local.metrics_namespace' \
+  'namespace   = var.function_name'
+extra_case_ dlq-alarm-on-trigger-queue modules/writer-function/main.tf failures \
+  "The queue alarms must watch ApproximateNumberOfMessagesVisible of the failure queue and of the DLQ" \
+  'dimensions  = { QueueName = aws_sqs_queue.dlq[0].name }' \
+  'dimensions  = { QueueName = aws_sqs_queue.this[0].name }'
+
 # Break one copy and run its test file; succeed only if the test fails with the expected message.
 run_case() {
   local i=$1 name=${names[$1]} dir=$work/${names[$1]} log=$work/${names[$1]}.log

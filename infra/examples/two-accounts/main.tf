@@ -57,6 +57,13 @@ module "writer_function" {
   s3_source_filter_prefix = var.s3_source_filter_prefix
 
   create_function_url = var.create_function_url
+
+  failure_queue_name                 = var.failure_queue_name
+  async_maximum_retry_attempts       = var.async_maximum_retry_attempts
+  async_maximum_event_age_in_seconds = var.async_maximum_event_age_in_seconds
+  metrics_namespace                  = var.metrics_namespace
+  create_alarms                      = var.create_alarms
+  alarm_sns_topic_arn                = var.alarm_sns_topic_arn
 }
 
 module "target_bucket" {

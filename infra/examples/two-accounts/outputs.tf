@@ -53,6 +53,16 @@ output "dead_letter_queue_url" {
   value       = module.writer_function.dead_letter_queue_url
 }
 
+output "failure_queue_url" {
+  description = "Queue of failed asynchronous invocations and SNS/EventBridge dead letters: read failed records here."
+  value       = module.writer_function.failure_queue_url
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms (empty without create_alarms)."
+  value       = [for a in values(module.writer_function.alarms) : a.alarm_name]
+}
+
 output "function_url" {
   description = "Function URL, AWS_IAM auth (null when not created)."
   value       = module.writer_function.function_url

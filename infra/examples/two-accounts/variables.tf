@@ -254,3 +254,43 @@ variable "create_function_url" {
   type        = bool
   default     = false
 }
+
+################################################################################
+# Failures and alarms
+################################################################################
+
+variable "failure_queue_name" {
+  description = "Queue of failed asynchronous invocations and SNS/EventBridge dead letters. null: \"<function_name>-failures\"."
+  type        = string
+  default     = null
+}
+
+variable "async_maximum_retry_attempts" {
+  description = "Retries of a failed asynchronous invocation (0..2) before it goes to the failure queue."
+  type        = number
+  default     = 2
+}
+
+variable "async_maximum_event_age_in_seconds" {
+  description = "Maximum age of an asynchronous event (60..21600 s) before it goes to the failure queue."
+  type        = number
+  default     = 21600
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's metrics. null: the function name."
+  type        = string
+  default     = null
+}
+
+variable "create_alarms" {
+  description = "Create the CloudWatch alarms (failure queue / DLQ not empty, Errors, Throttles, AsyncEventsDropped, DestinationDeliveryFailures, RecordsFailed)."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the alarms notify (lambda account). null: no notification."
+  type        = string
+  default     = null
+}

@@ -428,3 +428,116 @@ variable "create_function_url" {
   type        = bool
   default     = false
 }
+
+################################################################################
+# Failures of asynchronous invocations
+################################################################################
+
+variable "failure_queue_name" {
+  description = "Name of the queue that receives failed asynchronous invocations (Lambda on-failure destination) and the SNS/EventBridge dead letters. null: \"<function_name>-failures\". Its own input so that renaming the function does not replace the queue (and lose its messages)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.failure_queue_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,80}$", var.failure_queue_name))
+    error_message = "failure_queue_name must be 1-80 characters of letters, digits, '-' and '_' (a standard queue)."
+  }
+}
+
+variable "failure_queue_retention_seconds" {
+  description = "How long the failure queue keeps a record (default 14 days, the maximum)."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.failure_queue_retention_seconds >= 60 && var.failure_queue_retention_seconds <= 1209600
+    error_message = "failure_queue_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "async_maximum_retry_attempts" {
+  description = "Retries Lambda makes of an asynchronous invocation that returned an error (0..2) before it sends the event to the failure queue."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.async_maximum_retry_attempts >= 0 && var.async_maximum_retry_attempts <= 2 && floor(var.async_maximum_retry_attempts) == var.async_maximum_retry_attempts
+    error_message = "async_maximum_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "async_maximum_event_age_in_seconds" {
+  description = "How long Lambda keeps an asynchronous event in its internal queue (60..21600 s) before it sends it to the failure queue unprocessed."
+  type        = number
+  default     = 21600
+
+  validation {
+    condition     = var.async_maximum_event_age_in_seconds >= 60 && var.async_maximum_event_age_in_seconds <= 21600 && floor(var.async_maximum_event_age_in_seconds) == var.async_maximum_event_age_in_seconds
+    error_message = "async_maximum_event_age_in_seconds must be a whole number between 60 and 21600."
+  }
+}
+
+variable "eventbridge_maximum_retry_attempts" {
+  description = "Retries EventBridge makes to deliver an event to the function (0..185) before it goes to the failure queue."
+  type        = number
+  default     = 185
+
+  validation {
+    condition     = var.eventbridge_maximum_retry_attempts >= 0 && var.eventbridge_maximum_retry_attempts <= 185 && floor(var.eventbridge_maximum_retry_attempts) == var.eventbridge_maximum_retry_attempts
+    error_message = "eventbridge_maximum_retry_attempts must be a whole number between 0 and 185."
+  }
+}
+
+variable "eventbridge_maximum_event_age_in_seconds" {
+  description = "How long EventBridge keeps trying to deliver an event to the function (60..86400 s) before it goes to the failure queue."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.eventbridge_maximum_event_age_in_seconds >= 60 && var.eventbridge_maximum_event_age_in_seconds <= 86400 && floor(var.eventbridge_maximum_event_age_in_seconds) == var.eventbridge_maximum_event_age_in_seconds
+    error_message = "eventbridge_maximum_event_age_in_seconds must be a whole number between 60 and 86400."
+  }
+}
+
+################################################################################
+# Metrics and alarms
+################################################################################
+
+variable "metrics_namespace" {
+  description = "METRICS_NAMESPACE: CloudWatch namespace of the function's EMF metrics (RecordsFailed, ...). null: the function name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.metrics_namespace == null ? true : can(regex("^[A-Za-z0-9 ._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/") && !startswith(var.metrics_namespace, ":")
+    error_message = "metrics_namespace must be 1-255 characters of [A-Za-z0-9 ._/#:-], not starting with \"AWS/\" or \":\"."
+  }
+}
+
+variable "create_alarms" {
+  description = "Create CloudWatch alarms (> 0 in a period): failure queue and DLQ not empty, function Errors, Throttles, AsyncEventsDropped, and the function's RecordsFailed metric."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic notified when an alarm fires and when it recovers. null: the alarms only change state."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN (a standard topic)."
+  }
+}
+
+variable "alarm_period_seconds" {
+  description = "Period of every alarm, in seconds (a multiple of 60)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.alarm_period_seconds >= 60 && var.alarm_period_seconds % 60 == 0
+    error_message = "alarm_period_seconds must be a multiple of 60."
+  }
+}

@@ -51,7 +51,7 @@ mock_resource "aws_lambda_function_url" {
   }
 }
 
-# Two queues of the same type: pinned one by one.
+# Three queues of the same type: pinned one by one.
 override_resource {
   target = module.writer_function.aws_sqs_queue.this
   values = {
@@ -67,5 +67,14 @@ override_resource {
     arn = "arn:aws:sqs:eu-west-1:111111111111:cross-account-s3-writer-dlq"
     id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-dlq"
     url = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-dlq"
+  }
+}
+
+override_resource {
+  target = module.writer_function.aws_sqs_queue.failures
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:cross-account-s3-writer-failures"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-failures"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-failures"
   }
 }
