@@ -84,8 +84,8 @@ run "trust_chain" {
     error_message = "The execution role must be trusted by lambda.amazonaws.com of the lambda account only."
   }
   assert {
-    condition     = toset(keys(module.writer_function.execution_role_policies)) == toset(["assume-target-role", "write-own-log-group"])
-    error_message = "Without triggers the execution role has exactly two inline policies: ${join(", ", keys(module.writer_function.execution_role_policies))}."
+    condition     = toset(keys(module.writer_function.execution_role_policies)) == toset(["assume-target-role", "write-own-log-group", "send-failed-async-events"])
+    error_message = "Without triggers the execution role has exactly three inline policies (assume, logs, failure queue): ${join(", ", keys(module.writer_function.execution_role_policies))}."
   }
   assert {
     condition = alltrue(flatten([for name, doc in module.writer_function.execution_role_policies : [
