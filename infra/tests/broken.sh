@@ -119,6 +119,16 @@ extra_case_ sqs-without-dlq modules/writer-function/main.tf triggers \
   $'  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn\n    maxReceiveCount     = var.sqs_max_receive_count\n  })\n' \
   ''
 
+# --- SSE-C ---------------------------------------------------------------------------------------
+extra_case_ sse-c-allowed-by-policy policies/bucket-policy.json.tftpl trust_chain \
+  "SSE-C must be blocked" \
+  '"Condition": { "Null": { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } }' \
+  '"Condition": { "Null": { "s3:x-amz-server-side-encryption-customer-algorithm": "true" } }'
+extra_case_ sse-c-not-blocked modules/target-bucket/main.tf trust_chain \
+  "SSE-C must be blocked" \
+  '    blocked_encryption_types = ["SSE-C"]' \
+  ''
+
 # --- failures that do not vanish, and their alarms ----------------------------------------------
 case_ send-failures-any-queue policies/execution-send-failures.json.tftpl failures \
   "The execution role may sqs:SendMessage to exactly the failure queue" \

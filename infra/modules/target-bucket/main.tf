@@ -130,6 +130,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
     }
     # With SSE-KMS, S3 Bucket Keys cut KMS requests (and their cost) by orders of magnitude.
     bucket_key_enabled = var.create_kms_key
+    # S3 blocks SSE-C on new buckets: say so, or providers that do not treat the argument as
+    # computed plan its removal on every run. The bucket policy denies SSE-C uploads too.
+    blocked_encryption_types = ["SSE-C"]
   }
 }
 

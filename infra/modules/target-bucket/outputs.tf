@@ -73,3 +73,8 @@ output "bucket_policy_applied" {
   description = "Whether this module manages the bucket policy and the other bucket settings."
   value       = local.manage_bucket_settings
 }
+
+output "blocked_encryption_types" {
+  description = "Encryption types the bucket's default encryption blocks (SSE-C); empty when the bucket settings are not managed here."
+  value       = flatten([for c in aws_s3_bucket_server_side_encryption_configuration.this : [for r in c.rule : r.blocked_encryption_types]])
+}

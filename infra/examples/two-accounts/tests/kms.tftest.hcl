@@ -62,7 +62,7 @@ run "kms" {
 
   # Bucket policy: expects aws:kms and this key.
   assert {
-    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyOtherKmsKeys"]
+    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys", "DenyOtherKmsKeys"]
     error_message = "With KMS the bucket policy appends the statements of bucket-policy-kms.json.tftpl."
   }
   assert {
@@ -71,7 +71,7 @@ run "kms" {
         StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" }
         Null            = { "s3:x-amz-server-side-encryption" = "false" }
       }
-      && jsondecode(module.target_bucket.bucket_policy).Statement[3].Condition == {
+      && jsondecode(module.target_bucket.bucket_policy).Statement[4].Condition == {
         StringNotEquals = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = module.target_bucket.kms_key_arn }
         Null            = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = "false" }
       }

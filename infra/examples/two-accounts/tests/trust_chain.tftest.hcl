@@ -147,7 +147,7 @@ run "trust_chain" {
 
   # --- the bucket policy -----------------------------------------------------------------------
   assert {
-    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix"] && alltrue([
+    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys"] && alltrue([
       for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Effect == "Deny"
     ])
     error_message = "The SSE-S3 bucket policy must be the three Deny statements of bucket-policy.json.tftpl."
@@ -175,6 +175,17 @@ run "trust_chain" {
       Null            = { "s3:x-amz-server-side-encryption" = "false" }
     }
     error_message = "Without KMS the bucket policy must deny PUTs that name another encryption than AES256, and only those (a PUT or UploadPart without the header gets the default encryption; ...IfExists would deny them)."
+  }
+  assert {
+    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s if try(s.Sid, "") == "DenyCustomerProvidedKeys"] == [{
+      Sid       = "DenyCustomerProvidedKeys"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:PutObject"
+      Resource  = "arn:aws:s3:::test-target-bucket/*"
+      Condition = { Null = { "s3:x-amz-server-side-encryption-customer-algorithm" = "false" } }
+    }] && module.target_bucket.blocked_encryption_types == ["SSE-C"]
+    error_message = "SSE-C must be blocked: blocked_encryption_types = [\"SSE-C\"] in the encryption rule, and the bucket policy must deny PUTs that carry an SSE-C algorithm."
   }
   assert {
     condition     = module.target_bucket.bucket_policy_applied
