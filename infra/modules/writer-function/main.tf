@@ -192,7 +192,8 @@ resource "aws_sqs_queue_policy" "failures" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = concat(
-      var.create_sns_trigger ? jsondecode(templatefile("${local.policies}/failure-queue-from-sns.json.tftpl", {
+      # (without sns_topic_arn the plan fails on aws_lambda_permission.sns's precondition)
+      var.create_sns_trigger && var.sns_topic_arn != null ? jsondecode(templatefile("${local.policies}/failure-queue-from-sns.json.tftpl", {
         queue_arn = aws_sqs_queue.failures.arn
         topic_arn = var.sns_topic_arn
       })).Statement : [],
