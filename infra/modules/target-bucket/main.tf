@@ -6,11 +6,15 @@
 
 data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
 
 locals {
   policies   = "${path.module}/../../policies"
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
+  # The region this provider creates resources in. `id` is the region name too (the offline
+  # provider stand-in's schema fills only that one).
+  provider_region = coalesce(data.aws_region.current.region, data.aws_region.current.id)
 
   manage_bucket_settings = coalesce(var.manage_bucket_settings, var.create_bucket)
 
@@ -190,9 +194,10 @@ resource "aws_kms_key" "this" {
   tags = var.tags
 
   lifecycle {
-    postcondition {
-      condition     = split(":", self.arn)[3] == local.bucket_region
-      error_message = "The KMS key was created in ${split(":", self.arn)[3]} but the bucket is in ${local.bucket_region}: S3 needs a key in the bucket's region. Configure the bucket provider with the bucket's region."
+    # Checked before CreateKey (a postcondition on self.arn would leave a stray key behind).
+    precondition {
+      condition     = local.provider_region == local.bucket_region
+      error_message = "The KMS key would be created in ${local.provider_region} but the bucket is in ${local.bucket_region}: S3 needs a key in the bucket's region. Configure the bucket provider with the bucket's region."
     }
   }
 }

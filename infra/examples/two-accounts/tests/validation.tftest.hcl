@@ -135,3 +135,27 @@ run "writer_function_checks_trigger_settings" {
   }
   expect_failures = [aws_sqs_queue.this, aws_lambda_permission.sns]
 }
+
+# The KMS key's region is checked BEFORE CreateKey: an existing bucket in another region than the
+# bucket provider fails the plan, no key is created.
+run "target_bucket_kms_key_in_the_bucket_region" {
+  command = plan
+  module {
+    source = "../../modules/target-bucket"
+  }
+  providers = {
+    aws = aws.bucket
+  }
+  variables {
+    create_bucket  = false
+    create_kms_key = true
+  }
+  override_data {
+    target = data.aws_s3_bucket.existing
+    values = {
+      arn           = "arn:aws:s3:::existing-target-bucket"
+      bucket_region = "us-east-1"
+    }
+  }
+  expect_failures = [aws_kms_key.this]
+}

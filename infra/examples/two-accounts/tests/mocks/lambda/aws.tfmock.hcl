@@ -18,6 +18,14 @@ mock_data "aws_partition" {
   }
 }
 
+mock_data "aws_region" {
+  defaults = {
+    id     = "eu-west-1"
+    region = "eu-west-1"
+    name   = "eu-west-1"
+  }
+}
+
 mock_resource "aws_iam_role" {
   defaults = {
     arn       = "arn:aws:iam::111111111111:role/cross-account-s3-writer-execution"
