@@ -99,6 +99,11 @@ extra_case_ kms-role-policy-without-key modules/target-bucket/main.tf kms \
   'var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
   'false ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"'
 
+extra_case_ kms-role-direct-kms-calls policies/target-kms.json.tftpl kms \
+  "The target role may use the key only via S3 in the bucket's region" \
+  '"kms:ViaService": "s3.${region}.amazonaws.com",' \
+  ''
+
 # --- what the execution role may read ---------------------------------------------------------
 extra_case_ source-versions-any-bucket policies/execution-read-source.json.tftpl triggers \
   "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only" \

@@ -48,8 +48,12 @@ locals {
         bucket_arn = local.bucket_arn
         key_prefix = var.key_prefix
       })).Statement,
+      # Only through S3 in the bucket's region, and only for this bucket: with an S3 Bucket Key the
+      # encryption context is the bucket ARN (without one it would be each object's ARN).
       var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl", {
         kms_key_arn = local.kms_key_arn
+        region      = local.bucket_region
+        bucket_arn  = local.bucket_arn
       })).Statement : [],
     )
   })

@@ -59,6 +59,15 @@ run "kms" {
     ])
     error_message = "The KMS actions must be granted on exactly the bucket's key and the S3 actions on exactly <bucket>/<prefix>*."
   }
+  assert {
+    condition = [for s in jsondecode(module.target_bucket.role_policy).Statement : s.Condition if startswith(flatten([s.Action])[0], "kms:")] == [{
+      StringEquals = {
+        "kms:ViaService"                   = "s3.eu-central-1.amazonaws.com"
+        "kms:EncryptionContext:aws:s3:arn" = "arn:aws:s3:::test-target-bucket"
+      }
+    }]
+    error_message = "The target role may use the key only via S3 in the bucket's region (kms:ViaService) and only for this bucket (kms:EncryptionContext:aws:s3:arn = the bucket ARN, S3 Bucket Key)."
+  }
 
   # Bucket policy: expects aws:kms and this key.
   assert {
