@@ -89,6 +89,11 @@ case_ env-wrong-bucket examples/two-accounts/main.tf trust_chain \
   'target_bucket         = module.target_bucket.bucket_name' \
   'target_bucket         = "some-other-bucket"'
 
+extra_case_ exclusive-misses-a-policy modules/writer-function/main.tf triggers \
+  "The execution role's exclusive policy list must name every inline policy" \
+  '    aws_iam_role_policy.consume_queue[*].name,' \
+  ''
+
 # --- KMS ---------------------------------------------------------------------------------------
 case_ kms-key-policy-without-role policies/kms-key-policy.json.tftpl kms \
   "key policy must let the target role use the key" \

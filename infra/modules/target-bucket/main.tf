@@ -224,3 +224,14 @@ resource "aws_iam_role_policy" "this" {
   role   = aws_iam_role.this.id
   policy = local.role_policy
 }
+
+# Exactly this inline policy and no managed policy: one added by hand shows up in the next plan.
+resource "aws_iam_role_policies_exclusive" "this" {
+  role_name    = aws_iam_role.this.name
+  policy_names = [aws_iam_role_policy.this.name]
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "this" {
+  role_name   = aws_iam_role.this.name
+  policy_arns = []
+}

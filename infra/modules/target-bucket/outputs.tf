@@ -78,3 +78,11 @@ output "blocked_encryption_types" {
   description = "Encryption types the bucket's default encryption blocks (SSE-C); empty when the bucket settings are not managed here."
   value       = flatten([for c in aws_s3_bucket_server_side_encryption_configuration.this : [for r in c.rule : r.blocked_encryption_types]])
 }
+
+output "role_exclusive" {
+  description = "What the target role exclusively has: inline policy_names and managed policy_arns (anything else is removed on apply)."
+  value = {
+    policy_names = toset(aws_iam_role_policies_exclusive.this.policy_names)
+    policy_arns  = toset(aws_iam_role_policy_attachments_exclusive.this.policy_arns)
+  }
+}

@@ -111,6 +111,27 @@ resource "aws_iam_role_policy" "send_failures" {
   policy = templatefile("${local.policies}/execution-send-failures.json.tftpl", { queue_arn = aws_sqs_queue.failures.arn })
 }
 
+# The role has exactly these inline policies and no managed policy: one added by hand (console,
+# CLI) shows up in the next plan, and apply removes it.
+resource "aws_iam_role_policies_exclusive" "execution" {
+  role_name = aws_iam_role.execution.name
+  policy_names = concat(
+    [
+      aws_iam_role_policy.assume_target.name,
+      aws_iam_role_policy.logs.name,
+      aws_iam_role_policy.send_failures.name,
+    ],
+    aws_iam_role_policy.read_s3_source[*].name,
+    aws_iam_role_policy.read_ses_raw_mail[*].name,
+    aws_iam_role_policy.consume_queue[*].name,
+  )
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "execution" {
+  role_name   = aws_iam_role.execution.name
+  policy_arns = []
+}
+
 ################################################################################
 # Logs
 ################################################################################

@@ -58,6 +58,14 @@ output "execution_role_policies" {
   )
 }
 
+output "execution_role_exclusive" {
+  description = "What the execution role exclusively has: inline policy_names and managed policy_arns (anything else is removed on apply)."
+  value = {
+    policy_names = toset(aws_iam_role_policies_exclusive.execution.policy_names)
+    policy_arns  = toset(aws_iam_role_policy_attachments_exclusive.execution.policy_arns)
+  }
+}
+
 output "log_group_name" {
   description = "Log group of the function."
   value       = aws_cloudwatch_log_group.this.name

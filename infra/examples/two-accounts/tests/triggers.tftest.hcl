@@ -125,6 +125,11 @@ run "all_triggers" {
     error_message = "The Function URL must use AWS_IAM auth."
   }
 
+  assert {
+    condition     = module.writer_function.execution_role_exclusive.policy_names == toset(keys(module.writer_function.execution_role_policies)) && length(module.writer_function.execution_role_policies) == 6
+    error_message = "The execution role's exclusive policy list must name every inline policy the triggers add."
+  }
+
   # Triggers do not change the trust chain.
   assert {
     condition     = jsondecode(module.writer_function.execution_role_policies["assume-target-role"]).Statement[0].Resource == module.target_bucket.role_arn

@@ -88,6 +88,15 @@ run "trust_chain" {
     error_message = "Without triggers the execution role has exactly three inline policies (assume, logs, failure queue): ${join(", ", keys(module.writer_function.execution_role_policies))}."
   }
   assert {
+    condition = (
+      module.writer_function.execution_role_exclusive.policy_names == toset(keys(module.writer_function.execution_role_policies))
+      && length(module.writer_function.execution_role_exclusive.policy_arns) == 0
+      && module.target_bucket.role_exclusive.policy_names == toset(["put-objects-under-prefix"])
+      && length(module.target_bucket.role_exclusive.policy_arns) == 0
+    )
+    error_message = "Both roles must hold exactly their inline policies and no managed policy (aws_iam_role_policies_exclusive, aws_iam_role_policy_attachments_exclusive)."
+  }
+  assert {
     condition = alltrue(flatten([for name, doc in module.writer_function.execution_role_policies : [
       for s in jsondecode(doc).Statement : [
         for a in flatten([s.Action]) :
