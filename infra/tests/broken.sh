@@ -114,6 +114,10 @@ extra_case_ source-versions-any-bucket policies/execution-read-source.json.tftpl
   "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only" \
   '"Resource": "${source_bucket_arn}/*"' \
   '"Resource": "*"'
+case_ source-read-beyond-filter-prefix modules/writer-function/main.tf triggers \
+  "on the source bucket's objects under the filter prefix only" \
+  '{ source_bucket_arn = local.s3_source_read_scope }' \
+  '{ source_bucket_arn = local.s3_source_bucket_arn }'
 extra_case_ raw-mail-beyond-prefix policies/execution-read-raw-mail.json.tftpl triggers \
   "The execution role may read SES raw mail (s3:GetObject only) under <bucket>/<prefix>* only" \
   '"Resource": "${raw_mail_bucket_arn}/${raw_mail_prefix}*"' \

@@ -244,7 +244,7 @@ variable "s3_source_bucket" {
 }
 
 variable "s3_source_filter_prefix" {
-  description = "Only keys under this prefix of s3_source_bucket trigger the function."
+  description = "Only keys under this prefix of s3_source_bucket trigger the function, and the function may read only those. null or ending with '/'."
   type        = string
   default     = null
 }

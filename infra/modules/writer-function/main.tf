@@ -36,6 +36,9 @@ locals {
   environment = merge(local.environment_public, { TARGET_EXTERNAL_ID = var.external_id })
 
   s3_source_bucket_arn = var.s3_source_bucket == null ? null : "arn:${local.partition}:s3:::${var.s3_source_bucket}"
+  # What execution-read-source.json.tftpl grants "<this>/*" on: the bucket, or only the filter
+  # prefix (validated to end with '/', so "<bucket>/<prefix without '/'>/*" is exactly it).
+  s3_source_read_scope = var.s3_source_filter_prefix == null || local.s3_source_bucket_arn == null ? local.s3_source_bucket_arn : "${local.s3_source_bucket_arn}/${trimsuffix(var.s3_source_filter_prefix, "/")}"
 
   ses_raw_mail_bucket_arn = var.ses_raw_mail_bucket == null ? null : "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}"
 
@@ -73,14 +76,15 @@ resource "aws_iam_role_policy" "logs" {
   policy = templatefile("${local.policies}/execution-logs.json.tftpl", { log_group_arn = aws_cloudwatch_log_group.this.arn })
 }
 
-# s3:GetObject and s3:GetObjectVersion on the source bucket's objects: the function copies the
-# exact version a notification names (GetObject with versionId needs s3:GetObjectVersion).
+# s3:GetObject and s3:GetObjectVersion on the source bucket's objects (only under the filter
+# prefix when there is one): the function copies the exact version a notification names
+# (GetObject with versionId needs s3:GetObjectVersion).
 resource "aws_iam_role_policy" "read_s3_source" {
   count = var.create_s3_trigger ? 1 : 0
 
   name   = "read-s3-trigger-source"
   role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_source_bucket_arn })
+  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_source_read_scope })
 
   lifecycle {
     precondition {

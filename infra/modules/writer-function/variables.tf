@@ -412,9 +412,14 @@ variable "s3_source_events" {
 }
 
 variable "s3_source_filter_prefix" {
-  description = "Only objects whose key starts with this prefix trigger the function."
+  description = "Only objects whose key starts with this prefix trigger the function; the execution role may then read only <bucket>/<prefix>*. null or ending with '/'."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.s3_source_filter_prefix == null ? true : can(regex("^[A-Za-z0-9!_.'()=+,@-][A-Za-z0-9!_.'()=+,@/-]*/$", var.s3_source_filter_prefix)) && !strcontains(var.s3_source_filter_prefix, "//")
+    error_message = "s3_source_filter_prefix must be null or end with '/' (the read grant is <bucket>/<prefix>*), without '//', wildcards or '$'."
+  }
 }
 
 variable "s3_source_filter_suffix" {

@@ -28,6 +28,7 @@ variables {
   eventbridge_event_pattern  = "{\"source\":[\"test.app\"]}"
   create_s3_trigger          = true
   s3_source_bucket           = "test-source-bucket"
+  s3_source_filter_prefix    = "uploads/"
   create_function_url        = true
   ses_raw_mail_bucket        = "test-mail-bucket"
   ses_raw_mail_prefix        = "raw/"
@@ -89,9 +90,9 @@ run "all_triggers" {
       Sid      = "ReadNotifiedSourceObjects"
       Effect   = "Allow"
       Action   = ["s3:GetObject", "s3:GetObjectVersion"]
-      Resource = "arn:aws:s3:::test-source-bucket/*"
+      Resource = "arn:aws:s3:::test-source-bucket/uploads/*"
     }]
-    error_message = "The execution role may s3:GetObject and s3:GetObjectVersion on the source bucket's objects only."
+    error_message = "The execution role may s3:GetObject and s3:GetObjectVersion on the source bucket's objects under the filter prefix only."
   }
   assert {
     condition = jsondecode(module.writer_function.execution_role_policies["read-ses-raw-mail"]).Statement == [{
@@ -105,7 +106,7 @@ run "all_triggers" {
   assert {
     condition = flatten([for name, doc in module.writer_function.execution_role_policies : [
       for s in jsondecode(doc).Statement : s.Resource if contains(flatten([s.Action]), "s3:GetObjectVersion")
-    ]]) == ["arn:aws:s3:::test-source-bucket/*"]
+    ]]) == ["arn:aws:s3:::test-source-bucket/uploads/*"]
     error_message = "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only."
   }
   assert {

@@ -68,8 +68,10 @@ run "writer_function_rejects_more_bad_inputs" {
     external_id          = "has spaces and \"quotes\""
     key_prefix           = "in*/"
     role_session_seconds = 600
+    # the read grant could not be scoped to a prefix without '/'
+    s3_source_filter_prefix = "uploads"
   }
-  expect_failures = [var.external_id, var.key_prefix, var.role_session_seconds]
+  expect_failures = [var.external_id, var.key_prefix, var.role_session_seconds, var.s3_source_filter_prefix]
 }
 
 run "writer_function_rejects_too_long_external_id" {
