@@ -81,9 +81,13 @@ case_ function-in-bucket-account examples/two-accounts/main.tf trust_chain \
   'aws = aws.lambda' \
   'aws = aws.bucket'
 extra_case_ bucket-in-lambda-account examples/two-accounts/main.tf trust_chain \
-  "differs from the TARGET_ROLE_ARN given to the function" \
+  "is not in the bucket account 222222222222" \
   'aws = aws.bucket' \
   'aws = aws.lambda'
+extra_case_ target-role-arn-as-string examples/two-accounts/main.tf target_role_reference \
+  "must be the target-bucket module's role_arn output" \
+  'target_role_arn       = module.target_bucket.role_arn' \
+  'target_role_arn       = "arn:aws:iam::${var.bucket_account_id}:role/${var.target_role_name}"'
 case_ env-wrong-bucket examples/two-accounts/main.tf trust_chain \
   "environment does not point at the target role, bucket" \
   'target_bucket         = module.target_bucket.bucket_name' \

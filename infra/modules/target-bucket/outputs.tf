@@ -41,6 +41,9 @@ output "kms_key_policy" {
 output "role_arn" {
   description = "ARN of the target role (the function's TARGET_ROLE_ARN)."
   value       = aws_iam_role.this.arn
+
+  # Whoever uses the ARN (the function's TARGET_ROLE_ARN) waits for the role's permissions too.
+  depends_on = [aws_iam_role_policy.this, aws_iam_role_policies_exclusive.this]
 }
 
 output "role_name" {

@@ -140,7 +140,7 @@ variable "tags" {
 ################################################################################
 
 variable "target_role_arn" {
-  description = "TARGET_ROLE_ARN: the role in the bucket account the function assumes. The execution role may assume exactly this ARN. Build it from the bucket account ID and role name (arn:<partition>:iam::<account>:role/<name>) to avoid a dependency cycle."
+  description = "TARGET_ROLE_ARN: the role in the bucket account the function assumes. The execution role may assume exactly this ARN. Pass the target-bucket module's role_arn output (there is no cycle: this module's grants are separate resources)."
   type        = string
 
   validation {
