@@ -42,7 +42,10 @@ locals {
 
   ses_raw_mail_bucket_arn = var.ses_raw_mail_bucket == null ? null : "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}"
 
-  sqs_visibility_timeout = coalesce(var.sqs_visibility_timeout_seconds, min(43200, 6 * var.timeout))
+  # AWS: at least 6 x the function timeout plus the batching window (a message can wait the
+  # window before its batch starts, and Lambda may retry a throttled batch).
+  sqs_visibility_timeout_minimum = 6 * var.timeout + var.sqs_maximum_batching_window_in_seconds
+  sqs_visibility_timeout         = coalesce(var.sqs_visibility_timeout_seconds, min(43200, local.sqs_visibility_timeout_minimum))
 }
 
 ################################################################################
@@ -273,8 +276,8 @@ resource "aws_sqs_queue" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.sqs_visibility_timeout >= var.timeout
-      error_message = "The queue's visibility timeout (${local.sqs_visibility_timeout} s) must be at least the function timeout (${var.timeout} s), or Lambda refuses the event source mapping."
+      condition     = local.sqs_visibility_timeout >= local.sqs_visibility_timeout_minimum
+      error_message = "The queue's visibility timeout (${local.sqs_visibility_timeout} s) must be at least 6 x the function timeout plus the batching window (${local.sqs_visibility_timeout_minimum} s): otherwise a message still being processed becomes visible again and is processed twice."
     }
   }
 }

@@ -86,6 +86,11 @@ output "queue_url" {
   value       = one(aws_sqs_queue.this[*].url)
 }
 
+output "queue_visibility_timeout_seconds" {
+  description = "Visibility timeout of the trigger queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.this[*].visibility_timeout_seconds)
+}
+
 output "queue_redrive_policy" {
   description = "Redrive policy of the trigger queue (JSON; null without the SQS trigger)."
   value       = one(aws_sqs_queue.this[*].redrive_policy)

@@ -327,7 +327,7 @@ variable "sqs_max_receive_count" {
 }
 
 variable "sqs_visibility_timeout_seconds" {
-  description = "Visibility timeout of the queue. null: 6 x timeout (AWS's recommendation); it must not be below the function timeout."
+  description = "Visibility timeout of the queue. null: 6 x timeout + sqs_maximum_batching_window_in_seconds (AWS's recommendation), which is also the minimum accepted."
   type        = number
   default     = null
 

@@ -63,6 +63,11 @@ run "all_triggers" {
     error_message = "The execution role may receive/delete/get attributes on exactly the trigger queue."
   }
 
+  assert {
+    condition     = module.writer_function.queue_visibility_timeout_seconds == 6 * 30 + 0
+    error_message = "The trigger queue's visibility timeout must default to 6 x the function timeout plus the batching window."
+  }
+
   # --- every service permission names its source ---------------------------------------------
   assert {
     condition     = length(module.writer_function.lambda_permissions) == 3 && alltrue([for p in values(module.writer_function.lambda_permissions) : p.source_arn != null && p.source_arn != ""])

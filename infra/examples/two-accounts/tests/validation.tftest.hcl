@@ -161,3 +161,21 @@ run "target_bucket_kms_key_in_the_bucket_region" {
   }
   expect_failures = [aws_kms_key.this]
 }
+
+# 6 x timeout is not enough when the mapping also waits a batching window.
+run "writer_function_visibility_covers_the_batching_window" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    timeout                                = 60
+    create_sqs_trigger                     = true
+    sqs_maximum_batching_window_in_seconds = 10
+    sqs_visibility_timeout_seconds         = 360 # 6 x 60, without the 10 s window
+  }
+  expect_failures = [aws_sqs_queue.this]
+}
