@@ -40,6 +40,8 @@ module "writer_function" {
   ses_raw_mail_prefix   = var.ses_raw_mail_prefix
 
   create_sqs_trigger    = var.create_sqs_trigger
+  sqs_queue_name        = var.sqs_queue_name
+  sqs_dlq_name          = var.sqs_dlq_name
   sqs_max_receive_count = var.sqs_max_receive_count
 
   create_sns_trigger = var.create_sns_trigger

@@ -201,6 +201,18 @@ variable "create_sqs_trigger" {
   default     = false
 }
 
+variable "sqs_queue_name" {
+  description = "Name of the trigger queue. null: function_name. Pin it before renaming the function (a new name replaces the queue)."
+  type        = string
+  default     = null
+}
+
+variable "sqs_dlq_name" {
+  description = "Name of the dead-letter queue. null: \"<sqs_queue_name>-dlq\"."
+  type        = string
+  default     = null
+}
+
 variable "sqs_max_receive_count" {
   description = "Deliveries before a message moves to the dead-letter queue."
   type        = number

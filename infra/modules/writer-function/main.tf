@@ -15,6 +15,8 @@ locals {
   log_group_name      = "/aws/lambda/${var.function_name}"
   metrics_namespace   = coalesce(var.metrics_namespace, var.function_name)
   failure_queue_name  = coalesce(var.failure_queue_name, "${var.function_name}-failures")
+  sqs_queue_name      = coalesce(var.sqs_queue_name, var.function_name)
+  sqs_dlq_name        = coalesce(var.sqs_dlq_name, "${local.sqs_queue_name}-dlq")
 
   # The function's configuration. Everything but the ExternalId, so it can be shown as an output.
   environment_public = merge(
@@ -255,7 +257,7 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 resource "aws_sqs_queue" "dlq" {
   count = var.create_sqs_trigger ? 1 : 0
 
-  name                      = "${var.function_name}-dlq"
+  name                      = local.sqs_dlq_name
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
   tags                      = var.tags
@@ -264,7 +266,7 @@ resource "aws_sqs_queue" "dlq" {
 resource "aws_sqs_queue" "this" {
   count = var.create_sqs_trigger ? 1 : 0
 
-  name                       = var.function_name
+  name                       = local.sqs_queue_name
   visibility_timeout_seconds = local.sqs_visibility_timeout
   message_retention_seconds  = var.sqs_message_retention_seconds
   sqs_managed_sse_enabled    = true

@@ -81,6 +81,21 @@ output "queue_arn" {
   value       = one(aws_sqs_queue.this[*].arn)
 }
 
+output "queue_name" {
+  description = "Name of the trigger queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.this[*].name)
+}
+
+output "dead_letter_queue_name" {
+  description = "Name of the dead-letter queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.dlq[*].name)
+}
+
+output "failure_queue_name" {
+  description = "Name of the failure queue."
+  value       = aws_sqs_queue.failures.name
+}
+
 output "queue_url" {
   description = "URL of the trigger queue: send messages here (null without the SQS trigger)."
   value       = one(aws_sqs_queue.this[*].url)

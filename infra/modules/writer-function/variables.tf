@@ -282,6 +282,28 @@ variable "create_sqs_trigger" {
   default     = false
 }
 
+variable "sqs_queue_name" {
+  description = "Name of the trigger queue. null: function_name. Set it (and sqs_dlq_name) before renaming the function: a new name replaces the queue, and its messages are lost."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sqs_queue_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,80}$", var.sqs_queue_name))
+    error_message = "sqs_queue_name must be 1-80 characters of letters, digits, '-' and '_' (a standard queue)."
+  }
+}
+
+variable "sqs_dlq_name" {
+  description = "Name of the trigger queue's dead-letter queue. null: \"<sqs_queue_name>-dlq\". A new name replaces the queue, and the messages waiting in it are lost."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sqs_dlq_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,80}$", var.sqs_dlq_name))
+    error_message = "sqs_dlq_name must be 1-80 characters of letters, digits, '-' and '_' (a standard queue)."
+  }
+}
+
 variable "sqs_batch_size" {
   description = "Records per batch of the SQS event source mapping (more than 10 requires sqs_maximum_batching_window_in_seconds > 0)."
   type        = number

@@ -142,3 +142,26 @@ run "all_triggers" {
     error_message = "The execution role may still assume only the target role."
   }
 }
+
+# Renaming the function keeps the queues (and the failed records in them) when their names are
+# pinned: a queue's name cannot change in place.
+run "queues_keep_their_names" {
+  command = apply
+
+  variables {
+    function_name      = "renamed-writer"
+    sqs_queue_name     = "cross-account-s3-writer"
+    sqs_dlq_name       = "cross-account-s3-writer-dlq"
+    failure_queue_name = "cross-account-s3-writer-failures"
+  }
+
+  assert {
+    condition = (
+      module.writer_function.function_name == "renamed-writer"
+      && module.writer_function.queue_name == "cross-account-s3-writer"
+      && module.writer_function.dead_letter_queue_name == "cross-account-s3-writer-dlq"
+      && module.writer_function.failure_queue_name == "cross-account-s3-writer-failures"
+    )
+    error_message = "The queues must take their names from sqs_queue_name, sqs_dlq_name and failure_queue_name, not from function_name."
+  }
+}
