@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of the Terraform in infra/, without AWS credentials:
-#   1. terraform fmt -check -recursive infra
+#   1. terraform fmt -check -recursive infra; provider constraints; module README tables in sync
 #   2. validate each module and the example
 #   3. terraform test of the example (tests/*.tftest.hcl, both provider aliases mocked)
 #   4. infra/tests/broken.sh: deliberately broken copies must FAIL terraform test
@@ -87,6 +87,7 @@ staged=$work/stage/infra
 
 step "fmt -check -recursive infra" terraform fmt -check -recursive -diff infra
 step "provider constraints: floors in modules, ~> in the example" check_versions
+step "module READMEs: Inputs/Outputs tables in sync" python3 infra/tests/readme_tables.py
 step "validate modules/writer-function" tf_validate "$staged/modules/writer-function"
 step "validate modules/target-bucket" tf_validate "$staged/modules/target-bucket"
 step "validate examples/two-accounts" tf_validate "$staged/examples/two-accounts"
