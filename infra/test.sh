@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of the Terraform in infra/, without AWS credentials:
-#   1. terraform fmt -check -recursive infra
+#   1. terraform fmt -check -recursive infra; provider constraints; module README tables in sync
 #   2. validate each module and the example
 #   3. terraform test of the example (tests/*.tftest.hcl, both provider aliases mocked)
 #   4. infra/tests/broken.sh: deliberately broken copies must FAIL terraform test
@@ -37,7 +37,7 @@ step() {
     if [ "${INFRA_TEST_VERBOSE:-0}" = 1 ]; then
       cat "$log"
     else
-      grep -E '^(Success!|Failure!)|^broken\.sh:|^  ok |Passed checks' "$log" | sed 's/^/    /' || true
+      grep -E '^(Success!|Failure!)|^broken\.sh:|^  ok |Passed checks|^provider constraints:|^readme_tables\.py:' "$log" | sed 's/^/    /' || true
     fi
   else
     status=FAIL
@@ -56,6 +56,25 @@ run_checkov() {
   BC_SKIP_MAPPING=TRUE "$CHECKOV" -d infra --framework terraform --skip-download --quiet --compact
 }
 
+# The modules require a floor of hashicorp/aws that has every argument they use and no upper
+# bound; only the example root pins with ~>.
+check_versions() {
+  local f bad=0
+  for f in infra/modules/*/versions.tf; do
+    if ! grep -qE '^ +version += ">= 6\.22\.0"$' "$f" || grep -q '~>' "$f"; then
+      echo "$f: hashicorp/aws must be required as \">= 6.22.0\" (a floor, no upper bound, no ~>)"
+      bad=1
+    fi
+  done
+  f=infra/examples/two-accounts/versions.tf
+  if ! grep -qE '^ +version += "~> 6\.22"$' "$f"; then
+    echo "$f: the example root pins hashicorp/aws \"~> 6.22\""
+    bad=1
+  fi
+  [ "$bad" -eq 0 ] && echo "provider constraints: modules >= 6.22.0, example ~> 6.22"
+  return "$bad"
+}
+
 if [ -n "$TF_OFFLINE" ]; then
   echo "infra tests: offline AWS provider stand-in ($TF_OFFLINE)"
 else
@@ -67,6 +86,8 @@ stage_infra "$work/stage"
 staged=$work/stage/infra
 
 step "fmt -check -recursive infra" terraform fmt -check -recursive -diff infra
+step "provider constraints: floors in modules, ~> in the example" check_versions
+step "module READMEs: Inputs/Outputs tables in sync" python3 infra/tests/readme_tables.py
 step "validate modules/writer-function" tf_validate "$staged/modules/writer-function"
 step "validate modules/target-bucket" tf_validate "$staged/modules/target-bucket"
 step "validate examples/two-accounts" tf_validate "$staged/examples/two-accounts"

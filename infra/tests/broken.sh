@@ -81,13 +81,22 @@ case_ function-in-bucket-account examples/two-accounts/main.tf trust_chain \
   'aws = aws.lambda' \
   'aws = aws.bucket'
 extra_case_ bucket-in-lambda-account examples/two-accounts/main.tf trust_chain \
-  "differs from the TARGET_ROLE_ARN given to the function" \
+  "is not in the bucket account 222222222222" \
   'aws = aws.bucket' \
   'aws = aws.lambda'
+extra_case_ target-role-arn-as-string examples/two-accounts/main.tf target_role_reference \
+  "must be the target-bucket module's role_arn output" \
+  'target_role_arn       = module.target_bucket.role_arn' \
+  'target_role_arn       = "arn:aws:iam::${var.bucket_account_id}:role/${var.target_role_name}"'
 case_ env-wrong-bucket examples/two-accounts/main.tf trust_chain \
   "environment does not point at the target role, bucket" \
   'target_bucket         = module.target_bucket.bucket_name' \
   'target_bucket         = "some-other-bucket"'
+
+extra_case_ exclusive-misses-a-policy modules/writer-function/main.tf triggers \
+  "The execution role's exclusive policy list must name every inline policy" \
+  '    aws_iam_role_policy.consume_queue[*].name,' \
+  ''
 
 # --- KMS ---------------------------------------------------------------------------------------
 case_ kms-key-policy-without-role policies/kms-key-policy.json.tftpl kms \
@@ -99,11 +108,20 @@ extra_case_ kms-role-policy-without-key modules/target-bucket/main.tf kms \
   'var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
   'false ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"'
 
+extra_case_ kms-role-direct-kms-calls policies/target-kms.json.tftpl kms \
+  "The target role may use the key only via S3 in the bucket's region" \
+  '"kms:ViaService": "s3.${region}.amazonaws.com",' \
+  ''
+
 # --- what the execution role may read ---------------------------------------------------------
 extra_case_ source-versions-any-bucket policies/execution-read-source.json.tftpl triggers \
   "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only" \
   '"Resource": "${source_bucket_arn}/*"' \
   '"Resource": "*"'
+case_ source-read-beyond-filter-prefix modules/writer-function/main.tf triggers \
+  "on the source bucket's objects under the filter prefix only" \
+  '{ source_bucket_arn = local.s3_source_read_scope }' \
+  '{ source_bucket_arn = local.s3_source_bucket_arn }'
 extra_case_ raw-mail-beyond-prefix policies/execution-read-raw-mail.json.tftpl triggers \
   "The execution role may read SES raw mail (s3:GetObject only) under <bucket>/<prefix>* only" \
   '"Resource": "${raw_mail_bucket_arn}/${raw_mail_prefix}*"' \
@@ -118,6 +136,50 @@ extra_case_ sqs-without-dlq modules/writer-function/main.tf triggers \
   "module.writer_function.queue_redrive_policy is null" \
   $'  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn\n    maxReceiveCount     = var.sqs_max_receive_count\n  })\n' \
   ''
+
+# --- SSE-C ---------------------------------------------------------------------------------------
+extra_case_ sse-c-allowed-by-policy policies/bucket-policy.json.tftpl trust_chain \
+  "SSE-C must be blocked" \
+  '"Condition": { "Null": { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } }' \
+  '"Condition": { "Null": { "s3:x-amz-server-side-encryption-customer-algorithm": "true" } }'
+extra_case_ sse-c-not-blocked modules/target-bucket/main.tf trust_chain \
+  "SSE-C must be blocked" \
+  '    blocked_encryption_types = ["SSE-C"]' \
+  ''
+
+# --- failures that do not vanish, and their alarms ----------------------------------------------
+case_ send-failures-any-queue policies/execution-send-failures.json.tftpl failures \
+  "The execution role may sqs:SendMessage to exactly the failure queue" \
+  '"Resource": "${queue_arn}"' \
+  '"Resource": "*"'
+case_ async-without-destination modules/writer-function/main.tf failures \
+  "Asynchronous invocations must have bounded retries and event age, and the failure queue as on-failure destination" \
+  $'\n  destination_config {\n    on_failure {\n      destination = aws_sqs_queue.failures.arn\n    }\n  }\n' \
+  ''
+extra_case_ sns-dead-letters-any-topic policies/failure-queue-from-sns.json.tftpl failures \
+  "The failure queue policy must let exactly SNS (from the topic) and EventBridge (from the rule) send" \
+  $',\n      "Condition": { "ArnEquals": { "aws:SourceArn": "${topic_arn}" } }' \
+  ''
+extra_case_ eventbridge-dead-letters-any-rule policies/failure-queue-from-eventbridge.json.tftpl failures \
+  "The failure queue policy must let exactly SNS (from the topic) and EventBridge (from the rule) send" \
+  '"Condition": { "ArnEquals": { "aws:SourceArn": "${rule_arn}" } }' \
+  '"Condition": { "StringEquals": { "aws:SourceAccount": "111111111111" } }'
+extra_case_ sns-without-redrive modules/writer-function/main.tf failures \
+  "The SNS subscription must redrive undeliverable messages to the failure queue" \
+  '  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn })' \
+  ''
+extra_case_ eventbridge-without-dead-letters modules/writer-function/main.tf failures \
+  "The EventBridge target must have a retry policy and the failure queue as dead-letter queue" \
+  $'  dead_letter_config {\n    arn = aws_sqs_queue.failures.arn\n  }\n' \
+  ''
+case_ records-failed-alarm-wrong-namespace modules/writer-function/main.tf failures \
+  "The RecordsFailed alarm must watch the function's namespace with the [FunctionName] dimension set" \
+  'namespace   = local.metrics_namespace' \
+  'namespace   = var.function_name'
+extra_case_ dlq-alarm-on-trigger-queue modules/writer-function/main.tf failures \
+  "The queue alarms must watch ApproximateNumberOfMessagesVisible of the failure queue and of the DLQ" \
+  'dimensions  = { QueueName = aws_sqs_queue.dlq[0].name }' \
+  'dimensions  = { QueueName = aws_sqs_queue.this[0].name }'
 
 # Break one copy and run its test file; succeed only if the test fails with the expected message.
 run_case() {

@@ -1,19 +1,15 @@
 # The root users copy: the writer function in the lambda account, the bucket and the role it
 # assumes in the bucket account.
 #
-# The two roles name each other. The cycle is broken without dropping a condition:
-# - the execution role may assume TARGET_ROLE_ARN, built here from the bucket account ID and the
-#   role name (a plain string, no reference);
-# - the target role trusts module.writer_function.execution_role_arn, a real reference, so the
-#   execution role exists before IAM validates the trust policy that names it.
-
-data "aws_partition" "current" {
-  provider = aws.bucket
-}
+# The two roles name each other, without a cycle: the execution role's permissions are separate
+# resources (aws_iam_role_policy), so the order is
+#   execution role -> target role (its trust names the execution role: IAM rejects a trust policy
+#   naming a principal that does not exist) -> the execution role's sts:AssumeRole grant and the
+#   function's TARGET_ROLE_ARN (both the target role's real ARN, so the function is created only
+#   once the role it assumes exists, with its policy).
 
 locals {
-  target_role_arn = "arn:${data.aws_partition.current.partition}:iam::${var.bucket_account_id}:role/${var.target_role_name}"
-  package_path    = coalesce(var.package_path, "${path.root}/../../../target/lambda/cross-account-s3-writer/bootstrap.zip")
+  package_path = coalesce(var.package_path, "${path.root}/../../../target/lambda/cross-account-s3-writer/bootstrap.zip")
 }
 
 module "writer_function" {
@@ -31,7 +27,7 @@ module "writer_function" {
   log_level             = var.log_level
   log_retention_in_days = var.log_retention_in_days
 
-  target_role_arn       = local.target_role_arn
+  target_role_arn       = module.target_bucket.role_arn
   target_bucket         = module.target_bucket.bucket_name
   target_bucket_owner   = var.bucket_account_id
   target_region         = module.target_bucket.bucket_region
@@ -44,6 +40,8 @@ module "writer_function" {
   ses_raw_mail_prefix   = var.ses_raw_mail_prefix
 
   create_sqs_trigger    = var.create_sqs_trigger
+  sqs_queue_name        = var.sqs_queue_name
+  sqs_dlq_name          = var.sqs_dlq_name
   sqs_max_receive_count = var.sqs_max_receive_count
 
   create_sns_trigger = var.create_sns_trigger
@@ -57,6 +55,13 @@ module "writer_function" {
   s3_source_filter_prefix = var.s3_source_filter_prefix
 
   create_function_url = var.create_function_url
+
+  failure_queue_name                 = var.failure_queue_name
+  async_maximum_retry_attempts       = var.async_maximum_retry_attempts
+  async_maximum_event_age_in_seconds = var.async_maximum_event_age_in_seconds
+  metrics_namespace                  = var.metrics_namespace
+  create_alarms                      = var.create_alarms
+  alarm_sns_topic_arn                = var.alarm_sns_topic_arn
 }
 
 module "target_bucket" {

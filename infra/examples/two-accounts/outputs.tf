@@ -18,8 +18,8 @@ output "target_role_arn" {
   value       = module.target_bucket.role_arn
 
   precondition {
-    condition     = module.target_bucket.role_arn == local.target_role_arn
-    error_message = "The target role's ARN (${module.target_bucket.role_arn}) differs from the TARGET_ROLE_ARN given to the function (${local.target_role_arn})."
+    condition     = split(":", module.target_bucket.role_arn)[4] == var.bucket_account_id
+    error_message = "The target role (${module.target_bucket.role_arn}) is not in the bucket account ${var.bucket_account_id}: the target-bucket module must run under the bucket account's provider."
   }
 }
 
@@ -51,6 +51,16 @@ output "queue_url" {
 output "dead_letter_queue_url" {
   description = "Dead-letter queue (null without the SQS trigger)."
   value       = module.writer_function.dead_letter_queue_url
+}
+
+output "failure_queue_url" {
+  description = "Queue of failed asynchronous invocations and SNS/EventBridge dead letters: read failed records here."
+  value       = module.writer_function.failure_queue_url
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms (empty without create_alarms)."
+  value       = [for a in values(module.writer_function.alarms) : a.alarm_name]
 }
 
 output "function_url" {

@@ -201,6 +201,18 @@ variable "create_sqs_trigger" {
   default     = false
 }
 
+variable "sqs_queue_name" {
+  description = "Name of the trigger queue. null: function_name. Pin it before renaming the function (a new name replaces the queue)."
+  type        = string
+  default     = null
+}
+
+variable "sqs_dlq_name" {
+  description = "Name of the dead-letter queue. null: \"<sqs_queue_name>-dlq\"."
+  type        = string
+  default     = null
+}
+
 variable "sqs_max_receive_count" {
   description = "Deliveries before a message moves to the dead-letter queue."
   type        = number
@@ -244,7 +256,7 @@ variable "s3_source_bucket" {
 }
 
 variable "s3_source_filter_prefix" {
-  description = "Only keys under this prefix of s3_source_bucket trigger the function."
+  description = "Only keys under this prefix of s3_source_bucket trigger the function, and the function may read only those. null or ending with '/'."
   type        = string
   default     = null
 }
@@ -253,4 +265,44 @@ variable "create_function_url" {
   description = "Create a Function URL with AWS_IAM auth."
   type        = bool
   default     = false
+}
+
+################################################################################
+# Failures and alarms
+################################################################################
+
+variable "failure_queue_name" {
+  description = "Queue of failed asynchronous invocations and SNS/EventBridge dead letters. null: \"<function_name>-failures\"."
+  type        = string
+  default     = null
+}
+
+variable "async_maximum_retry_attempts" {
+  description = "Retries of a failed asynchronous invocation (0..2) before it goes to the failure queue."
+  type        = number
+  default     = 2
+}
+
+variable "async_maximum_event_age_in_seconds" {
+  description = "Maximum age of an asynchronous event (60..21600 s) before it goes to the failure queue."
+  type        = number
+  default     = 21600
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's metrics. null: the function name."
+  type        = string
+  default     = null
+}
+
+variable "create_alarms" {
+  description = "Create the CloudWatch alarms (failure queue / DLQ not empty, Errors, Throttles, AsyncEventsDropped, DestinationDeliveryFailures, RecordsFailed)."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the alarms notify (lambda account). null: no notification."
+  type        = string
+  default     = null
 }

@@ -6,11 +6,15 @@
 
 data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
 
 locals {
   policies   = "${path.module}/../../policies"
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
+  # The region this provider creates resources in. `id` is the region name too (the offline
+  # provider stand-in's schema fills only that one).
+  provider_region = coalesce(data.aws_region.current.region, data.aws_region.current.id)
 
   manage_bucket_settings = coalesce(var.manage_bucket_settings, var.create_bucket)
 
@@ -44,8 +48,12 @@ locals {
         bucket_arn = local.bucket_arn
         key_prefix = var.key_prefix
       })).Statement,
+      # Only through S3 in the bucket's region, and only for this bucket: with an S3 Bucket Key the
+      # encryption context is the bucket ARN (without one it would be each object's ARN).
       var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl", {
         kms_key_arn = local.kms_key_arn
+        region      = local.bucket_region
+        bucket_arn  = local.bucket_arn
       })).Statement : [],
     )
   })
@@ -130,6 +138,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
     }
     # With SSE-KMS, S3 Bucket Keys cut KMS requests (and their cost) by orders of magnitude.
     bucket_key_enabled = var.create_kms_key
+    # S3 blocks SSE-C on new buckets: say so, or providers that do not treat the argument as
+    # computed plan its removal on every run. The bucket policy denies SSE-C uploads too.
+    blocked_encryption_types = ["SSE-C"]
   }
 }
 
@@ -187,9 +198,10 @@ resource "aws_kms_key" "this" {
   tags = var.tags
 
   lifecycle {
-    postcondition {
-      condition     = split(":", self.arn)[3] == local.bucket_region
-      error_message = "The KMS key was created in ${split(":", self.arn)[3]} but the bucket is in ${local.bucket_region}: S3 needs a key in the bucket's region. Configure the bucket provider with the bucket's region."
+    # Checked before CreateKey (a postcondition on self.arn would leave a stray key behind).
+    precondition {
+      condition     = local.provider_region == local.bucket_region
+      error_message = "The KMS key would be created in ${local.provider_region} but the bucket is in ${local.bucket_region}: S3 needs a key in the bucket's region. Configure the bucket provider with the bucket's region."
     }
   }
 }
@@ -211,4 +223,15 @@ resource "aws_iam_role_policy" "this" {
   name   = "put-objects-under-prefix"
   role   = aws_iam_role.this.id
   policy = local.role_policy
+}
+
+# Exactly this inline policy and no managed policy: one added by hand shows up in the next plan.
+resource "aws_iam_role_policies_exclusive" "this" {
+  role_name    = aws_iam_role.this.name
+  policy_names = [aws_iam_role_policy.this.name]
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "this" {
+  role_name   = aws_iam_role.this.name
+  policy_arns = []
 }

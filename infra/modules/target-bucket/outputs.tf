@@ -41,6 +41,9 @@ output "kms_key_policy" {
 output "role_arn" {
   description = "ARN of the target role (the function's TARGET_ROLE_ARN)."
   value       = aws_iam_role.this.arn
+
+  # Whoever uses the ARN (the function's TARGET_ROLE_ARN) waits for the role's permissions too.
+  depends_on = [aws_iam_role_policy.this, aws_iam_role_policies_exclusive.this]
 }
 
 output "role_name" {
@@ -72,4 +75,17 @@ output "bucket_policy" {
 output "bucket_policy_applied" {
   description = "Whether this module manages the bucket policy and the other bucket settings."
   value       = local.manage_bucket_settings
+}
+
+output "blocked_encryption_types" {
+  description = "Encryption types the bucket's default encryption blocks (SSE-C); empty when the bucket settings are not managed here."
+  value       = flatten([for c in aws_s3_bucket_server_side_encryption_configuration.this : [for r in c.rule : r.blocked_encryption_types]])
+}
+
+output "role_exclusive" {
+  description = "What the target role exclusively has: inline policy_names and managed policy_arns (anything else is removed on apply)."
+  value = {
+    policy_names = toset(aws_iam_role_policies_exclusive.this.policy_names)
+    policy_arns  = toset(aws_iam_role_policy_attachments_exclusive.this.policy_arns)
+  }
 }

@@ -67,7 +67,7 @@ variable "kms_key_deletion_window_in_days" {
 ################################################################################
 
 variable "role_name" {
-  description = "Name of the target role. The writer function's TARGET_ROLE_ARN is built from it: arn:<partition>:iam::<this account>:role/<role_name>."
+  description = "Name of the target role. The writer function's TARGET_ROLE_ARN is this role's ARN (output role_arn)."
   type        = string
   default     = "cross-account-s3-writer-target"
 

@@ -13,6 +13,10 @@ locals {
 
   execution_role_name = coalesce(var.execution_role_name, "${var.function_name}-execution")
   log_group_name      = "/aws/lambda/${var.function_name}"
+  metrics_namespace   = coalesce(var.metrics_namespace, var.function_name)
+  failure_queue_name  = coalesce(var.failure_queue_name, "${var.function_name}-failures")
+  sqs_queue_name      = coalesce(var.sqs_queue_name, var.function_name)
+  sqs_dlq_name        = coalesce(var.sqs_dlq_name, "${local.sqs_queue_name}-dlq")
 
   # The function's configuration. Everything but the ExternalId, so it can be shown as an output.
   environment_public = merge(
@@ -24,6 +28,7 @@ locals {
       ROLE_SESSION_NAME     = coalesce(var.role_session_name, var.function_name)
       ROLE_SESSION_SECONDS  = tostring(var.role_session_seconds)
       MAX_CONCURRENT_WRITES = tostring(var.max_concurrent_writes)
+      METRICS_NAMESPACE     = local.metrics_namespace
     },
     var.target_region == null ? {} : { TARGET_REGION = var.target_region },
     var.sse_kms_key_arn == null ? {} : { SSE_KMS_KEY_ARN = var.sse_kms_key_arn },
@@ -33,10 +38,16 @@ locals {
   environment = merge(local.environment_public, { TARGET_EXTERNAL_ID = var.external_id })
 
   s3_source_bucket_arn = var.s3_source_bucket == null ? null : "arn:${local.partition}:s3:::${var.s3_source_bucket}"
+  # What execution-read-source.json.tftpl grants "<this>/*" on: the bucket, or only the filter
+  # prefix (validated to end with '/', so "<bucket>/<prefix without '/'>/*" is exactly it).
+  s3_source_read_scope = var.s3_source_filter_prefix == null || local.s3_source_bucket_arn == null ? local.s3_source_bucket_arn : "${local.s3_source_bucket_arn}/${trimsuffix(var.s3_source_filter_prefix, "/")}"
 
   ses_raw_mail_bucket_arn = var.ses_raw_mail_bucket == null ? null : "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}"
 
-  sqs_visibility_timeout = coalesce(var.sqs_visibility_timeout_seconds, min(43200, 6 * var.timeout))
+  # AWS: at least 6 x the function timeout plus the batching window (a message can wait the
+  # window before its batch starts, and Lambda may retry a throttled batch).
+  sqs_visibility_timeout_minimum = 6 * var.timeout + var.sqs_maximum_batching_window_in_seconds
+  sqs_visibility_timeout         = coalesce(var.sqs_visibility_timeout_seconds, min(43200, local.sqs_visibility_timeout_minimum))
 }
 
 ################################################################################
@@ -70,14 +81,15 @@ resource "aws_iam_role_policy" "logs" {
   policy = templatefile("${local.policies}/execution-logs.json.tftpl", { log_group_arn = aws_cloudwatch_log_group.this.arn })
 }
 
-# s3:GetObject and s3:GetObjectVersion on the source bucket's objects: the function copies the
-# exact version a notification names (GetObject with versionId needs s3:GetObjectVersion).
+# s3:GetObject and s3:GetObjectVersion on the source bucket's objects (only under the filter
+# prefix when there is one): the function copies the exact version a notification names
+# (GetObject with versionId needs s3:GetObjectVersion).
 resource "aws_iam_role_policy" "read_s3_source" {
   count = var.create_s3_trigger ? 1 : 0
 
   name   = "read-s3-trigger-source"
   role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_source_bucket_arn })
+  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_source_read_scope })
 
   lifecycle {
     precondition {
@@ -100,6 +112,35 @@ resource "aws_iam_role_policy" "read_ses_raw_mail" {
   })
 }
 
+# sqs:SendMessage on exactly the failure queue: Lambda sends the record of an asynchronous
+# invocation that failed every attempt (or grew too old) as the execution role.
+resource "aws_iam_role_policy" "send_failures" {
+  name   = "send-failed-async-events"
+  role   = aws_iam_role.execution.id
+  policy = templatefile("${local.policies}/execution-send-failures.json.tftpl", { queue_arn = aws_sqs_queue.failures.arn })
+}
+
+# The role has exactly these inline policies and no managed policy: one added by hand (console,
+# CLI) shows up in the next plan, and apply removes it.
+resource "aws_iam_role_policies_exclusive" "execution" {
+  role_name = aws_iam_role.execution.name
+  policy_names = concat(
+    [
+      aws_iam_role_policy.assume_target.name,
+      aws_iam_role_policy.logs.name,
+      aws_iam_role_policy.send_failures.name,
+    ],
+    aws_iam_role_policy.read_s3_source[*].name,
+    aws_iam_role_policy.read_ses_raw_mail[*].name,
+    aws_iam_role_policy.consume_queue[*].name,
+  )
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "execution" {
+  role_name   = aws_iam_role.execution.name
+  policy_arns = []
+}
+
 ################################################################################
 # Logs
 ################################################################################
@@ -117,7 +158,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_50:The function emits no X-Ray segments; Active tracing would add cost and an xray:PutTraceSegments grant for nothing.
-  # checkov:skip=CKV_AWS_116:The SQS trigger has its redrive dead-letter queue; an on-failure destination for async triggers (SNS, EventBridge, S3) would need another execution-role grant, see infra/README.md.
+  # checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the failure queue through aws_lambda_function_event_invoke_config (an on-failure destination, which also carries the error and the response, unlike dead_letter_config); the SQS trigger has its redrive dead-letter queue.
   # checkov:skip=CKV_AWS_117:The function calls only public AWS endpoints (STS, S3); a VPC adds NAT or endpoint cost and protects nothing here.
   # checkov:skip=CKV_AWS_173:The environment holds no secret (the ExternalId is a confused-deputy guard, not a credential); Lambda encrypts it at rest with an AWS managed key.
   # checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the deployed zip is pinned by source_code_hash.
@@ -158,13 +199,65 @@ resource "aws_lambda_function" "this" {
 }
 
 ################################################################################
+# Failures of asynchronous invocations (S3, SNS, EventBridge, SES, async direct invoke)
+################################################################################
+
+# A queue of its own, not the SQS trigger's DLQ: it exists without the SQS trigger, and its
+# messages are invocation records (requestContext, requestPayload, responseContext,
+# responsePayload) and undeliverable SNS/EventBridge events, not trigger messages; the DLQ may
+# only be redriven into the trigger queue, where such records would be read as new records.
+resource "aws_sqs_queue" "failures" {
+  name                      = local.failure_queue_name
+  message_retention_seconds = var.failure_queue_retention_seconds
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+# SNS (subscription dead letters) and EventBridge (target dead letters) send as their service,
+# each pinned to its own topic or rule by aws:SourceArn.
+resource "aws_sqs_queue_policy" "failures" {
+  count = var.create_sns_trigger || var.create_eventbridge_trigger ? 1 : 0
+
+  queue_url = aws_sqs_queue.failures.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      # (without sns_topic_arn the plan fails on aws_lambda_permission.sns's precondition)
+      var.create_sns_trigger && var.sns_topic_arn != null ? jsondecode(templatefile("${local.policies}/failure-queue-from-sns.json.tftpl", {
+        queue_arn = aws_sqs_queue.failures.arn
+        topic_arn = var.sns_topic_arn
+      })).Statement : [],
+      var.create_eventbridge_trigger ? jsondecode(templatefile("${local.policies}/failure-queue-from-eventbridge.json.tftpl", {
+        queue_arn = aws_sqs_queue.failures.arn
+        rule_arn  = aws_cloudwatch_event_rule.this[0].arn
+      })).Statement : [],
+    )
+  })
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.async_maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async_maximum_event_age_in_seconds
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.failures.arn
+    }
+  }
+
+  # Lambda checks that the execution role may send to the destination.
+  depends_on = [aws_iam_role_policy.send_failures]
+}
+
+################################################################################
 # Trigger: SQS queue + dead-letter queue + event source mapping
 ################################################################################
 
 resource "aws_sqs_queue" "dlq" {
   count = var.create_sqs_trigger ? 1 : 0
 
-  name                      = "${var.function_name}-dlq"
+  name                      = local.sqs_dlq_name
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
   tags                      = var.tags
@@ -173,7 +266,7 @@ resource "aws_sqs_queue" "dlq" {
 resource "aws_sqs_queue" "this" {
   count = var.create_sqs_trigger ? 1 : 0
 
-  name                       = var.function_name
+  name                       = local.sqs_queue_name
   visibility_timeout_seconds = local.sqs_visibility_timeout
   message_retention_seconds  = var.sqs_message_retention_seconds
   sqs_managed_sse_enabled    = true
@@ -185,8 +278,8 @@ resource "aws_sqs_queue" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.sqs_visibility_timeout >= var.timeout
-      error_message = "The queue's visibility timeout (${local.sqs_visibility_timeout} s) must be at least the function timeout (${var.timeout} s), or Lambda refuses the event source mapping."
+      condition     = local.sqs_visibility_timeout >= local.sqs_visibility_timeout_minimum
+      error_message = "The queue's visibility timeout (${local.sqs_visibility_timeout} s) must be at least 6 x the function timeout plus the batching window (${local.sqs_visibility_timeout_minimum} s): otherwise a message still being processed becomes visible again and is processed twice."
     }
   }
 }
@@ -266,7 +359,11 @@ resource "aws_sns_topic_subscription" "this" {
   protocol  = "lambda"
   endpoint  = aws_lambda_function.this.arn
 
-  depends_on = [aws_lambda_permission.sns]
+  # Messages SNS cannot deliver to the function (throttled past SNS's retries, permission
+  # missing) go to the failure queue; failures of the function itself are Lambda's (above).
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn })
+
+  depends_on = [aws_lambda_permission.sns, aws_sqs_queue_policy.failures]
 }
 
 ################################################################################
@@ -298,7 +395,18 @@ resource "aws_cloudwatch_event_target" "this" {
   target_id      = "writer-function"
   arn            = aws_lambda_function.this.arn
 
-  depends_on = [aws_lambda_permission.eventbridge]
+  # EventBridge's own delivery retries (to Lambda's async queue); events it cannot deliver go
+  # to the failure queue.
+  retry_policy {
+    maximum_retry_attempts       = var.eventbridge_maximum_retry_attempts
+    maximum_event_age_in_seconds = var.eventbridge_maximum_event_age_in_seconds
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.failures.arn
+  }
+
+  depends_on = [aws_lambda_permission.eventbridge, aws_sqs_queue_policy.failures]
 }
 
 resource "aws_lambda_permission" "eventbridge" {
@@ -359,4 +467,91 @@ resource "aws_lambda_function_url" "this" {
 
   function_name      = aws_lambda_function.this.function_name
   authorization_type = "AWS_IAM"
+}
+
+################################################################################
+# Alarms (optional)
+################################################################################
+
+locals {
+  function_dimensions = { FunctionName = var.function_name }
+
+  # name suffix => what to watch. Every alarm fires on the first occurrence (> 0) in a period.
+  alarms = !var.create_alarms ? {} : merge(
+    {
+      failure-queue-not-empty = {
+        description = "Asynchronous invocations of ${var.function_name} failed every attempt (or SNS/EventBridge could not deliver): their records wait in ${local.failure_queue_name}."
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesVisible"
+        statistic   = "Maximum"
+        dimensions  = { QueueName = aws_sqs_queue.failures.name }
+      }
+      errors = {
+        description = "Invocations of ${var.function_name} that returned an error."
+        namespace   = "AWS/Lambda"
+        metric_name = "Errors"
+        statistic   = "Sum"
+        dimensions  = local.function_dimensions
+      }
+      throttles = {
+        description = "Invocations of ${var.function_name} throttled (concurrency)."
+        namespace   = "AWS/Lambda"
+        metric_name = "Throttles"
+        statistic   = "Sum"
+        dimensions  = local.function_dimensions
+      }
+      async-events-dropped = {
+        description = "Asynchronous events of ${var.function_name} given up on (retries or event age exhausted); each was sent to the failure queue unless destination-delivery-failures fires too."
+        namespace   = "AWS/Lambda"
+        metric_name = "AsyncEventsDropped"
+        statistic   = "Sum"
+        dimensions  = local.function_dimensions
+      }
+      destination-delivery-failures = {
+        description = "Lambda could not send a failed asynchronous event of ${var.function_name} to the failure queue: that event is lost."
+        namespace   = "AWS/Lambda"
+        metric_name = "DestinationDeliveryFailures"
+        statistic   = "Sum"
+        dimensions  = local.function_dimensions
+      }
+      records-failed = {
+        description = "Records ${var.function_name} could not write (its RecordsFailed metric, EMF, dimension set [FunctionName])."
+        namespace   = local.metrics_namespace
+        metric_name = "RecordsFailed"
+        statistic   = "Sum"
+        dimensions  = local.function_dimensions
+      }
+    },
+    !var.create_sqs_trigger ? {} : {
+      dlq-not-empty = {
+        description = "SQS messages for ${var.function_name} failed ${var.sqs_max_receive_count} receives and wait in its dead-letter queue."
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesVisible"
+        statistic   = "Maximum"
+        dimensions  = { QueueName = aws_sqs_queue.dlq[0].name }
+      }
+    },
+  )
+  alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.function_name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric_name
+  statistic           = each.value.statistic
+  dimensions          = each.value.dimensions
+  period              = var.alarm_period_seconds
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  # No data = nothing happened (Errors, RecordsFailed, ... are only published when non-zero or
+  # when the function runs).
+  treat_missing_data = "notBreaching"
+  alarm_actions      = local.alarm_actions
+  ok_actions         = local.alarm_actions
+  tags               = var.tags
 }

@@ -54,7 +54,16 @@ output "execution_role_policies" {
     { for p in aws_iam_role_policy.read_s3_source : p.name => p.policy },
     { for p in aws_iam_role_policy.read_ses_raw_mail : p.name => p.policy },
     { for p in aws_iam_role_policy.consume_queue : p.name => p.policy },
+    { (aws_iam_role_policy.send_failures.name) = aws_iam_role_policy.send_failures.policy },
   )
+}
+
+output "execution_role_exclusive" {
+  description = "What the execution role exclusively has: inline policy_names and managed policy_arns (anything else is removed on apply)."
+  value = {
+    policy_names = toset(aws_iam_role_policies_exclusive.execution.policy_names)
+    policy_arns  = toset(aws_iam_role_policy_attachments_exclusive.execution.policy_arns)
+  }
 }
 
 output "log_group_name" {
@@ -72,9 +81,29 @@ output "queue_arn" {
   value       = one(aws_sqs_queue.this[*].arn)
 }
 
+output "queue_name" {
+  description = "Name of the trigger queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.this[*].name)
+}
+
+output "dead_letter_queue_name" {
+  description = "Name of the dead-letter queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.dlq[*].name)
+}
+
+output "failure_queue_name" {
+  description = "Name of the failure queue."
+  value       = aws_sqs_queue.failures.name
+}
+
 output "queue_url" {
   description = "URL of the trigger queue: send messages here (null without the SQS trigger)."
   value       = one(aws_sqs_queue.this[*].url)
+}
+
+output "queue_visibility_timeout_seconds" {
+  description = "Visibility timeout of the trigger queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.this[*].visibility_timeout_seconds)
 }
 
 output "queue_redrive_policy" {
@@ -125,4 +154,64 @@ output "function_url" {
 output "function_url_auth_type" {
   description = "Auth type of the Function URL (null when not created)."
   value       = one(aws_lambda_function_url.this[*].authorization_type)
+}
+
+output "failure_queue_arn" {
+  description = "ARN of the failure queue: failed asynchronous invocations (Lambda on-failure destination) and SNS/EventBridge dead letters."
+  value       = aws_sqs_queue.failures.arn
+}
+
+output "failure_queue_url" {
+  description = "URL of the failure queue: read failed records here (aws sqs receive-message)."
+  value       = aws_sqs_queue.failures.url
+}
+
+output "failure_queue_policy" {
+  description = "Queue policy of the failure queue (JSON): SNS and EventBridge may send, each from its own topic/rule (null without those triggers)."
+  value       = one(aws_sqs_queue_policy.failures[*].policy)
+}
+
+output "async_invoke_config" {
+  description = "Asynchronous invocation settings: retries, event age, on-failure destination."
+  value = {
+    maximum_retry_attempts       = aws_lambda_function_event_invoke_config.this.maximum_retry_attempts
+    maximum_event_age_in_seconds = aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds
+    on_failure_destination       = try(aws_lambda_function_event_invoke_config.this.destination_config[0].on_failure[0].destination, null)
+    function_name                = aws_lambda_function_event_invoke_config.this.function_name
+  }
+}
+
+output "sns_subscription_redrive_policy" {
+  description = "Redrive policy of the SNS subscription (JSON; null without the SNS trigger)."
+  value       = one(aws_sns_topic_subscription.this[*].redrive_policy)
+}
+
+output "eventbridge_target" {
+  description = "Delivery settings of the EventBridge target: dead_letter_arn, maximum_retry_attempts, maximum_event_age_in_seconds (null without the EventBridge trigger)."
+  value = one([for t in aws_cloudwatch_event_target.this : {
+    arn                          = t.arn
+    dead_letter_arn              = one(t.dead_letter_config[*].arn)
+    maximum_retry_attempts       = one(t.retry_policy[*].maximum_retry_attempts)
+    maximum_event_age_in_seconds = one(t.retry_policy[*].maximum_event_age_in_seconds)
+  }])
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the function's EMF metrics (METRICS_NAMESPACE)."
+  value       = local.metrics_namespace
+}
+
+output "alarms" {
+  description = "CloudWatch alarms (suffix => name, namespace, metric_name, dimensions, statistic, threshold, comparison_operator, alarm_actions); empty without create_alarms."
+  value = { for k, a in aws_cloudwatch_metric_alarm.this : k => {
+    alarm_name          = a.alarm_name
+    namespace           = a.namespace
+    metric_name         = a.metric_name
+    dimensions          = a.dimensions
+    statistic           = a.statistic
+    threshold           = a.threshold
+    comparison_operator = a.comparison_operator
+    alarm_actions       = tolist(a.alarm_actions)
+    ok_actions          = tolist(a.ok_actions)
+  } }
 }

@@ -140,7 +140,7 @@ variable "tags" {
 ################################################################################
 
 variable "target_role_arn" {
-  description = "TARGET_ROLE_ARN: the role in the bucket account the function assumes. The execution role may assume exactly this ARN. Build it from the bucket account ID and role name (arn:<partition>:iam::<account>:role/<name>) to avoid a dependency cycle."
+  description = "TARGET_ROLE_ARN: the role in the bucket account the function assumes. The execution role may assume exactly this ARN. Pass the target-bucket module's role_arn output (there is no cycle: this module's grants are separate resources)."
   type        = string
 
   validation {
@@ -282,6 +282,28 @@ variable "create_sqs_trigger" {
   default     = false
 }
 
+variable "sqs_queue_name" {
+  description = "Name of the trigger queue. null: function_name. Set it (and sqs_dlq_name) before renaming the function: a new name replaces the queue, and its messages are lost."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sqs_queue_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,80}$", var.sqs_queue_name))
+    error_message = "sqs_queue_name must be 1-80 characters of letters, digits, '-' and '_' (a standard queue)."
+  }
+}
+
+variable "sqs_dlq_name" {
+  description = "Name of the trigger queue's dead-letter queue. null: \"<sqs_queue_name>-dlq\". A new name replaces the queue, and the messages waiting in it are lost."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sqs_dlq_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,80}$", var.sqs_dlq_name))
+    error_message = "sqs_dlq_name must be 1-80 characters of letters, digits, '-' and '_' (a standard queue)."
+  }
+}
+
 variable "sqs_batch_size" {
   description = "Records per batch of the SQS event source mapping (more than 10 requires sqs_maximum_batching_window_in_seconds > 0)."
   type        = number
@@ -327,7 +349,7 @@ variable "sqs_max_receive_count" {
 }
 
 variable "sqs_visibility_timeout_seconds" {
-  description = "Visibility timeout of the queue. null: 6 x timeout (AWS's recommendation); it must not be below the function timeout."
+  description = "Visibility timeout of the queue. null: 6 x timeout + sqs_maximum_batching_window_in_seconds (AWS's recommendation), which is also the minimum accepted."
   type        = number
   default     = null
 
@@ -412,9 +434,14 @@ variable "s3_source_events" {
 }
 
 variable "s3_source_filter_prefix" {
-  description = "Only objects whose key starts with this prefix trigger the function."
+  description = "Only objects whose key starts with this prefix trigger the function; the execution role may then read only <bucket>/<prefix>*. null or ending with '/'."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.s3_source_filter_prefix == null ? true : can(regex("^[A-Za-z0-9!_.'()=+,@-][A-Za-z0-9!_.'()=+,@/-]*/$", var.s3_source_filter_prefix)) && !strcontains(var.s3_source_filter_prefix, "//")
+    error_message = "s3_source_filter_prefix must be null or end with '/' (the read grant is <bucket>/<prefix>*), without '//', wildcards or '$'."
+  }
 }
 
 variable "s3_source_filter_suffix" {
@@ -427,4 +454,117 @@ variable "create_function_url" {
   description = "Create a Function URL with AWS_IAM auth. Callers (same account) need lambda:InvokeFunctionUrl and lambda:InvokeFunction in their own identity policy."
   type        = bool
   default     = false
+}
+
+################################################################################
+# Failures of asynchronous invocations
+################################################################################
+
+variable "failure_queue_name" {
+  description = "Name of the queue that receives failed asynchronous invocations (Lambda on-failure destination) and the SNS/EventBridge dead letters. null: \"<function_name>-failures\". Its own input so that renaming the function does not replace the queue (and lose its messages)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.failure_queue_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,80}$", var.failure_queue_name))
+    error_message = "failure_queue_name must be 1-80 characters of letters, digits, '-' and '_' (a standard queue)."
+  }
+}
+
+variable "failure_queue_retention_seconds" {
+  description = "How long the failure queue keeps a record (default 14 days, the maximum)."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.failure_queue_retention_seconds >= 60 && var.failure_queue_retention_seconds <= 1209600
+    error_message = "failure_queue_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "async_maximum_retry_attempts" {
+  description = "Retries Lambda makes of an asynchronous invocation that returned an error (0..2) before it sends the event to the failure queue."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.async_maximum_retry_attempts >= 0 && var.async_maximum_retry_attempts <= 2 && floor(var.async_maximum_retry_attempts) == var.async_maximum_retry_attempts
+    error_message = "async_maximum_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "async_maximum_event_age_in_seconds" {
+  description = "How long Lambda keeps an asynchronous event in its internal queue (60..21600 s) before it sends it to the failure queue unprocessed."
+  type        = number
+  default     = 21600
+
+  validation {
+    condition     = var.async_maximum_event_age_in_seconds >= 60 && var.async_maximum_event_age_in_seconds <= 21600 && floor(var.async_maximum_event_age_in_seconds) == var.async_maximum_event_age_in_seconds
+    error_message = "async_maximum_event_age_in_seconds must be a whole number between 60 and 21600."
+  }
+}
+
+variable "eventbridge_maximum_retry_attempts" {
+  description = "Retries EventBridge makes to deliver an event to the function (0..185) before it goes to the failure queue."
+  type        = number
+  default     = 185
+
+  validation {
+    condition     = var.eventbridge_maximum_retry_attempts >= 0 && var.eventbridge_maximum_retry_attempts <= 185 && floor(var.eventbridge_maximum_retry_attempts) == var.eventbridge_maximum_retry_attempts
+    error_message = "eventbridge_maximum_retry_attempts must be a whole number between 0 and 185."
+  }
+}
+
+variable "eventbridge_maximum_event_age_in_seconds" {
+  description = "How long EventBridge keeps trying to deliver an event to the function (60..86400 s) before it goes to the failure queue."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.eventbridge_maximum_event_age_in_seconds >= 60 && var.eventbridge_maximum_event_age_in_seconds <= 86400 && floor(var.eventbridge_maximum_event_age_in_seconds) == var.eventbridge_maximum_event_age_in_seconds
+    error_message = "eventbridge_maximum_event_age_in_seconds must be a whole number between 60 and 86400."
+  }
+}
+
+################################################################################
+# Metrics and alarms
+################################################################################
+
+variable "metrics_namespace" {
+  description = "METRICS_NAMESPACE: CloudWatch namespace of the function's EMF metrics (RecordsFailed, ...). null: the function name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.metrics_namespace == null ? true : can(regex("^[A-Za-z0-9 ._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/") && !startswith(var.metrics_namespace, ":")
+    error_message = "metrics_namespace must be 1-255 characters of [A-Za-z0-9 ._/#:-], not starting with \"AWS/\" or \":\"."
+  }
+}
+
+variable "create_alarms" {
+  description = "Create CloudWatch alarms (> 0 in a period): failure queue and DLQ not empty, function Errors, Throttles, AsyncEventsDropped, and the function's RecordsFailed metric."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic notified when an alarm fires and when it recovers. null: the alarms only change state."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN (a standard topic)."
+  }
+}
+
+variable "alarm_period_seconds" {
+  description = "Period of every alarm, in seconds (a multiple of 60)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.alarm_period_seconds >= 60 && var.alarm_period_seconds % 60 == 0
+    error_message = "alarm_period_seconds must be a multiple of 60."
+  }
 }

@@ -79,7 +79,7 @@ run "existing_bucket_managed" {
   }
 
   assert {
-    condition     = output.bucket_policy_applied && [for s in jsondecode(output.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix"]
+    condition     = output.bucket_policy_applied && [for s in jsondecode(output.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys"]
     error_message = "manage_bucket_settings = true applies the bucket policy to an existing bucket."
   }
   assert {

@@ -59,10 +59,19 @@ run "kms" {
     ])
     error_message = "The KMS actions must be granted on exactly the bucket's key and the S3 actions on exactly <bucket>/<prefix>*."
   }
+  assert {
+    condition = [for s in jsondecode(module.target_bucket.role_policy).Statement : s.Condition if startswith(flatten([s.Action])[0], "kms:")] == [{
+      StringEquals = {
+        "kms:ViaService"                   = "s3.eu-central-1.amazonaws.com"
+        "kms:EncryptionContext:aws:s3:arn" = "arn:aws:s3:::test-target-bucket"
+      }
+    }]
+    error_message = "The target role may use the key only via S3 in the bucket's region (kms:ViaService) and only for this bucket (kms:EncryptionContext:aws:s3:arn = the bucket ARN, S3 Bucket Key)."
+  }
 
   # Bucket policy: expects aws:kms and this key.
   assert {
-    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyOtherKmsKeys"]
+    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys", "DenyOtherKmsKeys"]
     error_message = "With KMS the bucket policy appends the statements of bucket-policy-kms.json.tftpl."
   }
   assert {
@@ -71,7 +80,7 @@ run "kms" {
         StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" }
         Null            = { "s3:x-amz-server-side-encryption" = "false" }
       }
-      && jsondecode(module.target_bucket.bucket_policy).Statement[3].Condition == {
+      && jsondecode(module.target_bucket.bucket_policy).Statement[4].Condition == {
         StringNotEquals = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = module.target_bucket.kms_key_arn }
         Null            = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = "false" }
       }

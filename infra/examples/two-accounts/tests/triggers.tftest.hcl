@@ -28,6 +28,7 @@ variables {
   eventbridge_event_pattern  = "{\"source\":[\"test.app\"]}"
   create_s3_trigger          = true
   s3_source_bucket           = "test-source-bucket"
+  s3_source_filter_prefix    = "uploads/"
   create_function_url        = true
   ses_raw_mail_bucket        = "test-mail-bucket"
   ses_raw_mail_prefix        = "raw/"
@@ -62,6 +63,11 @@ run "all_triggers" {
     error_message = "The execution role may receive/delete/get attributes on exactly the trigger queue."
   }
 
+  assert {
+    condition     = module.writer_function.queue_visibility_timeout_seconds == 6 * 30 + 0
+    error_message = "The trigger queue's visibility timeout must default to 6 x the function timeout plus the batching window."
+  }
+
   # --- every service permission names its source ---------------------------------------------
   assert {
     condition     = length(module.writer_function.lambda_permissions) == 3 && alltrue([for p in values(module.writer_function.lambda_permissions) : p.source_arn != null && p.source_arn != ""])
@@ -89,9 +95,9 @@ run "all_triggers" {
       Sid      = "ReadNotifiedSourceObjects"
       Effect   = "Allow"
       Action   = ["s3:GetObject", "s3:GetObjectVersion"]
-      Resource = "arn:aws:s3:::test-source-bucket/*"
+      Resource = "arn:aws:s3:::test-source-bucket/uploads/*"
     }]
-    error_message = "The execution role may s3:GetObject and s3:GetObjectVersion on the source bucket's objects only."
+    error_message = "The execution role may s3:GetObject and s3:GetObjectVersion on the source bucket's objects under the filter prefix only."
   }
   assert {
     condition = jsondecode(module.writer_function.execution_role_policies["read-ses-raw-mail"]).Statement == [{
@@ -105,7 +111,7 @@ run "all_triggers" {
   assert {
     condition = flatten([for name, doc in module.writer_function.execution_role_policies : [
       for s in jsondecode(doc).Statement : s.Resource if contains(flatten([s.Action]), "s3:GetObjectVersion")
-    ]]) == ["arn:aws:s3:::test-source-bucket/*"]
+    ]]) == ["arn:aws:s3:::test-source-bucket/uploads/*"]
     error_message = "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only."
   }
   assert {
@@ -125,9 +131,37 @@ run "all_triggers" {
     error_message = "The Function URL must use AWS_IAM auth."
   }
 
+  assert {
+    condition     = module.writer_function.execution_role_exclusive.policy_names == toset(keys(module.writer_function.execution_role_policies)) && length(module.writer_function.execution_role_policies) == 6
+    error_message = "The execution role's exclusive policy list must name every inline policy the triggers add."
+  }
+
   # Triggers do not change the trust chain.
   assert {
     condition     = jsondecode(module.writer_function.execution_role_policies["assume-target-role"]).Statement[0].Resource == module.target_bucket.role_arn
     error_message = "The execution role may still assume only the target role."
+  }
+}
+
+# Renaming the function keeps the queues (and the failed records in them) when their names are
+# pinned: a queue's name cannot change in place.
+run "queues_keep_their_names" {
+  command = apply
+
+  variables {
+    function_name      = "renamed-writer"
+    sqs_queue_name     = "cross-account-s3-writer"
+    sqs_dlq_name       = "cross-account-s3-writer-dlq"
+    failure_queue_name = "cross-account-s3-writer-failures"
+  }
+
+  assert {
+    condition = (
+      module.writer_function.function_name == "renamed-writer"
+      && module.writer_function.queue_name == "cross-account-s3-writer"
+      && module.writer_function.dead_letter_queue_name == "cross-account-s3-writer-dlq"
+      && module.writer_function.failure_queue_name == "cross-account-s3-writer-failures"
+    )
+    error_message = "The queues must take their names from sqs_queue_name, sqs_dlq_name and failure_queue_name, not from function_name."
   }
 }

@@ -84,8 +84,17 @@ run "trust_chain" {
     error_message = "The execution role must be trusted by lambda.amazonaws.com of the lambda account only."
   }
   assert {
-    condition     = toset(keys(module.writer_function.execution_role_policies)) == toset(["assume-target-role", "write-own-log-group"])
-    error_message = "Without triggers the execution role has exactly two inline policies: ${join(", ", keys(module.writer_function.execution_role_policies))}."
+    condition     = toset(keys(module.writer_function.execution_role_policies)) == toset(["assume-target-role", "write-own-log-group", "send-failed-async-events"])
+    error_message = "Without triggers the execution role has exactly three inline policies (assume, logs, failure queue): ${join(", ", keys(module.writer_function.execution_role_policies))}."
+  }
+  assert {
+    condition = (
+      module.writer_function.execution_role_exclusive.policy_names == toset(keys(module.writer_function.execution_role_policies))
+      && length(module.writer_function.execution_role_exclusive.policy_arns) == 0
+      && module.target_bucket.role_exclusive.policy_names == toset(["put-objects-under-prefix"])
+      && length(module.target_bucket.role_exclusive.policy_arns) == 0
+    )
+    error_message = "Both roles must hold exactly their inline policies and no managed policy (aws_iam_role_policies_exclusive, aws_iam_role_policy_attachments_exclusive)."
   }
   assert {
     condition = alltrue(flatten([for name, doc in module.writer_function.execution_role_policies : [
@@ -147,7 +156,7 @@ run "trust_chain" {
 
   # --- the bucket policy -----------------------------------------------------------------------
   assert {
-    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix"] && alltrue([
+    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys"] && alltrue([
       for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Effect == "Deny"
     ])
     error_message = "The SSE-S3 bucket policy must be the three Deny statements of bucket-policy.json.tftpl."
@@ -177,6 +186,17 @@ run "trust_chain" {
     error_message = "Without KMS the bucket policy must deny PUTs that name another encryption than AES256, and only those (a PUT or UploadPart without the header gets the default encryption; ...IfExists would deny them)."
   }
   assert {
+    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s if try(s.Sid, "") == "DenyCustomerProvidedKeys"] == [{
+      Sid       = "DenyCustomerProvidedKeys"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:PutObject"
+      Resource  = "arn:aws:s3:::test-target-bucket/*"
+      Condition = { Null = { "s3:x-amz-server-side-encryption-customer-algorithm" = "false" } }
+    }] && module.target_bucket.blocked_encryption_types == ["SSE-C"]
+    error_message = "SSE-C must be blocked: blocked_encryption_types = [\"SSE-C\"] in the encryption rule, and the bucket policy must deny PUTs that carry an SSE-C algorithm."
+  }
+  assert {
     condition     = module.target_bucket.bucket_policy_applied
     error_message = "A created bucket gets its policy and settings from the module."
   }
@@ -192,6 +212,7 @@ run "trust_chain" {
       ROLE_SESSION_NAME     = "cross-account-s3-writer"
       ROLE_SESSION_SECONDS  = "3600"
       MAX_CONCURRENT_WRITES = "8"
+      METRICS_NAMESPACE     = "cross-account-s3-writer"
     }
     error_message = "The function's environment does not point at the target role, bucket, owner, region and prefix."
   }

@@ -68,8 +68,10 @@ run "writer_function_rejects_more_bad_inputs" {
     external_id          = "has spaces and \"quotes\""
     key_prefix           = "in*/"
     role_session_seconds = 600
+    # the read grant could not be scoped to a prefix without '/'
+    s3_source_filter_prefix = "uploads"
   }
-  expect_failures = [var.external_id, var.key_prefix, var.role_session_seconds]
+  expect_failures = [var.external_id, var.key_prefix, var.role_session_seconds, var.s3_source_filter_prefix]
 }
 
 run "writer_function_rejects_too_long_external_id" {
@@ -134,4 +136,46 @@ run "writer_function_checks_trigger_settings" {
     # no sns_topic_arn
   }
   expect_failures = [aws_sqs_queue.this, aws_lambda_permission.sns]
+}
+
+# The KMS key's region is checked BEFORE CreateKey: an existing bucket in another region than the
+# bucket provider fails the plan, no key is created.
+run "target_bucket_kms_key_in_the_bucket_region" {
+  command = plan
+  module {
+    source = "../../modules/target-bucket"
+  }
+  providers = {
+    aws = aws.bucket
+  }
+  variables {
+    create_bucket  = false
+    create_kms_key = true
+  }
+  override_data {
+    target = data.aws_s3_bucket.existing
+    values = {
+      arn           = "arn:aws:s3:::existing-target-bucket"
+      bucket_region = "us-east-1"
+    }
+  }
+  expect_failures = [aws_kms_key.this]
+}
+
+# 6 x timeout is not enough when the mapping also waits a batching window.
+run "writer_function_visibility_covers_the_batching_window" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    timeout                                = 60
+    create_sqs_trigger                     = true
+    sqs_maximum_batching_window_in_seconds = 10
+    sqs_visibility_timeout_seconds         = 360 # 6 x 60, without the 10 s window
+  }
+  expect_failures = [aws_sqs_queue.this]
 }

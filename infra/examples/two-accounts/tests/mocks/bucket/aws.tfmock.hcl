@@ -16,6 +16,14 @@ mock_data "aws_partition" {
   }
 }
 
+mock_data "aws_region" {
+  defaults = {
+    id     = "eu-central-1"
+    region = "eu-central-1"
+    name   = "eu-central-1"
+  }
+}
+
 mock_resource "aws_s3_bucket" {
   defaults = {
     arn           = "arn:aws:s3:::test-target-bucket"

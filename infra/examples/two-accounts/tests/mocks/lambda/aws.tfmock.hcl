@@ -18,6 +18,14 @@ mock_data "aws_partition" {
   }
 }
 
+mock_data "aws_region" {
+  defaults = {
+    id     = "eu-west-1"
+    region = "eu-west-1"
+    name   = "eu-west-1"
+  }
+}
+
 mock_resource "aws_iam_role" {
   defaults = {
     arn       = "arn:aws:iam::111111111111:role/cross-account-s3-writer-execution"
@@ -51,7 +59,7 @@ mock_resource "aws_lambda_function_url" {
   }
 }
 
-# Two queues of the same type: pinned one by one.
+# Three queues of the same type: pinned one by one.
 override_resource {
   target = module.writer_function.aws_sqs_queue.this
   values = {
@@ -67,5 +75,14 @@ override_resource {
     arn = "arn:aws:sqs:eu-west-1:111111111111:cross-account-s3-writer-dlq"
     id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-dlq"
     url = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-dlq"
+  }
+}
+
+override_resource {
+  target = module.writer_function.aws_sqs_queue.failures
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:cross-account-s3-writer-failures"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-failures"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/cross-account-s3-writer-failures"
   }
 }
