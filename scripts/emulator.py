@@ -590,7 +590,7 @@ class Emulator:
             kms_key_arn = kms.create_key(Policy=json.dumps(key_policy), Description="cross-account-s3-writer",
                                          KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
             iam.put_role_policy(RoleName=TARGET_ROLE, PolicyName="target-kms", PolicyDocument=json.dumps(
-                render_policy("target-kms", kms_key_arn=kms_key_arn)))
+                render_policy("target-kms", kms_key_arn=kms_key_arn, region=REGION, bucket_arn=bucket_arn)))
         self.state["kms_key_arn"] = kms_key_arn
 
         s3 = self.client("s3", "bucket_root")
