@@ -37,7 +37,7 @@ step() {
     if [ "${INFRA_TEST_VERBOSE:-0}" = 1 ]; then
       cat "$log"
     else
-      grep -E '^(Success!|Failure!)|^broken\.sh:|^  ok |Passed checks|^provider constraints:|^readme_tables\.py:' "$log" | sed 's/^/    /' || true
+      grep -E '^(Success!|Failure!)|^broken\.sh:|^  ok |Passed checks|^provider constraints:|^readme_tables\.py:|^example_inputs\.py:' "$log" | sed 's/^/    /' || true
     fi
   else
     status=FAIL
@@ -88,6 +88,7 @@ staged=$work/stage/infra
 step "fmt -check -recursive infra" terraform fmt -check -recursive -diff infra
 step "provider constraints: floors in modules, ~> in the example" check_versions
 step "module READMEs: Inputs/Outputs tables in sync" python3 infra/tests/readme_tables.py
+step "example passes every module input" python3 infra/tests/example_inputs.py
 step "validate modules/writer-function" tf_validate "$staged/modules/writer-function"
 step "validate modules/target-bucket" tf_validate "$staged/modules/target-bucket"
 step "validate examples/two-accounts" tf_validate "$staged/examples/two-accounts"

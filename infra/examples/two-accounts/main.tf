@@ -62,6 +62,27 @@ module "writer_function" {
   metrics_namespace                  = var.metrics_namespace
   create_alarms                      = var.create_alarms
   alarm_sns_topic_arn                = var.alarm_sns_topic_arn
+
+  # every other input, from variables of the same name (or noted)
+  description                              = var.function_description
+  log_group_kms_key_arn                    = var.log_group_kms_key_arn
+  system_log_level                         = var.system_log_level
+  execution_role_name                      = var.execution_role_name
+  permissions_boundary                     = var.execution_role_permissions_boundary
+  tags                                     = var.resource_tags
+  role_session_name                        = var.role_session_name
+  sqs_batch_size                           = var.sqs_batch_size
+  sqs_maximum_batching_window_in_seconds   = var.sqs_maximum_batching_window_in_seconds
+  sqs_maximum_concurrency                  = var.sqs_maximum_concurrency
+  sqs_visibility_timeout_seconds           = var.sqs_visibility_timeout_seconds
+  sqs_message_retention_seconds            = var.sqs_message_retention_seconds
+  eventbridge_bus_name                     = var.eventbridge_bus_name
+  s3_source_events                         = var.s3_source_events
+  s3_source_filter_suffix                  = var.s3_source_filter_suffix
+  failure_queue_retention_seconds          = var.failure_queue_retention_seconds
+  eventbridge_maximum_retry_attempts       = var.eventbridge_maximum_retry_attempts
+  eventbridge_maximum_event_age_in_seconds = var.eventbridge_maximum_event_age_in_seconds
+  alarm_period_seconds                     = var.alarm_period_seconds
 }
 
 module "target_bucket" {
@@ -81,4 +102,11 @@ module "target_bucket" {
   external_id             = var.external_id
   additional_external_ids = var.additional_external_ids
   key_prefix              = var.key_prefix
+
+  # every other input, from variables of the same name (or noted)
+  manage_bucket_settings             = var.manage_bucket_settings
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  kms_key_deletion_window_in_days    = var.kms_key_deletion_window_in_days
+  permissions_boundary               = var.target_role_permissions_boundary
+  tags                               = var.resource_tags
 }

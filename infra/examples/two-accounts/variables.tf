@@ -306,3 +306,145 @@ variable "alarm_sns_topic_arn" {
   type        = string
   default     = null
 }
+
+################################################################################
+# Every other module input (defaults: the modules' own; see their READMEs)
+################################################################################
+
+variable "function_description" {
+  description = "Description of the Lambda function."
+  type        = string
+  default     = "Writes incoming events as objects into a bucket in another AWS account through an assumed role."
+}
+
+variable "log_group_kms_key_arn" {
+  description = "Optional KMS key ARN to encrypt the log group with (the key policy must allow the CloudWatch Logs service). null: CloudWatch Logs' default encryption."
+  type        = string
+  default     = null
+}
+
+variable "system_log_level" {
+  description = "Level of the Lambda platform's own log lines (START/END/REPORT are INFO)."
+  type        = string
+  default     = "INFO"
+}
+
+variable "execution_role_name" {
+  description = "Name of the execution role. null: \"<function_name>-execution\"."
+  type        = string
+  default     = null
+}
+
+variable "execution_role_permissions_boundary" {
+  description = "Permissions boundary policy ARN for the execution role (lambda account)."
+  type        = string
+  default     = null
+}
+
+variable "resource_tags" {
+  description = "Tags on every resource of both modules, on top of the providers' default_tags (var.tags)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "role_session_name" {
+  description = "ROLE_SESSION_NAME: session name for AssumeRole (appears in the bucket account's CloudTrail). null: the function name."
+  type        = string
+  default     = null
+}
+
+variable "sqs_batch_size" {
+  description = "Records per batch of the SQS event source mapping (more than 10 requires sqs_maximum_batching_window_in_seconds > 0)."
+  type        = number
+  default     = 10
+}
+
+variable "sqs_maximum_batching_window_in_seconds" {
+  description = "How long the event source mapping gathers records before invoking (0..300)."
+  type        = number
+  default     = 0
+}
+
+variable "sqs_maximum_concurrency" {
+  description = "Maximum concurrent invocations the SQS event source mapping drives (2..1000). null: no limit."
+  type        = number
+  default     = null
+}
+
+variable "sqs_visibility_timeout_seconds" {
+  description = "Visibility timeout of the queue. null: 6 x timeout + sqs_maximum_batching_window_in_seconds (AWS's recommendation), which is also the minimum accepted."
+  type        = number
+  default     = null
+}
+
+variable "sqs_message_retention_seconds" {
+  description = "Retention of the queue. The dead-letter queue keeps messages 14 days (the maximum), longer than this, because a message keeps its original enqueue time when moved."
+  type        = number
+  default     = 345600
+}
+
+variable "eventbridge_bus_name" {
+  description = "Event bus of the EventBridge rule."
+  type        = string
+  default     = "default"
+}
+
+variable "s3_source_events" {
+  description = "S3 event types that invoke the function."
+  type        = list(string)
+  default     = ["s3:ObjectCreated:*"]
+}
+
+variable "s3_source_filter_suffix" {
+  description = "Only objects whose key ends with this suffix trigger the function."
+  type        = string
+  default     = null
+}
+
+variable "failure_queue_retention_seconds" {
+  description = "How long the failure queue keeps a record (default 14 days, the maximum)."
+  type        = number
+  default     = 1209600
+}
+
+variable "eventbridge_maximum_retry_attempts" {
+  description = "Retries EventBridge makes to deliver an event to the function (0..185) before it goes to the failure queue."
+  type        = number
+  default     = 185
+}
+
+variable "eventbridge_maximum_event_age_in_seconds" {
+  description = "How long EventBridge keeps trying to deliver an event to the function (60..86400 s) before it goes to the failure queue."
+  type        = number
+  default     = 86400
+}
+
+variable "alarm_period_seconds" {
+  description = "Period of every alarm, in seconds (a multiple of 60)."
+  type        = number
+  default     = 300
+}
+
+variable "manage_bucket_settings" {
+  description = "Manage the bucket's ownership controls, public access block, versioning, default encryption, lifecycle configuration and bucket policy. null: same as create_bucket. On an existing bucket these resources REPLACE its current settings (the whole bucket policy and lifecycle configuration): leave it false and merge the bucket_policy output into your own policy instead."
+  type        = bool
+  default     = null
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Delete noncurrent object versions after this many days. null: keep them (the function writes create-only, so versions only come from other writers)."
+  type        = number
+  default     = null
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period before a destroyed KMS key is deleted."
+  type        = number
+  default     = 30
+}
+
+variable "target_role_permissions_boundary" {
+  description = "Permissions boundary policy ARN for the target role (bucket account)."
+  type        = string
+  default     = null
+}
