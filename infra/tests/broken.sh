@@ -95,7 +95,25 @@ case_ env-wrong-bucket examples/two-accounts/main.tf trust_chain \
 
 extra_case_ exclusive-misses-a-policy modules/writer-function/main.tf triggers \
   "The execution role's exclusive policy list must name every inline policy" \
-  '    aws_iam_role_policy.consume_queue[*].name,' \
+  'policy_names = [for p in aws_iam_role_policy.execution : p.name]' \
+  'policy_names = [for p in aws_iam_role_policy.execution : p.name if p.name != "consume-trigger-queue"]'
+
+# --- optional hardening ------------------------------------------------------------------------
+case_ trust-any-function policies/execution-trust-function.json.tftpl hardening \
+  "trusts Lambda only for this function" \
+  '"ArnLike": { "aws:SourceArn": ["${function_arn}", "${function_arn}:*"] }' \
+  '"ArnLike": { "aws:SourceArn": "arn:aws:lambda:*:${lambda_account_id}:function:*" }'
+extra_case_ xray-extra-action policies/execution-xray.json.tftpl hardening \
+  "Active tracing needs exactly xray:PutTraceSegments and xray:PutTelemetryRecords" \
+  '"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]' \
+  '"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetTraceSummaries"]'
+case_ sqs-trigger-bypasses-alias modules/writer-function/main.tf hardening \
+  "must invoke the alias" \
+  'function_name                      = local.invoke_arn' \
+  'function_name                      = aws_lambda_function.this.arn'
+extra_case_ async-config-not-on-alias modules/writer-function/main.tf hardening \
+  "the on-failure configuration must be on the alias" \
+  $'  qualifier                    = local.invoke_qualifier\n' \
   ''
 
 # --- KMS ---------------------------------------------------------------------------------------

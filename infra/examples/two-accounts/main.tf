@@ -83,6 +83,13 @@ module "writer_function" {
   eventbridge_maximum_retry_attempts       = var.eventbridge_maximum_retry_attempts
   eventbridge_maximum_event_age_in_seconds = var.eventbridge_maximum_event_age_in_seconds
   alarm_period_seconds                     = var.alarm_period_seconds
+
+  # optional hardening (all off by default)
+  execution_role_arn                   = var.execution_role_arn
+  restrict_execution_trust_to_function = var.restrict_execution_trust_to_function
+  tracing_mode                         = var.tracing_mode
+  publish                              = var.publish
+  alias_name                           = var.alias_name
 }
 
 module "target_bucket" {

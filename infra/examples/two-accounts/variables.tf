@@ -448,3 +448,37 @@ variable "target_role_permissions_boundary" {
   type        = string
   default     = null
 }
+
+################################################################################
+# Optional hardening of the function (writer-function module)
+################################################################################
+
+variable "execution_role_arn" {
+  description = "Bring your own execution role (lambda account); the module then creates none. Grant it the writer_function module's execution_role_required_policies output."
+  type        = string
+  default     = null
+}
+
+variable "restrict_execution_trust_to_function" {
+  description = "Trust only this function (aws:SourceArn) in the execution role's trust."
+  type        = bool
+  default     = false
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of the function: PassThrough or Active."
+  type        = string
+  default     = "PassThrough"
+}
+
+variable "publish" {
+  description = "Publish a version of the function on every change."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "Alias the triggers invoke (needs publish = true); null: the unqualified function."
+  type        = string
+  default     = null
+}

@@ -5,18 +5,26 @@
 
 data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
 
 locals {
   policies   = "${path.module}/../../policies"
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
+  # (the stand-in provider of the offline tests fills id, not region)
+  region = coalesce(data.aws_region.current.region, data.aws_region.current.id)
 
-  execution_role_name = coalesce(var.execution_role_name, "${var.function_name}-execution")
-  log_group_name      = "/aws/lambda/${var.function_name}"
-  metrics_namespace   = coalesce(var.metrics_namespace, var.function_name)
-  failure_queue_name  = coalesce(var.failure_queue_name, "${var.function_name}-failures")
-  sqs_queue_name      = coalesce(var.sqs_queue_name, var.function_name)
-  sqs_dlq_name        = coalesce(var.sqs_dlq_name, "${local.sqs_queue_name}-dlq")
+  # The function's ARN, known before it exists (the execution role's trust may name it).
+  function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.function_name}"
+
+  create_execution_role = var.execution_role_arn == null
+  execution_role_name   = coalesce(var.execution_role_name, "${var.function_name}-execution")
+  execution_role_arn    = local.create_execution_role ? aws_iam_role.execution[0].arn : var.execution_role_arn
+  log_group_name        = "/aws/lambda/${var.function_name}"
+  metrics_namespace     = coalesce(var.metrics_namespace, var.function_name)
+  failure_queue_name    = coalesce(var.failure_queue_name, "${var.function_name}-failures")
+  sqs_queue_name        = coalesce(var.sqs_queue_name, var.function_name)
+  sqs_dlq_name          = coalesce(var.sqs_dlq_name, "${local.sqs_queue_name}-dlq")
 
   # The function's configuration. Everything but the ExternalId, so it can be shown as an output.
   environment_public = merge(
@@ -54,10 +62,58 @@ locals {
 # Execution role
 ################################################################################
 
+# What the function's code and Lambda (logs, on-failure destination) do as the execution role:
+# name => policy JSON, each rendered from one template. The module attaches them to the role it
+# creates; a role brought in with execution_role_arn needs exactly these (the
+# execution_role_required_policies output).
+locals {
+  execution_policies = merge(
+    {
+      "assume-target-role"       = templatefile("${local.policies}/execution-assume-target.json.tftpl", { target_role_arn = var.target_role_arn })
+      "write-own-log-group"      = templatefile("${local.policies}/execution-logs.json.tftpl", { log_group_arn = aws_cloudwatch_log_group.this.arn })
+      "send-failed-async-events" = templatefile("${local.policies}/execution-send-failures.json.tftpl", { queue_arn = aws_sqs_queue.failures.arn })
+    },
+    # s3:GetObject and s3:GetObjectVersion on the source bucket's objects (only under the filter
+    # prefix when there is one): the function copies the exact version a notification names
+    # (GetObject with versionId needs s3:GetObjectVersion). (Without s3_source_bucket the plan
+    # fails on aws_lambda_permission.s3's precondition.)
+    var.create_s3_trigger && var.s3_source_bucket != null ? {
+      "read-s3-trigger-source" = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_source_read_scope })
+    } : {},
+    # s3:GetObject only, on exactly <bucket>/<prefix>*: SES receipt events name no object
+    # version, so the function reads the current one (no s3:GetObjectVersion).
+    var.ses_raw_mail_bucket == null ? {} : {
+      "read-ses-raw-mail" = templatefile("${local.policies}/execution-read-raw-mail.json.tftpl", {
+        raw_mail_bucket_arn = local.ses_raw_mail_bucket_arn
+        raw_mail_prefix     = var.ses_raw_mail_prefix
+      })
+    },
+    var.create_sqs_trigger ? {
+      "consume-trigger-queue" = templatefile("${local.policies}/execution-consume-queue.json.tftpl", { queue_arn = aws_sqs_queue.this[0].arn })
+    } : {},
+    # Active tracing: the Lambda service and runtime send the invocation's segments as the
+    # execution role (X-Ray has no resource-level permissions).
+    var.tracing_mode == "Active" ? {
+      "write-xray-traces" = templatefile("${local.policies}/execution-xray.json.tftpl", {})
+    } : {},
+  )
+
+  # Lambda assumes the role for this account's functions, or (restrict_execution_trust_to_function)
+  # for this function only: its ARN, unqualified or with a version/alias.
+  execution_trust = var.restrict_execution_trust_to_function ? templatefile("${local.policies}/execution-trust-function.json.tftpl", {
+    lambda_account_id = local.account_id
+    function_arn      = local.function_arn
+    }) : templatefile("${local.policies}/execution-trust.json.tftpl", {
+    lambda_account_id = local.account_id
+  })
+}
+
 resource "aws_iam_role" "execution" {
+  count = local.create_execution_role ? 1 : 0
+
   name                 = local.execution_role_name
   description          = "Execution role of the ${var.function_name} Lambda function"
-  assume_role_policy   = templatefile("${local.policies}/execution-trust.json.tftpl", { lambda_account_id = local.account_id })
+  assume_role_policy   = local.execution_trust
   permissions_boundary = var.permissions_boundary
   tags                 = var.tags
 
@@ -69,76 +125,66 @@ resource "aws_iam_role" "execution" {
   }
 }
 
-resource "aws_iam_role_policy" "assume_target" {
-  name   = "assume-target-role"
-  role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-assume-target.json.tftpl", { target_role_arn = var.target_role_arn })
-}
+resource "aws_iam_role_policy" "execution" {
+  for_each = local.create_execution_role ? local.execution_policies : {}
 
-resource "aws_iam_role_policy" "logs" {
-  name   = "write-own-log-group"
-  role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-logs.json.tftpl", { log_group_arn = aws_cloudwatch_log_group.this.arn })
-}
-
-# s3:GetObject and s3:GetObjectVersion on the source bucket's objects (only under the filter
-# prefix when there is one): the function copies the exact version a notification names
-# (GetObject with versionId needs s3:GetObjectVersion).
-resource "aws_iam_role_policy" "read_s3_source" {
-  count = var.create_s3_trigger ? 1 : 0
-
-  name   = "read-s3-trigger-source"
-  role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_source_read_scope })
-
-  lifecycle {
-    precondition {
-      condition     = var.s3_source_bucket != null
-      error_message = "create_s3_trigger = true needs s3_source_bucket."
-    }
-  }
-}
-
-# s3:GetObject only, on exactly <bucket>/<prefix>*: SES receipt events name no object version,
-# so the function reads the current one (no s3:GetObjectVersion, unlike the S3 trigger).
-resource "aws_iam_role_policy" "read_ses_raw_mail" {
-  count = var.ses_raw_mail_bucket == null ? 0 : 1
-
-  name = "read-ses-raw-mail"
-  role = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-read-raw-mail.json.tftpl", {
-    raw_mail_bucket_arn = local.ses_raw_mail_bucket_arn
-    raw_mail_prefix     = var.ses_raw_mail_prefix
-  })
-}
-
-# sqs:SendMessage on exactly the failure queue: Lambda sends the record of an asynchronous
-# invocation that failed every attempt (or grew too old) as the execution role.
-resource "aws_iam_role_policy" "send_failures" {
-  name   = "send-failed-async-events"
-  role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-send-failures.json.tftpl", { queue_arn = aws_sqs_queue.failures.arn })
+  name   = each.key
+  role   = aws_iam_role.execution[0].id
+  policy = each.value
 }
 
 # The role has exactly these inline policies and no managed policy: one added by hand (console,
 # CLI) shows up in the next plan, and apply removes it.
 resource "aws_iam_role_policies_exclusive" "execution" {
-  role_name = aws_iam_role.execution.name
-  policy_names = concat(
-    [
-      aws_iam_role_policy.assume_target.name,
-      aws_iam_role_policy.logs.name,
-      aws_iam_role_policy.send_failures.name,
-    ],
-    aws_iam_role_policy.read_s3_source[*].name,
-    aws_iam_role_policy.read_ses_raw_mail[*].name,
-    aws_iam_role_policy.consume_queue[*].name,
-  )
+  count = local.create_execution_role ? 1 : 0
+
+  role_name    = aws_iam_role.execution[0].name
+  policy_names = [for p in aws_iam_role_policy.execution : p.name]
 }
 
 resource "aws_iam_role_policy_attachments_exclusive" "execution" {
-  role_name   = aws_iam_role.execution.name
+  count = local.create_execution_role ? 1 : 0
+
+  role_name   = aws_iam_role.execution[0].name
   policy_arns = []
+}
+
+# State written by module versions before bring-your-own roles (one resource per policy).
+moved {
+  from = aws_iam_role.execution
+  to   = aws_iam_role.execution[0]
+}
+moved {
+  from = aws_iam_role_policy.assume_target
+  to   = aws_iam_role_policy.execution["assume-target-role"]
+}
+moved {
+  from = aws_iam_role_policy.logs
+  to   = aws_iam_role_policy.execution["write-own-log-group"]
+}
+moved {
+  from = aws_iam_role_policy.send_failures
+  to   = aws_iam_role_policy.execution["send-failed-async-events"]
+}
+moved {
+  from = aws_iam_role_policy.read_s3_source[0]
+  to   = aws_iam_role_policy.execution["read-s3-trigger-source"]
+}
+moved {
+  from = aws_iam_role_policy.read_ses_raw_mail[0]
+  to   = aws_iam_role_policy.execution["read-ses-raw-mail"]
+}
+moved {
+  from = aws_iam_role_policy.consume_queue[0]
+  to   = aws_iam_role_policy.execution["consume-trigger-queue"]
+}
+moved {
+  from = aws_iam_role_policies_exclusive.execution
+  to   = aws_iam_role_policies_exclusive.execution[0]
+}
+moved {
+  from = aws_iam_role_policy_attachments_exclusive.execution
+  to   = aws_iam_role_policy_attachments_exclusive.execution[0]
 }
 
 ################################################################################
@@ -157,14 +203,14 @@ resource "aws_cloudwatch_log_group" "this" {
 ################################################################################
 
 resource "aws_lambda_function" "this" {
-  # checkov:skip=CKV_AWS_50:The function emits no X-Ray segments; Active tracing would add cost and an xray:PutTraceSegments grant for nothing.
+  # checkov:skip=CKV_AWS_50:Tracing is opt-in (tracing_mode = "Active"): the function's code emits no segments of its own, so by default Active tracing would add cost and an X-Ray grant for little.
   # checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the failure queue through aws_lambda_function_event_invoke_config (an on-failure destination, which also carries the error and the response, unlike dead_letter_config); the SQS trigger has its redrive dead-letter queue.
   # checkov:skip=CKV_AWS_117:The function calls only public AWS endpoints (STS, S3); a VPC adds NAT or endpoint cost and protects nothing here.
   # checkov:skip=CKV_AWS_173:The environment holds no secret (the ExternalId is a confused-deputy guard, not a credential); Lambda encrypts it at rest with an AWS managed key.
   # checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the deployed zip is pinned by source_code_hash.
   function_name = var.function_name
   description   = var.description
-  role          = aws_iam_role.execution.arn
+  role          = local.execution_role_arn
 
   runtime       = "provided.al2023"
   handler       = "bootstrap"
@@ -173,12 +219,18 @@ resource "aws_lambda_function" "this" {
   filename         = var.package_path
   source_code_hash = filebase64sha256(var.package_path)
 
+  publish = var.publish
+
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = coalesce(var.reserved_concurrency, -1)
 
   environment {
     variables = local.environment
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
   }
 
   logging_config {
@@ -192,10 +244,40 @@ resource "aws_lambda_function" "this" {
 
   # Permissions first: the function must not run (and Lambda must not create the log group
   # itself) before it may write logs and assume the target role.
-  depends_on = [
-    aws_iam_role_policy.logs,
-    aws_iam_role_policy.assume_target,
-  ]
+  depends_on = [aws_iam_role_policy.execution]
+
+  lifecycle {
+    precondition {
+      condition     = local.create_execution_role || split(":", coalesce(var.execution_role_arn, "::::"))[4] == local.account_id
+      error_message = "execution_role_arn must be a role of the function's own account (${local.account_id}): Lambda cannot use another account's role."
+    }
+    precondition {
+      condition     = local.create_execution_role || (var.execution_role_name == null && var.permissions_boundary == null && !var.restrict_execution_trust_to_function)
+      error_message = "execution_role_name, permissions_boundary and restrict_execution_trust_to_function shape the role the module creates; with execution_role_arn (your own role) set them on that role instead."
+    }
+    precondition {
+      condition     = var.alias_name == null || var.publish
+      error_message = "alias_name needs publish = true: an alias points at a published version."
+    }
+  }
+}
+
+# The alias the triggers invoke when there is one (publish + alias_name): a deployment publishes
+# a version and moves the alias, and a rollback moves it back, while every trigger, permission
+# and the asynchronous configuration stay pinned to the alias.
+resource "aws_lambda_alias" "this" {
+  count = var.alias_name == null ? 0 : 1
+
+  name             = var.alias_name
+  description      = "What the triggers of ${var.function_name} invoke"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
+locals {
+  # What triggers invoke: the alias, or the unqualified function ($LATEST).
+  invoke_arn       = var.alias_name == null ? aws_lambda_function.this.arn : aws_lambda_alias.this[0].arn
+  invoke_qualifier = var.alias_name == null ? null : aws_lambda_alias.this[0].name
 }
 
 ################################################################################
@@ -237,6 +319,7 @@ resource "aws_sqs_queue_policy" "failures" {
 
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name
+  qualifier                    = local.invoke_qualifier
   maximum_retry_attempts       = var.async_maximum_retry_attempts
   maximum_event_age_in_seconds = var.async_maximum_event_age_in_seconds
 
@@ -247,7 +330,7 @@ resource "aws_lambda_function_event_invoke_config" "this" {
   }
 
   # Lambda checks that the execution role may send to the destination.
-  depends_on = [aws_iam_role_policy.send_failures]
+  depends_on = [aws_iam_role_policy.execution]
 }
 
 ################################################################################
@@ -294,19 +377,11 @@ resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
   })
 }
 
-resource "aws_iam_role_policy" "consume_queue" {
-  count = var.create_sqs_trigger ? 1 : 0
-
-  name   = "consume-trigger-queue"
-  role   = aws_iam_role.execution.id
-  policy = templatefile("${local.policies}/execution-consume-queue.json.tftpl", { queue_arn = aws_sqs_queue.this[0].arn })
-}
-
 resource "aws_lambda_event_source_mapping" "sqs" {
   count = var.create_sqs_trigger ? 1 : 0
 
   event_source_arn                   = aws_sqs_queue.this[0].arn
-  function_name                      = aws_lambda_function.this.arn
+  function_name                      = local.invoke_arn
   batch_size                         = var.sqs_batch_size
   maximum_batching_window_in_seconds = var.sqs_maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
@@ -328,7 +403,7 @@ resource "aws_lambda_event_source_mapping" "sqs" {
   }
 
   # CreateEventSourceMapping checks that the execution role may read the queue.
-  depends_on = [aws_iam_role_policy.consume_queue]
+  depends_on = [aws_iam_role_policy.execution]
 }
 
 ################################################################################
@@ -341,6 +416,7 @@ resource "aws_lambda_permission" "sns" {
   statement_id  = "AllowInvokeFromSnsTopic"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = local.invoke_qualifier
   principal     = "sns.amazonaws.com"
   source_arn    = var.sns_topic_arn
 
@@ -357,7 +433,7 @@ resource "aws_sns_topic_subscription" "this" {
 
   topic_arn = var.sns_topic_arn
   protocol  = "lambda"
-  endpoint  = aws_lambda_function.this.arn
+  endpoint  = local.invoke_arn
 
   # Messages SNS cannot deliver to the function (throttled past SNS's retries, permission
   # missing) go to the failure queue; failures of the function itself are Lambda's (above).
@@ -393,7 +469,7 @@ resource "aws_cloudwatch_event_target" "this" {
   rule           = aws_cloudwatch_event_rule.this[0].name
   event_bus_name = var.eventbridge_bus_name
   target_id      = "writer-function"
-  arn            = aws_lambda_function.this.arn
+  arn            = local.invoke_arn
 
   # EventBridge's own delivery retries (to Lambda's async queue); events it cannot deliver go
   # to the failure queue.
@@ -415,6 +491,7 @@ resource "aws_lambda_permission" "eventbridge" {
   statement_id  = "AllowInvokeFromEventBridgeRule"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = local.invoke_qualifier
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.this[0].arn
 }
@@ -429,6 +506,7 @@ resource "aws_lambda_permission" "s3" {
   statement_id   = "AllowInvokeFromSourceBucket"
   action         = "lambda:InvokeFunction"
   function_name  = aws_lambda_function.this.function_name
+  qualifier      = local.invoke_qualifier
   principal      = "s3.amazonaws.com"
   source_arn     = local.s3_source_bucket_arn
   source_account = local.account_id
@@ -448,7 +526,7 @@ resource "aws_s3_bucket_notification" "this" {
 
   lambda_function {
     id                  = var.function_name
-    lambda_function_arn = aws_lambda_function.this.arn
+    lambda_function_arn = local.invoke_arn
     events              = var.s3_source_events
     filter_prefix       = var.s3_source_filter_prefix
     filter_suffix       = var.s3_source_filter_suffix
@@ -466,6 +544,7 @@ resource "aws_lambda_function_url" "this" {
   count = var.create_function_url ? 1 : 0
 
   function_name      = aws_lambda_function.this.function_name
+  qualifier          = local.invoke_qualifier
   authorization_type = "AWS_IAM"
 }
 

@@ -30,40 +30,66 @@ output "account_id" {
 }
 
 output "execution_role_arn" {
-  description = "ARN of the execution role; the target role's trust policy names it."
-  value       = aws_iam_role.execution.arn
+  description = "ARN of the execution role (the module's, or execution_role_arn); the target role's trust policy names it."
+  value       = local.execution_role_arn
 }
 
 output "execution_role_name" {
   description = "Name of the execution role."
-  value       = aws_iam_role.execution.name
+  value       = local.create_execution_role ? aws_iam_role.execution[0].name : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1)
+}
+
+output "function_role_arn" {
+  description = "Role the function runs as (as deployed; equals execution_role_arn)."
+  value       = aws_lambda_function.this.role
+}
+
+output "execution_role_created" {
+  description = "Whether the module created the execution role (false with execution_role_arn)."
+  value       = local.create_execution_role
 }
 
 output "execution_role_trust_policy" {
-  description = "Trust policy of the execution role (JSON)."
-  value       = aws_iam_role.execution.assume_role_policy
+  description = "Trust policy of the execution role the module created (JSON); null with execution_role_arn."
+  value       = one(aws_iam_role.execution[*].assume_role_policy)
 }
 
 output "execution_role_policies" {
-  description = "Inline policies of the execution role (name => JSON), as deployed."
-  value = merge(
-    {
-      (aws_iam_role_policy.assume_target.name) = aws_iam_role_policy.assume_target.policy
-      (aws_iam_role_policy.logs.name)          = aws_iam_role_policy.logs.policy
-    },
-    { for p in aws_iam_role_policy.read_s3_source : p.name => p.policy },
-    { for p in aws_iam_role_policy.read_ses_raw_mail : p.name => p.policy },
-    { for p in aws_iam_role_policy.consume_queue : p.name => p.policy },
-    { (aws_iam_role_policy.send_failures.name) = aws_iam_role_policy.send_failures.policy },
-  )
+  description = "Inline policies the module attached to the execution role (name => JSON), as deployed; empty with execution_role_arn."
+  value       = { for p in aws_iam_role_policy.execution : p.name => p.policy }
+}
+
+output "execution_role_required_policies" {
+  description = "What the execution role needs (name => policy JSON): what the module attaches, or what your own role (execution_role_arn) must be granted."
+  value       = local.execution_policies
 }
 
 output "execution_role_exclusive" {
-  description = "What the execution role exclusively has: inline policy_names and managed policy_arns (anything else is removed on apply)."
-  value = {
-    policy_names = toset(aws_iam_role_policies_exclusive.execution.policy_names)
-    policy_arns  = toset(aws_iam_role_policy_attachments_exclusive.execution.policy_arns)
-  }
+  description = "What the module's execution role exclusively has: inline policy_names and managed policy_arns (anything else is removed on apply); null with execution_role_arn."
+  value = local.create_execution_role ? {
+    policy_names = toset(aws_iam_role_policies_exclusive.execution[0].policy_names)
+    policy_arns  = toset(aws_iam_role_policy_attachments_exclusive.execution[0].policy_arns)
+  } : null
+}
+
+output "function_version" {
+  description = "Latest published version of the function (\"$LATEST\" without publish)."
+  value       = aws_lambda_function.this.version
+}
+
+output "alias_arn" {
+  description = "ARN of the alias the triggers invoke; null without alias_name."
+  value       = one(aws_lambda_alias.this[*].arn)
+}
+
+output "invoke_arn" {
+  description = "What every trigger invokes: the alias ARN, or the unqualified function ARN."
+  value       = local.invoke_arn
+}
+
+output "tracing_mode" {
+  description = "X-Ray tracing mode of the function."
+  value       = aws_lambda_function.this.tracing_config[0].mode
 }
 
 output "log_group_name" {
@@ -138,11 +164,11 @@ output "eventbridge_rule_arn" {
 }
 
 output "lambda_permissions" {
-  description = "Resource-based permissions on the function (trigger => {principal, source_arn, source_account})."
+  description = "Resource-based permissions on the function (trigger => {principal, source_arn, source_account, qualifier})."
   value = merge(
-    { for p in aws_lambda_permission.sns : "sns" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account } },
-    { for p in aws_lambda_permission.eventbridge : "eventbridge" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account } },
-    { for p in aws_lambda_permission.s3 : "s3" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account } },
+    { for p in aws_lambda_permission.sns : "sns" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
+    { for p in aws_lambda_permission.eventbridge : "eventbridge" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
+    { for p in aws_lambda_permission.s3 : "s3" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
   )
 }
 
@@ -178,7 +204,19 @@ output "async_invoke_config" {
     maximum_event_age_in_seconds = aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds
     on_failure_destination       = try(aws_lambda_function_event_invoke_config.this.destination_config[0].on_failure[0].destination, null)
     function_name                = aws_lambda_function_event_invoke_config.this.function_name
+    qualifier                    = aws_lambda_function_event_invoke_config.this.qualifier
   }
+}
+
+output "trigger_invoke_targets" {
+  description = "What each trigger that exists invokes (trigger => function or alias ARN; function_url => its qualifier)."
+  value = merge(
+    { for m in aws_lambda_event_source_mapping.sqs : "sqs" => m.function_name },
+    { for s in aws_sns_topic_subscription.this : "sns" => s.endpoint },
+    { for t in aws_cloudwatch_event_target.this : "eventbridge" => t.arn },
+    { for n in aws_s3_bucket_notification.this : "s3" => n.lambda_function[0].lambda_function_arn },
+    { for u in aws_lambda_function_url.this : "function_url" => u.qualifier },
+  )
 }
 
 output "sns_subscription_redrive_policy" {

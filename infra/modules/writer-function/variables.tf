@@ -112,6 +112,51 @@ variable "system_log_level" {
   }
 }
 
+variable "execution_role_arn" {
+  description = "Bring your own execution role: its ARN (a role of the function's account, trusted by lambda.amazonaws.com). The module then creates no role and attaches nothing: grant the role exactly the execution_role_required_policies output. null: the module creates the role."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.execution_role_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", var.execution_role_arn))
+    error_message = "execution_role_arn must be an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)."
+  }
+}
+
+variable "restrict_execution_trust_to_function" {
+  description = "Trust only this function (aws:SourceArn = its ARN, or a version/alias of it) in the execution role's trust, not every Lambda function of the account that is given the role (iam:PassRole). Off by default: enable it once verified in your account (see the README)."
+  type        = bool
+  default     = false
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of the function: PassThrough (default; no segments unless the caller traces) or Active (Lambda records each invocation; adds the write-xray-traces policy)."
+  type        = string
+  default     = "PassThrough"
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be PassThrough or Active."
+  }
+}
+
+variable "publish" {
+  description = "Publish a new version of the function on every code or configuration change."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "An alias pointing at the latest published version (needs publish = true); every trigger, permission, the Function URL and the asynchronous configuration then use the alias. null: they use the unqualified function ($LATEST)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alias_name == null ? true : can(regex("^[a-zA-Z][a-zA-Z0-9_-]{0,127}$", var.alias_name))
+    error_message = "alias_name must be 1-128 characters of [a-zA-Z0-9_-] starting with a letter."
+  }
+}
+
 variable "execution_role_name" {
   description = "Name of the execution role. null: \"<function_name>-execution\"."
   type        = string

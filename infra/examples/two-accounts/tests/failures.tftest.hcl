@@ -47,6 +47,7 @@ run "failures_and_alarms" {
       maximum_event_age_in_seconds = 3600
       on_failure_destination       = "arn:aws:sqs:eu-west-1:111111111111:cross-account-s3-writer-failures"
       function_name                = "cross-account-s3-writer"
+      qualifier                    = tostring(null) # the unqualified function
     }
     error_message = "Asynchronous invocations must have bounded retries and event age, and the failure queue as on-failure destination."
   }

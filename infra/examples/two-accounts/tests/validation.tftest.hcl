@@ -18,9 +18,9 @@ variables {
   target_role_arn = "arn:aws:iam::222222222222:role/cross-account-s3-writer-target"
   target_bucket   = "test-target-bucket"
   external_id     = "test-external-id-0123"
-  # target-bucket
-  bucket_name        = "test-target-bucket"
-  execution_role_arn = "arn:aws:iam::111111111111:role/cross-account-s3-writer-execution"
+  # target-bucket (its execution_role_arn is set per run: writer-function has an input of the
+  # same name, bring-your-own role, that must stay unset in its runs)
+  bucket_name = "test-target-bucket"
 }
 
 run "writer_function_rejects_bad_inputs" {
@@ -132,10 +132,25 @@ run "writer_function_checks_trigger_settings" {
     timeout                        = 60
     create_sqs_trigger             = true
     sqs_visibility_timeout_seconds = 30 # below the function timeout
-    create_sns_trigger             = true
+  }
+  expect_failures = [aws_sqs_queue.this]
+}
+
+# A run of its own: the function waits for every execution role policy, the SQS one included,
+# so a failed queue precondition stops the plan before the SNS permission is evaluated.
+run "writer_function_sns_trigger_needs_a_topic" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    create_sns_trigger = true
     # no sns_topic_arn
   }
-  expect_failures = [aws_sqs_queue.this, aws_lambda_permission.sns]
+  expect_failures = [aws_lambda_permission.sns]
 }
 
 # The KMS key's region is checked BEFORE CreateKey: an existing bucket in another region than the
@@ -149,8 +164,9 @@ run "target_bucket_kms_key_in_the_bucket_region" {
     aws = aws.bucket
   }
   variables {
-    create_bucket  = false
-    create_kms_key = true
+    execution_role_arn = "arn:aws:iam::111111111111:role/cross-account-s3-writer-execution"
+    create_bucket      = false
+    create_kms_key     = true
   }
   override_data {
     target = data.aws_s3_bucket.existing
@@ -178,4 +194,65 @@ run "writer_function_visibility_covers_the_batching_window" {
     sqs_visibility_timeout_seconds         = 360 # 6 x 60, without the 10 s window
   }
   expect_failures = [aws_sqs_queue.this]
+}
+
+# The optional hardening inputs: malformed values are refused by their validations ...
+run "writer_function_rejects_bad_hardening_inputs" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    execution_role_arn = "arn:aws:iam::111111111111:user/someone" # a user, not a role
+    tracing_mode       = "active"                                 # PassThrough | Active
+    alias_name         = "1live"                                  # must start with a letter
+  }
+  expect_failures = [var.execution_role_arn, var.tracing_mode, var.alias_name]
+}
+
+# ... and combinations that cannot work fail the plan before anything is created.
+run "writer_function_refuses_a_role_of_another_account" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    execution_role_arn = "arn:aws:iam::333333333333:role/platform-owned"
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "writer_function_refuses_settings_for_a_role_it_does_not_create" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    execution_role_arn                   = "arn:aws:iam::111111111111:role/platform-owned"
+    restrict_execution_trust_to_function = true
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "writer_function_alias_needs_publish" {
+  command = plan
+  module {
+    source = "../../modules/writer-function"
+  }
+  providers = {
+    aws = aws.lambda
+  }
+  variables {
+    alias_name = "live"
+  }
+  expect_failures = [aws_lambda_function.this]
 }

@@ -47,6 +47,12 @@ mock_resource "aws_lambda_function" {
   }
 }
 
+mock_resource "aws_lambda_alias" {
+  defaults = {
+    arn = "arn:aws:lambda:eu-west-1:111111111111:function:cross-account-s3-writer:live"
+  }
+}
+
 mock_resource "aws_cloudwatch_event_rule" {
   defaults = {
     arn = "arn:aws:events:eu-west-1:111111111111:rule/cross-account-s3-writer"
