@@ -155,6 +155,24 @@ extra_case_ sqs-without-dlq modules/writer-function/main.tf triggers \
   $'  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn\n    maxReceiveCount     = var.sqs_max_receive_count\n  })\n' \
   ''
 
+# --- stream triggers -------------------------------------------------------------------------------
+case_ stream-without-batch-item-failures modules/writer-function/main.tf streams \
+  "Each stream must invoke the function through its own event source mapping that reports batch item failures" \
+  $'  bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error\n  function_response_types            = ["ReportBatchItemFailures"]' \
+  $'  bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error\n  function_response_types            = []'
+extra_case_ stream-without-destination modules/writer-function/main.tf streams \
+  "must be described in the failure queue" \
+  $'  destination_config {\n    on_failure {\n      destination_arn = aws_sqs_queue.failures.arn\n    }\n  }\n' \
+  ''
+case_ kinesis-read-any-stream policies/execution-read-kinesis.json.tftpl streams \
+  "may read exactly the Kinesis trigger stream" \
+  '"Resource": "${stream_arn}"' \
+  '"Resource": "*"'
+extra_case_ dynamodb-list-any-table policies/execution-read-dynamodb-stream.json.tftpl streams \
+  "list only that table's streams" \
+  '"Resource": "${table_arn}/stream/*"' \
+  '"Resource": "*"'
+
 # --- SSE-C ---------------------------------------------------------------------------------------
 extra_case_ sse-c-allowed-by-policy policies/bucket-policy.json.tftpl trust_chain \
   "SSE-C must be blocked" \

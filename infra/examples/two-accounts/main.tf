@@ -84,6 +84,17 @@ module "writer_function" {
   eventbridge_maximum_event_age_in_seconds = var.eventbridge_maximum_event_age_in_seconds
   alarm_period_seconds                     = var.alarm_period_seconds
 
+  # stream triggers (off while the ARNs are null)
+  kinesis_stream_arn                        = var.kinesis_stream_arn
+  dynamodb_stream_arn                       = var.dynamodb_stream_arn
+  stream_starting_position                  = var.stream_starting_position
+  stream_batch_size                         = var.stream_batch_size
+  stream_maximum_batching_window_in_seconds = var.stream_maximum_batching_window_in_seconds
+  stream_parallelization_factor             = var.stream_parallelization_factor
+  stream_maximum_retry_attempts             = var.stream_maximum_retry_attempts
+  stream_maximum_record_age_in_seconds      = var.stream_maximum_record_age_in_seconds
+  stream_bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error
+
   # optional hardening (all off by default)
   execution_role_arn                   = var.execution_role_arn
   restrict_execution_trust_to_function = var.restrict_execution_trust_to_function

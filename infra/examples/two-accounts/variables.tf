@@ -482,3 +482,61 @@ variable "alias_name" {
   type        = string
   default     = null
 }
+
+################################################################################
+# Stream triggers (writer-function module)
+################################################################################
+
+variable "kinesis_stream_arn" {
+  description = "Existing Kinesis data stream (lambda account) that triggers the function. null: none."
+  type        = string
+  default     = null
+}
+
+variable "dynamodb_stream_arn" {
+  description = "Existing DynamoDB stream ARN (the table's stream_arn) that triggers the function. null: none."
+  type        = string
+  default     = null
+}
+
+variable "stream_starting_position" {
+  description = "TRIM_HORIZON (default) or LATEST."
+  type        = string
+  default     = "TRIM_HORIZON"
+}
+
+variable "stream_batch_size" {
+  description = "Records per batch of the stream triggers."
+  type        = number
+  default     = 100
+}
+
+variable "stream_maximum_batching_window_in_seconds" {
+  description = "How long the stream triggers gather records before invoking."
+  type        = number
+  default     = 0
+}
+
+variable "stream_parallelization_factor" {
+  description = "Concurrent batches per shard."
+  type        = number
+  default     = 1
+}
+
+variable "stream_maximum_retry_attempts" {
+  description = "Retries of a failing stream batch before it goes to the failure queue."
+  type        = number
+  default     = 10
+}
+
+variable "stream_maximum_record_age_in_seconds" {
+  description = "Oldest record a stream trigger still processes."
+  type        = number
+  default     = 86400
+}
+
+variable "stream_bisect_batch_on_function_error" {
+  description = "Split a failing stream batch in two on a function error."
+  type        = bool
+  default     = true
+}

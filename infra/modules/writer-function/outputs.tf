@@ -208,10 +208,27 @@ output "async_invoke_config" {
   }
 }
 
+output "stream_event_source_mappings" {
+  description = "The stream triggers' event source mappings (kinesis/dynamodb => settings and on_failure_destination); empty without them."
+  value = { for k, m in aws_lambda_event_source_mapping.stream : k => {
+    uuid                           = m.uuid
+    event_source_arn               = m.event_source_arn
+    function_name                  = m.function_name
+    function_response_types        = m.function_response_types
+    starting_position              = m.starting_position
+    batch_size                     = m.batch_size
+    bisect_batch_on_function_error = m.bisect_batch_on_function_error
+    maximum_retry_attempts         = m.maximum_retry_attempts
+    maximum_record_age_in_seconds  = m.maximum_record_age_in_seconds
+    on_failure_destination         = one(flatten([for d in m.destination_config : [for f in d.on_failure : f.destination_arn]]))
+  } }
+}
+
 output "trigger_invoke_targets" {
   description = "What each trigger that exists invokes (trigger => function or alias ARN; function_url => its qualifier)."
   value = merge(
     { for m in aws_lambda_event_source_mapping.sqs : "sqs" => m.function_name },
+    { for k, m in aws_lambda_event_source_mapping.stream : k => m.function_name },
     { for s in aws_sns_topic_subscription.this : "sns" => s.endpoint },
     { for t in aws_cloudwatch_event_target.this : "eventbridge" => t.arn },
     { for n in aws_s3_bucket_notification.this : "s3" => n.lambda_function[0].lambda_function_arn },

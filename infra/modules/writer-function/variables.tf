@@ -415,6 +415,100 @@ variable "sqs_message_retention_seconds" {
   }
 }
 
+variable "kinesis_stream_arn" {
+  description = "ARN of an existing Kinesis data stream (function's account and region) whose records the function writes, through an event source mapping reporting batch item failures; the execution role may read exactly this stream. null: no Kinesis trigger."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kinesis_stream_arn == null ? true : can(regex("^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[A-Za-z0-9_.-]{1,128}$", var.kinesis_stream_arn))
+    error_message = "kinesis_stream_arn must be a Kinesis stream ARN (arn:<partition>:kinesis:<region>:<account>:stream/<name>)."
+  }
+}
+
+variable "dynamodb_stream_arn" {
+  description = "ARN of an existing DynamoDB stream (the table's stream_arn) whose records the function writes, through an event source mapping reporting batch item failures; the execution role may read exactly this stream. null: no DynamoDB trigger."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dynamodb_stream_arn == null ? true : can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}/stream/[^/]+$", var.dynamodb_stream_arn))
+    error_message = "dynamodb_stream_arn must be a DynamoDB stream ARN (arn:<partition>:dynamodb:<region>:<account>:table/<table>/stream/<label>), not the table's ARN."
+  }
+}
+
+variable "stream_starting_position" {
+  description = "Where the stream triggers start reading: TRIM_HORIZON (the oldest record still in the stream, the default: nothing already in it is skipped) or LATEST."
+  type        = string
+  default     = "TRIM_HORIZON"
+
+  validation {
+    condition     = contains(["TRIM_HORIZON", "LATEST"], var.stream_starting_position)
+    error_message = "stream_starting_position must be TRIM_HORIZON or LATEST."
+  }
+}
+
+variable "stream_batch_size" {
+  description = "Records per batch of the stream triggers (1..10000)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.stream_batch_size >= 1 && var.stream_batch_size <= 10000
+    error_message = "stream_batch_size must be 1..10000."
+  }
+}
+
+variable "stream_maximum_batching_window_in_seconds" {
+  description = "How long the stream triggers gather records before invoking (0..300)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.stream_maximum_batching_window_in_seconds >= 0 && var.stream_maximum_batching_window_in_seconds <= 300
+    error_message = "stream_maximum_batching_window_in_seconds must be 0..300."
+  }
+}
+
+variable "stream_parallelization_factor" {
+  description = "Concurrent batches per shard (1..10); records of one partition key stay in order."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.stream_parallelization_factor >= 1 && var.stream_parallelization_factor <= 10
+    error_message = "stream_parallelization_factor must be 1..10."
+  }
+}
+
+variable "stream_maximum_retry_attempts" {
+  description = "Retries of a failing stream batch (0..10000) before it is skipped and described in the failure queue. Bounded by default: -1 (AWS's default, retry until the record expires) blocks the shard."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.stream_maximum_retry_attempts >= -1 && var.stream_maximum_retry_attempts <= 10000 && floor(var.stream_maximum_retry_attempts) == var.stream_maximum_retry_attempts
+    error_message = "stream_maximum_retry_attempts must be an integer, -1 (unbounded) or 0..10000."
+  }
+}
+
+variable "stream_maximum_record_age_in_seconds" {
+  description = "Oldest record a stream trigger still processes (60..604800 s, or -1: unbounded); older ones are skipped and described in the failure queue."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.stream_maximum_record_age_in_seconds == -1 || (var.stream_maximum_record_age_in_seconds >= 60 && var.stream_maximum_record_age_in_seconds <= 604800)
+    error_message = "stream_maximum_record_age_in_seconds must be -1 or 60..604800."
+  }
+}
+
+variable "stream_bisect_batch_on_function_error" {
+  description = "Split a stream batch in two when the function returns an error (not for reported batch item failures), so one bad record does not hold back the rest."
+  type        = bool
+  default     = true
+}
+
 variable "create_sns_trigger" {
   description = "Subscribe the function to the existing SNS topic sns_topic_arn."
   type        = bool
