@@ -4,7 +4,6 @@
 
 use aws_lambda_events::ses::SimpleEmailRecord;
 use bytes::Bytes;
-use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -16,17 +15,9 @@ use crate::keys::Layout;
 
 const SOURCE: &str = "ses";
 
-/// The records as they arrived, to store each notification byte for byte.
-#[derive(Deserialize)]
-struct RawRecords<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Vec<&'a RawValue>,
-}
-
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    let raw_records = serde_json::from_str::<RawRecords<'_>>(raw.get())
-        .map(|r| r.records)
-        .unwrap_or_default();
+    // The records as they arrived, to store each notification byte for byte.
+    let raw_records = super::raw_records(raw);
     records_of(event)
         .into_iter()
         .enumerate()

@@ -4,12 +4,12 @@
 //! attribute `content-encoding` to `base64`; `content-type` sets the object's
 //! content type.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsMessage};
+use aws_lambda_events::sqs::SqsMessage;
 use serde_json::Value;
 
 use super::{
-    DecodeContext, DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError,
-    RecordsFailed, content_type_for, decode_as, inline_body, provenance_of, records_of,
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
+    inline_body, provenance_of, records_of,
 };
 use crate::keys::Layout;
 
@@ -72,36 +72,5 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
         metadata: provenance_of(SOURCE, &id, sent.as_deref()),
         payload: Payload::Inline(body),
         id,
-    })
-}
-
-/// Only the failed message IDs go back, so SQS deletes exactly the messages
-/// that were written. A failure without a message ID can't be reported item by
-/// item: then the whole batch fails, so nothing is deleted unwritten (the
-/// written ones answer "already existed" on redelivery).
-pub fn answer(outcomes: Vec<Outcome>) -> Result<Value, RecordsFailed> {
-    let total = outcomes.len();
-    let mut response = SqsBatchResponse::default();
-    let mut unreportable: Vec<Failure> = Vec::new();
-    for failure in outcomes.into_iter().filter_map(Result::err) {
-        match &failure.id {
-            Some(id) => {
-                let mut item = BatchItemFailure::default();
-                item.item_identifier = id.clone();
-                response.batch_item_failures.push(item);
-            }
-            None => unreportable.push(failure),
-        }
-    }
-    if !unreportable.is_empty() {
-        return Err(RecordsFailed::of(&unreportable, total, |f| {
-            format!("a message without a messageId: {}", f.message)
-        }));
-    }
-    serde_json::to_value(response).map_err(|e| RecordsFailed {
-        failed: total,
-        total,
-        details: format!("could not serialize the batch response: {e}"),
-        codes: Vec::new(),
     })
 }
