@@ -1237,13 +1237,15 @@ fn failed_direct_write_is_an_error(emu: &Emulator) -> Result<(), Failed> {
 // Stream sources
 // ---------------------------------------------------------------------------
 
-/// A stream sample whose records all name `arn` as their source (fresh keys).
-fn stream_sample(name: &str, arn: &str) -> Value {
+/// A stream sample whose records all come from a fresh stream or table (so
+/// fresh keys): its name, and the sample naming it in each `eventSourceARN`.
+fn fresh_stream_sample(name: &str, arn_of: impl Fn(&str) -> String) -> (String, Value) {
+    let source = fresh(name.trim_end_matches(".json"));
     let mut batch = sample(name);
     for record in batch["Records"].as_array_mut().expect("Records") {
-        record["eventSourceARN"] = json!(arn);
+        record["eventSourceARN"] = json!(arn_of(&source));
     }
-    batch
+    (source, batch)
 }
 
 /// The batch response naming `sequence_numbers`, in that order.
@@ -1258,11 +1260,9 @@ fn batch_item_failures(sequence_numbers: &[&str]) -> Value {
 fn kinesis_records_land(emu: &Emulator) -> Result<(), Failed> {
     block_on(async {
         let h = handler(emu, &[], None).await;
-        let stream = fresh("stream");
-        let batch = stream_sample(
-            "kinesis.json",
-            &format!("arn:aws:kinesis:us-east-1:111111111111:stream/{stream}"),
-        );
+        let (stream, batch) = fresh_stream_sample("kinesis.json", |stream| {
+            format!("arn:aws:kinesis:us-east-1:111111111111:stream/{stream}")
+        });
         let seq = |n: usize| {
             batch["Records"][n]["kinesis"]["sequenceNumber"]
                 .as_str()
@@ -1318,13 +1318,11 @@ fn kinesis_records_land(emu: &Emulator) -> Result<(), Failed> {
 fn dynamodb_records_land(emu: &Emulator) -> Result<(), Failed> {
     block_on(async {
         let h = handler(emu, &[], None).await;
-        let table = fresh("table");
-        let batch = stream_sample(
-            "dynamodb.json",
-            &format!(
+        let (table, batch) = fresh_stream_sample("dynamodb.json", |table| {
+            format!(
                 "arn:aws:dynamodb:us-east-1:111111111111:table/{table}/stream/2026-11-22T08:00:00.000"
-            ),
-        );
+            )
+        });
         let records = batch["Records"].as_array().unwrap().clone();
         let seq = |n: usize| records[n]["dynamodb"]["SequenceNumber"].as_str().unwrap();
         let key = |n: usize| {

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, decode_as, provenance_of,
-    raw_records, records_of,
+    raw_records, records_of, within_limit,
 };
 use crate::keys::Layout;
 
@@ -29,10 +29,7 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
 }
 
 fn malformed(detail: &str) -> DecodeError {
-    DecodeError::Malformed {
-        source_name: SOURCE,
-        detail: detail.to_owned(),
-    }
+    DecodeError::malformed(SOURCE, detail)
 }
 
 fn decode_record(
@@ -53,12 +50,7 @@ fn decode_record(
         )));
     };
     let body = raw.get().as_bytes();
-    if body.len() > cx.max_body_bytes {
-        return Err(fail(DecodeError::TooLarge {
-            len: body.len(),
-            max: cx.max_body_bytes,
-        }));
-    }
+    within_limit(body.len(), cx.max_body_bytes).map_err(fail)?;
     let typed: EventRecord = decode_as(SOURCE, record).map_err(fail)?;
     let Some(sequence_number) = id.clone() else {
         return Err(fail(malformed("no dynamodb.SequenceNumber")));
@@ -66,11 +58,13 @@ fn decode_record(
     let Some(event_id) = event_id else {
         return Err(fail(malformed("no eventID")));
     };
-    let table = typed
-        .event_source_arn
-        .as_deref()
-        .and_then(table_name)
-        .ok_or_else(|| fail(malformed("no eventSourceARN naming the table")))?;
+    let table = super::named_in_arn(
+        SOURCE,
+        typed.event_source_arn.as_deref(),
+        table_name,
+        "table",
+    )
+    .map_err(fail)?;
     let time = has_time.then(|| typed.change.approximate_creation_date_time.to_rfc3339());
     Ok(Record {
         key: cx.prefix.derived(Layout::DynamoDb {

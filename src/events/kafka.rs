@@ -44,10 +44,7 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
 }
 
 fn malformed(detail: &str) -> DecodeError {
-    DecodeError::Malformed {
-        source_name: SOURCE,
-        detail: detail.to_owned(),
-    }
+    DecodeError::malformed(SOURCE, detail)
 }
 
 /// `<topic>-<partition>@<offset>`: what a record is reported under.

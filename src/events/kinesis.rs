@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    provenance_of, records_of,
+    each_record, provenance_of, within_limit,
 };
 use crate::keys::Layout;
 
@@ -18,17 +18,11 @@ const SOURCE: &str = "kinesis";
 
 /// Decodes each record on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event)
-        .into_iter()
-        .map(|raw| decode_record(raw, cx))
-        .collect()
+    each_record(event, |raw| decode_record(raw, cx))
 }
 
 fn malformed(detail: &str) -> DecodeError {
-    DecodeError::Malformed {
-        source_name: SOURCE,
-        detail: detail.to_owned(),
-    }
+    DecodeError::malformed(SOURCE, detail)
 }
 
 fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
@@ -39,11 +33,13 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     let Some(sequence_number) = id.clone() else {
         return Err(fail(malformed("no kinesis.sequenceNumber")));
     };
-    let stream = record
-        .event_source_arn
-        .as_deref()
-        .and_then(stream_name)
-        .ok_or_else(|| fail(malformed("no eventSourceARN naming the stream")))?;
+    let stream = super::named_in_arn(
+        SOURCE,
+        record.event_source_arn.as_deref(),
+        stream_name,
+        "stream",
+    )
+    .map_err(fail)?;
     // eventID is `<shardId>:<sequenceNumber>`.
     let event_id = record.event_id.as_deref().unwrap_or_default();
     let shard_id = match event_id.split_once(':') {
@@ -58,12 +54,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     if data.is_empty() {
         return Err(fail(DecodeError::EmptyBody));
     }
-    if data.len() > cx.max_body_bytes {
-        return Err(fail(DecodeError::TooLarge {
-            len: data.len(),
-            max: cx.max_body_bytes,
-        }));
-    }
+    within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
     let body = Bytes::from(data);
     let arrival = record.kinesis.approximate_arrival_timestamp.0.to_rfc3339();
     Ok(Record {

@@ -66,6 +66,14 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// A record of `source_name` that doesn't have the shape its source gives it.
+    pub(crate) fn malformed(source_name: &'static str, detail: impl Into<String>) -> Self {
+        Self::Malformed {
+            source_name,
+            detail: detail.into(),
+        }
+    }
+
     /// The HTTP status a request with this fault is answered with.
     pub fn http_status(&self) -> u16 {
         match self {
@@ -443,6 +451,22 @@ pub(crate) fn raw_records(raw: &RawValue) -> Vec<&RawValue> {
         .unwrap_or_default()
 }
 
+/// Decodes each record of a `Records` event on its own, in event order.
+pub(crate) fn each_record(
+    event: Value,
+    decode: impl FnMut(Value) -> Result<Record, RecordError>,
+) -> Decoded {
+    records_of(event).into_iter().map(decode).collect()
+}
+
+/// A body of `len` bytes is refused over `max` (MAX_BODY_BYTES).
+pub(crate) fn within_limit(len: usize, max: usize) -> Result<(), DecodeError> {
+    if len > max {
+        return Err(DecodeError::TooLarge { len, max });
+    }
+    Ok(())
+}
+
 /// A body that arrived in an event, bounded and optionally base64.
 pub(crate) fn inline_body(
     body: Option<String>,
@@ -461,12 +485,7 @@ pub(crate) fn inline_body(
     if bytes.is_empty() {
         return Err(DecodeError::EmptyBody);
     }
-    if bytes.len() > max {
-        return Err(DecodeError::TooLarge {
-            len: bytes.len(),
-            max,
-        });
-    }
+    within_limit(bytes.len(), max)?;
     Ok(Bytes::from(bytes))
 }
 
@@ -562,6 +581,19 @@ pub(crate) fn arn_resource(arn: &str) -> Option<&str> {
         .then(|| parts.nth(4))
         .flatten()
         .filter(|r| !r.is_empty())
+}
+
+/// What `parse` reads from a record's `eventSourceARN` (the queue, stream or
+/// table it names); `what` says which, for the error when there is none.
+pub(crate) fn named_in_arn<'a>(
+    source_name: &'static str,
+    arn: Option<&'a str>,
+    parse: impl FnOnce(&'a str) -> Option<&'a str>,
+    what: &str,
+) -> Result<&'a str, DecodeError> {
+    arn.and_then(parse).ok_or_else(|| {
+        DecodeError::malformed(source_name, format!("no eventSourceARN naming the {what}"))
+    })
 }
 
 /// A typed decode of one JSON value, with the serde message as the detail.

@@ -44,11 +44,8 @@ fn decode_record(
         });
     };
     let body = raw.get().as_bytes();
-    if body.len() > cx.max_body_bytes {
-        return fail(DecodeError::TooLarge {
-            len: body.len(),
-            max: cx.max_body_bytes,
-        });
+    if let Err(e) = super::within_limit(body.len(), cx.max_body_bytes) {
+        return fail(e);
     }
     let typed: SimpleEmailRecord = match decode_as(SOURCE, record) {
         Ok(r) => r,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    inline_body, provenance_of, records_of,
+    inline_body, provenance_of,
 };
 use crate::keys::Layout;
 
@@ -17,10 +17,7 @@ const SOURCE: &str = "sqs";
 
 /// Decodes each message on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event)
-        .into_iter()
-        .map(|raw| decode_message(raw, cx))
-        .collect()
+    super::each_record(event, |raw| decode_message(raw, cx))
 }
 
 fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
@@ -34,16 +31,13 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
             detail: "no messageId".into(),
         }));
     };
-    let queue = message
-        .event_source_arn
-        .as_deref()
-        .and_then(super::arn_name)
-        .ok_or_else(|| {
-            fail(DecodeError::Malformed {
-                source_name: SOURCE,
-                detail: "no eventSourceARN naming the queue".into(),
-            })
-        })?;
+    let queue = super::named_in_arn(
+        SOURCE,
+        message.event_source_arn.as_deref(),
+        super::arn_name,
+        "queue",
+    )
+    .map_err(fail)?;
     let attribute = |name: &str| {
         message
             .message_attributes
