@@ -208,7 +208,7 @@ pub enum Reply {
     /// SQS: only the failed message IDs, so SQS deletes the rest.
     Sqs,
     /// Kinesis, DynamoDB Streams: only the failed sequence numbers, so Lambda
-    /// checkpoints before the first of them and retries from there.
+    /// checkpoints before the lowest of them and retries from there.
     Streams,
     /// SNS, EventBridge, S3, SES, Kafka: an error when any record failed, so Lambda retries.
     AllOrError,
@@ -340,8 +340,9 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unsupported event ({found}). Accepted: an SQS batch, an SNS notification, an EventBridge event, \
-     a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / \
-     REST v1 / Function URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
+     a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated \
+     notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / REST v1 / Function \
+     URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
      \"content_type\"?, \"metadata\"?}} or {{\"objects\": [...]}}, or {{\"action\": \"whoami\"}}"
 )]
 pub struct UnsupportedEvent {
