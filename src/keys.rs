@@ -10,9 +10,10 @@
 //!   another source derives;
 //! - each identity part is one segment, encoded without loss: `%` becomes `%25`,
 //!   `/` inside a name `%2F`, control characters `%XX`, a `.` or `..` segment
-//!   `%2E` / `%2E%2E`, an empty segment `%_`. Only a source object's key keeps
-//!   its `/` hierarchy, and it is always the last part, so parts can't shift
-//!   into each other;
+//!   `%2E` / `%2E%2E`, an empty segment `%_`. Numbers (a direct invocation's
+//!   index, a Kafka partition and offset) are decimal segments. Only a source
+//!   object's key keeps its `/` hierarchy, and it is always the last part, so
+//!   parts can't shift into each other;
 //! - a key longer than S3's 1024 bytes is cut and ends in `%~` and the SHA-256
 //!   of the whole encoded key: `%~` never occurs in an uncut key, and SHA-256
 //!   makes two cut keys equal only for equal inputs.
@@ -64,10 +65,13 @@ pub enum Namespace {
     Ses,
     Http,
     Direct,
+    Kinesis,
+    DynamoDb,
+    Kafka,
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 7] = [
+    pub const ALL: [Namespace; 10] = [
         Self::Sqs,
         Self::Sns,
         Self::Events,
@@ -75,6 +79,9 @@ impl Namespace {
         Self::Ses,
         Self::Http,
         Self::Direct,
+        Self::Kinesis,
+        Self::DynamoDb,
+        Self::Kafka,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +93,9 @@ impl Namespace {
             Self::Ses => "ses",
             Self::Http => "http",
             Self::Direct => "direct",
+            Self::Kinesis => "kinesis",
+            Self::DynamoDb => "dynamodb",
+            Self::Kafka => "kafka",
         }
     }
 
@@ -117,6 +127,20 @@ pub enum Layout<'a> {
     Http { request_id: &'a str },
     /// `direct/<request id>/<n>`
     Direct { request_id: &'a str, index: usize },
+    /// `kinesis/<stream>/<shardId>/<sequenceNumber>`
+    Kinesis {
+        stream: &'a str,
+        shard_id: &'a str,
+        sequence_number: &'a str,
+    },
+    /// `dynamodb/<table>/<eventID>`
+    DynamoDb { table: &'a str, event_id: &'a str },
+    /// `kafka/<topic>/<partition>/<offset>` (the numbers in decimal)
+    Kafka {
+        topic: &'a str,
+        partition: i64,
+        offset: i64,
+    },
 }
 
 /// The prefix every written key starts with (`KEY_PREFIX`), e.g. `incoming/`.
@@ -185,6 +209,20 @@ impl KeyPrefix {
                 }
                 Layout::Http { request_id } => (Namespace::Http, &[*request_id][..], None, ""),
                 Layout::Direct { .. } => (Namespace::Direct, &[][..], None, ""),
+                Layout::Kinesis {
+                    stream,
+                    shard_id,
+                    sequence_number,
+                } => (
+                    Namespace::Kinesis,
+                    &[*stream, *shard_id, *sequence_number][..],
+                    None,
+                    "",
+                ),
+                Layout::DynamoDb { table, event_id } => {
+                    (Namespace::DynamoDb, &[*table, *event_id][..], None, "")
+                }
+                Layout::Kafka { topic, .. } => (Namespace::Kafka, &[*topic][..], None, ""),
             };
         let mut relative = String::from(namespace.as_str());
         for name in names {
@@ -195,6 +233,12 @@ impl KeyPrefix {
             relative.push('/');
             encode_segment(&mut relative, request_id, true);
             let _ = write!(relative, "/{index}");
+        }
+        if let Layout::Kafka {
+            partition, offset, ..
+        } = layout
+        {
+            let _ = write!(relative, "/{partition}/{offset}");
         }
         if let Some(path) = path {
             for segment in path.split('/') {
@@ -381,6 +425,37 @@ mod tests {
                 },
                 "incoming/direct/r/3",
             ),
+            (
+                Layout::Kinesis {
+                    stream: "orders",
+                    shard_id: "shardId-000000000001",
+                    sequence_number: "4959",
+                },
+                "incoming/kinesis/orders/shardId-000000000001/4959",
+            ),
+            (
+                Layout::DynamoDb {
+                    table: "Orders",
+                    event_id: "c4ca4238",
+                },
+                "incoming/dynamodb/Orders/c4ca4238",
+            ),
+            (
+                Layout::Kafka {
+                    topic: "orders.v1",
+                    partition: 0,
+                    offset: 15,
+                },
+                "incoming/kafka/orders.v1/0/15",
+            ),
+            (
+                Layout::Kafka {
+                    topic: "a/b",
+                    partition: -1,
+                    offset: 7,
+                },
+                "incoming/kafka/a%2Fb/-1/7",
+            ),
         ];
         for (layout, expected) in cases {
             assert_eq!(p.derived(layout).as_str(), expected, "{layout:?}");
@@ -427,6 +502,25 @@ mod tests {
             message_id: "m.json",
         });
         assert_ne!(notification, raw);
+        let kinesis = |stream, shard_id, sequence_number| {
+            p.derived(Layout::Kinesis {
+                stream,
+                shard_id,
+                sequence_number,
+            })
+        };
+        assert_ne!(kinesis("a/b", "c", "d"), kinesis("a", "b/c", "d"));
+        assert_ne!(kinesis("a", "b/c", "d"), kinesis("a", "b", "c/d"));
+        let kafka = |topic, partition, offset| {
+            p.derived(Layout::Kafka {
+                topic,
+                partition,
+                offset,
+            })
+        };
+        assert_ne!(kafka("t/1", 2, 3), kafka("t", 12, 3));
+        assert_ne!(kafka("t", 1, 23), kafka("t", 12, 3));
+        assert_ne!(kafka("t", -1, 3), kafka("t", 1, 3));
     }
 
     #[test]
@@ -470,6 +564,20 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn namespaces_are_distinct_and_reserved_for_derived_keys() {
+        let p = prefix();
+        let names: std::collections::HashSet<&str> =
+            Namespace::ALL.iter().map(|ns| ns.as_str()).collect();
+        assert_eq!(names.len(), Namespace::ALL.len());
+        for ns in Namespace::ALL {
+            assert_eq!(
+                p.caller_given(&format!("{}/x", ns.as_str())),
+                Err(KeyError::Reserved(ns.as_str()))
+            );
+        }
+    }
+
     /// What every key the function writes must satisfy.
     fn assert_safe(p: &KeyPrefix, key: &ObjectKey) {
         let k = key.as_str();
@@ -485,9 +593,12 @@ mod tests {
         }
     }
 
-    /// Layouts from a few generated strings, covering every variant.
-    fn layout<'a>(variant: u8, a: &'a str, b: &'a str, c: &'a str, n: usize) -> Layout<'a> {
-        match variant % 8 {
+    /// How many variants [`layout`] covers: every one of [`Layout`].
+    const VARIANTS: u8 = 11;
+
+    /// Layouts from a few generated strings and numbers, covering every variant.
+    fn layout<'a>(variant: u8, a: &'a str, b: &'a str, c: &'a str, n: usize, m: i64) -> Layout<'a> {
+        match variant % VARIANTS {
             0 => Layout::Sqs {
                 queue: a,
                 message_id: b,
@@ -505,9 +616,23 @@ mod tests {
             4 => Layout::SesNotification { message_id: a },
             5 => Layout::SesRawMail { message_id: a },
             6 => Layout::Http { request_id: a },
-            _ => Layout::Direct {
+            7 => Layout::Direct {
                 request_id: a,
                 index: n,
+            },
+            8 => Layout::Kinesis {
+                stream: a,
+                shard_id: b,
+                sequence_number: c,
+            },
+            9 => Layout::DynamoDb {
+                table: a,
+                event_id: b,
+            },
+            _ => Layout::Kafka {
+                topic: a,
+                partition: n as i64 - 1,
+                offset: m,
             },
         }
     }
@@ -517,11 +642,11 @@ mod tests {
     proptest! {
         #[test]
         fn distinct_layouts_give_distinct_keys(
-            v1 in 0u8..8, a1 in HOSTILE, b1 in HOSTILE, c1 in HOSTILE, n1 in 0usize..3,
-            v2 in 0u8..8, a2 in HOSTILE, b2 in HOSTILE, c2 in HOSTILE, n2 in 0usize..3,
+            v1 in 0u8..VARIANTS, a1 in HOSTILE, b1 in HOSTILE, c1 in HOSTILE, n1 in 0usize..3, m1 in -12i64..13,
+            v2 in 0u8..VARIANTS, a2 in HOSTILE, b2 in HOSTILE, c2 in HOSTILE, n2 in 0usize..3, m2 in -12i64..13,
         ) {
             let p = prefix();
-            let (l1, l2) = (layout(v1, &a1, &b1, &c1, n1), layout(v2, &a2, &b2, &c2, n2));
+            let (l1, l2) = (layout(v1, &a1, &b1, &c1, n1, m1), layout(v2, &a2, &b2, &c2, n2, m2));
             // Compare what the layouts identify (unused fields don't count).
             let same = format!("{l1:?}") == format!("{l2:?}");
             prop_assert_eq!(same, p.derived(l1) == p.derived(l2), "{:?} / {:?}", l1, l2);
@@ -534,17 +659,17 @@ mod tests {
         }
 
         #[test]
-        fn derived_keys_are_always_safe(v in 0u8..8, a in any::<String>(), b in "(\\.\\.|\\.|/|a|\u{0}|é){0,700}", c in any::<String>()) {
+        fn derived_keys_are_always_safe(v in 0u8..VARIANTS, a in any::<String>(), b in "(\\.\\.|\\.|/|a|\u{0}|é){0,700}", c in any::<String>(), m in any::<i64>()) {
             let p = prefix();
-            let key = p.derived(layout(v, &a, &b, &c, 1));
+            let key = p.derived(layout(v, &a, &b, &c, 1, m));
             assert_safe(&p, &key);
-            prop_assert_eq!(&key, &p.derived(layout(v, &a, &b, &c, 1)), "deterministic");
+            prop_assert_eq!(&key, &p.derived(layout(v, &a, &b, &c, 1, m)), "deterministic");
         }
 
         #[test]
-        fn no_caller_key_equals_a_derived_key(v in 0u8..8, a in HOSTILE, b in HOSTILE, c in HOSTILE) {
+        fn no_caller_key_equals_a_derived_key(v in 0u8..VARIANTS, a in HOSTILE, b in HOSTILE, c in HOSTILE, m in any::<i64>()) {
             let p = prefix();
-            let derived = p.derived(layout(v, &a, &b, &c, 0));
+            let derived = p.derived(layout(v, &a, &b, &c, 0, m));
             let relative = &derived.as_str()[p.as_str().len()..];
             prop_assert!(p.caller_given(relative).is_err(), "{relative:?} was accepted");
         }

@@ -113,6 +113,36 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
         "function-url.json",
         &["incoming/http/7b1e0c5e-3c2f-4f6e-9d0a-2b8c9e1f4a55"],
     ),
+    (
+        "kinesis.json",
+        &[
+            "incoming/kinesis/writer-stream/shardId-000000000006/49590338271490256608559692538361571095921575989136588898",
+            "incoming/kinesis/writer-stream/shardId-000000000006/49590338271490256608559692540925702759324208523137515618",
+        ],
+    ),
+    (
+        "dynamodb.json",
+        &[
+            "incoming/dynamodb/writer-table/c4ca4238a0b923820dcc509a6f75849b",
+            "incoming/dynamodb/writer-table/c81e728d9d4c2f636f067f89cc14862c",
+            "incoming/dynamodb/writer-table/eccbc87e4b5ce2fe28308fd9f2a7baf3",
+        ],
+    ),
+    (
+        "msk.json",
+        &[
+            "incoming/kafka/writer-topic/0/15",
+            "incoming/kafka/writer-topic/0/16",
+            "incoming/kafka/writer-topic/1/3",
+        ],
+    ),
+    (
+        "self-managed-kafka.json",
+        &[
+            "incoming/kafka/writer-topic/2/1200",
+            "incoming/kafka/writer-topic/2/1201",
+        ],
+    ),
     ("direct.json", &["incoming/manual/hello.json"]),
     (
         "direct-batch.json",
@@ -396,6 +426,231 @@ fn direct_objects_fail_one_by_one() {
         br#"{"zeta": 1, "alpha": 123456789012345678901}"#,
         "a JSON body is stored as it arrived"
     );
+}
+
+/// Decodes `event` (a sample, changed) through the one entry point.
+fn decode_value(event: &Value) -> (Vec<Result<Record, events::RecordError>>, Reply) {
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    decode_text(&event.to_string(), &context(&prefix, 1 << 20, None))
+}
+
+/// The answer when every record that decoded was written: what the source is told.
+fn answer_when_decoded_ones_are_written(
+    records: Vec<Result<Record, events::RecordError>>,
+    reply: Reply,
+) -> Result<Value, events::RecordsFailed> {
+    let outcomes = records
+        .into_iter()
+        .map(|r| match r {
+            Ok(record) => Ok(events::Written {
+                key: record.key.to_string(),
+                status: cross_account_s3_writer::record::Status::Created,
+                etag: None,
+                version_id: None,
+                bytes: 1,
+            }),
+            Err(e) => Err(events::Failure::from(e)),
+        })
+        .collect();
+    reply.answer(outcomes, "bucket")
+}
+
+#[test]
+fn kinesis_data_is_decoded_and_keyed_by_shard_and_sequence_number() {
+    let records = decode("kinesis.json");
+    assert_eq!(inline(&records[0]), br#"{"orderId":"o-1001","total":42.5}"#);
+    assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        inline(&records[1]),
+        &[0, 1, 2, 3, 250, 251, 252, 253, 254, 255],
+        "binary data, base64-decoded"
+    );
+    assert_eq!(
+        records[1].content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    assert_eq!(
+        records[0].id,
+        "49590338271490256608559692538361571095921575989136588898"
+    );
+    assert_eq!(records[0].metadata["source"], "kinesis");
+    assert_eq!(
+        records[0].metadata["source-id"],
+        "shardId-000000000006:49590338271490256608559692538361571095921575989136588898"
+    );
+    assert_eq!(
+        records[0].metadata["event-time"],
+        "2025-11-22T08:26:40.123+00:00"
+    );
+}
+
+#[test]
+fn a_malformed_kinesis_record_fails_alone_under_its_sequence_number() {
+    let mut event = load("kinesis.json");
+    event["Records"][0]["kinesis"]["data"] = "%%% not base64 %%%".into();
+    let (results, reply) = decode_value(&event);
+    assert_eq!(reply, Reply::Streams);
+    let failure = results[0].as_ref().unwrap_err();
+    assert_eq!(
+        failure.id.as_deref(),
+        Some("49590338271490256608559692538361571095921575989136588898")
+    );
+    assert!(results[1].is_ok());
+    assert_eq!(
+        answer_when_decoded_ones_are_written(results, reply).unwrap(),
+        serde_json::json!({ "batchItemFailures": [
+            { "itemIdentifier": "49590338271490256608559692538361571095921575989136588898" }
+        ]})
+    );
+
+    // An eventID of another record, a missing stream name, empty data: each fails alone.
+    for (pointer, value) in [
+        ("/Records/1/eventID", Value::from("shardId-000000000006:1")),
+        ("/Records/1/eventSourceARN", Value::from("writer-stream")),
+        ("/Records/1/kinesis/data", Value::from("")),
+    ] {
+        let mut event = load("kinesis.json");
+        *event.pointer_mut(pointer).unwrap() = value;
+        let (results, reply) = decode_value(&event);
+        assert!(results[0].is_ok(), "{pointer}");
+        assert_eq!(
+            answer_when_decoded_ones_are_written(results, reply).unwrap(),
+            serde_json::json!({ "batchItemFailures": [
+                { "itemIdentifier": "49590338271490256608559692540925702759324208523137515618" }
+            ]}),
+            "{pointer}"
+        );
+    }
+}
+
+#[test]
+fn a_stream_record_without_a_sequence_number_fails_the_invocation() {
+    let mut kinesis = load("kinesis.json");
+    kinesis["Records"][1]["kinesis"]
+        .as_object_mut()
+        .unwrap()
+        .remove("sequenceNumber");
+    let mut dynamodb = load("dynamodb.json");
+    dynamodb["Records"][2]["dynamodb"]["SequenceNumber"] = Value::Null;
+    for event in [kinesis, dynamodb] {
+        let (results, reply) = decode_value(&event);
+        assert!(results[0].is_ok());
+        let failed = answer_when_decoded_ones_are_written(results, reply).unwrap_err();
+        assert_eq!(failed.failed, 1);
+        assert!(
+            failed
+                .details
+                .contains("a record without a sequence number"),
+            "{}",
+            failed.details
+        );
+    }
+}
+
+#[test]
+fn dynamodb_records_are_stored_as_they_arrived() {
+    let records = decode("dynamodb.json");
+    let text = load_text("dynamodb.json");
+    for (n, record) in records.iter().enumerate() {
+        let stored = std::str::from_utf8(inline(record)).unwrap();
+        assert!(text.contains(stored), "byte for byte: {stored}");
+        let parsed: Value = serde_json::from_str(stored).unwrap();
+        assert_eq!(parsed, load("dynamodb.json")["Records"][n]);
+        assert_eq!(record.content_type.as_deref(), Some("application/json"));
+        assert_eq!(record.metadata["source"], "dynamodb");
+        assert_eq!(
+            record.metadata["source-id"],
+            parsed["eventID"].as_str().unwrap()
+        );
+        assert_eq!(
+            record.id,
+            parsed["dynamodb"]["SequenceNumber"].as_str().unwrap()
+        );
+    }
+    // A big number in an image (DynamoDB's JSON spells numbers as strings) and key order survive.
+    assert!(
+        std::str::from_utf8(inline(&records[0]))
+            .unwrap()
+            .contains(r#""N": "123456789012345678901""#)
+    );
+    assert_eq!(
+        records[0].metadata["event-time"],
+        "2025-11-22T08:26:40+00:00"
+    );
+}
+
+#[test]
+fn a_malformed_dynamodb_record_fails_alone_under_its_sequence_number() {
+    let mut event = load("dynamodb.json");
+    event["Records"][1]["dynamodb"]["SizeBytes"] = "many".into();
+    event["Records"][2]["eventSourceARN"] =
+        "arn:aws:dynamodb:us-east-1:111111111111:table/x".into();
+    let (results, reply) = decode_value(&event);
+    assert_eq!(reply, Reply::Streams);
+    assert!(results[0].is_ok());
+    assert_eq!(
+        answer_when_decoded_ones_are_written(results, reply).unwrap(),
+        serde_json::json!({ "batchItemFailures": [
+            { "itemIdentifier": "4421584500000000017450439092" },
+            { "itemIdentifier": "4421584500000000017450439093" }
+        ]})
+    );
+}
+
+#[test]
+fn kafka_values_are_decoded_and_keyed_by_topic_partition_and_offset() {
+    let msk = decode("msk.json");
+    assert_eq!(inline(&msk[0]), br#"{"orderId":"o-1001","total":42.5}"#);
+    assert_eq!(msk[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(inline(&msk[1]), b"sku,qty\na-1,3\n");
+    assert_eq!(
+        msk[1].content_type.as_deref(),
+        Some("text/csv"),
+        "the content-type header"
+    );
+    assert_eq!(inline(&msk[2]), b"hello from partition 1");
+    assert_eq!(msk[0].id, "writer-topic-0@15");
+    assert_eq!(msk[0].metadata["source"], "kafka");
+    assert_eq!(msk[0].metadata["source-id"], "writer-topic-0@15");
+    assert_eq!(msk[0].metadata["event-time"], "2025-11-22T08:26:40+00:00");
+
+    let self_managed = decode("self-managed-kafka.json");
+    assert_eq!(inline(&self_managed[0]), &[0, 255, 16, 32]);
+    assert_eq!(inline(&self_managed[1]), b"second record");
+    assert_eq!(self_managed[1].id, "writer-topic-2@1201");
+}
+
+#[test]
+fn a_failed_kafka_record_fails_the_whole_invocation() {
+    for file in ["msk.json", "self-managed-kafka.json"] {
+        let (results, reply) = decode_value(&load(file));
+        assert_eq!(
+            reply,
+            Reply::AllOrError,
+            "{file}: no partial batch response"
+        );
+        answer_when_decoded_ones_are_written(results, reply).expect("all written");
+    }
+    let mut event = load("self-managed-kafka.json");
+    event["records"]["writer-topic-2"][1]["value"] = Value::Null; // a tombstone: nothing to write
+    let (results, reply) = decode_value(&event);
+    assert!(results[0].is_ok(), "the other record is still written");
+    let failure = results[1].as_ref().unwrap_err();
+    assert_eq!(failure.id.as_deref(), Some("writer-topic-2@1201"));
+    assert_eq!(failure.error, DecodeError::EmptyBody);
+    let failed = answer_when_decoded_ones_are_written(results, reply).unwrap_err();
+    assert_eq!((failed.failed, failed.total), (1, 2));
+    assert!(
+        failed.details.contains("writer-topic-2@1201"),
+        "{}",
+        failed.details
+    );
+
+    // Not even an ID: still an error, never a success.
+    let mut event = load("msk.json");
+    event["records"]["writer-topic-1"] = "not an array".into();
+    let (results, reply) = decode_value(&event);
+    assert!(answer_when_decoded_ones_are_written(results, reply).is_err());
 }
 
 mod never_panics {

@@ -112,12 +112,7 @@ fn decode_object(
         }
         (Some(json), None) => {
             let bytes = json.get().as_bytes();
-            if bytes.len() > cx.max_body_bytes {
-                return Err(fail(DecodeError::TooLarge {
-                    len: bytes.len(),
-                    max: cx.max_body_bytes,
-                }));
-            }
+            super::within_limit(bytes.len(), cx.max_body_bytes).map_err(fail)?;
             (
                 Bytes::copy_from_slice(bytes),
                 object

@@ -17,12 +17,7 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Re
     let id = super::id_at(&event, "/id");
     let fail = RecordError::under(&id);
     let body = raw.get().as_bytes();
-    if body.len() > cx.max_body_bytes {
-        return Err(fail(DecodeError::TooLarge {
-            len: body.len(),
-            max: cx.max_body_bytes,
-        }));
-    }
+    super::within_limit(body.len(), cx.max_body_bytes).map_err(fail)?;
     let typed: EventBridgeEvent = decode_as(SOURCE, event).map_err(fail)?;
     let Some(id) = typed.id.clone().filter(|s| !s.is_empty()) else {
         return Err(fail(DecodeError::Malformed {

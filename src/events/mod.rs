@@ -6,16 +6,19 @@
 //! source's module decode its records (with the `aws_lambda_events` types, one
 //! record at a time, so a malformed record fails alone), and returns them with
 //! the source's [`Reply`], which turns the ordered outcomes into its answer
-//! (SQS `batchItemFailures`, an HTTP response, a summary, or an error).
+//! (SQS or stream `batchItemFailures`, an HTTP response, a summary, or an error).
 //!
 //! The invocation arrives as raw JSON: sources whose object is JSON from the
-//! event itself (EventBridge, SES, direct JSON bodies) store exactly the bytes
+//! event itself (EventBridge, SES, DynamoDB Streams, direct JSON bodies) store exactly the bytes
 //! that arrived, never a re-serialization (which would re-order keys and turn
 //! big integers into floats).
 
 pub mod direct;
+pub mod dynamodb;
 pub mod eventbridge;
 pub mod http;
+pub mod kafka;
+pub mod kinesis;
 pub mod s3;
 pub mod ses;
 pub mod sns;
@@ -63,6 +66,14 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// A record of `source_name` that doesn't have the shape its source gives it.
+    pub(crate) fn malformed(source_name: &'static str, detail: impl Into<String>) -> Self {
+        Self::Malformed {
+            source_name,
+            detail: detail.into(),
+        }
+    }
+
     /// The HTTP status a request with this fault is answered with.
     pub fn http_status(&self) -> u16 {
         match self {
@@ -137,6 +148,12 @@ pub enum Kind {
     Http,
     Direct,
     Action,
+    /// Kinesis Data Streams.
+    Kinesis,
+    /// DynamoDB Streams.
+    DynamoDb,
+    /// Amazon MSK or self-managed Apache Kafka.
+    Kafka,
 }
 
 /// What an invocation asks for.
@@ -167,6 +184,9 @@ impl Kind {
             Self::Http => "http",
             Self::Direct => "direct",
             Self::Action => "action",
+            Self::Kinesis => "kinesis",
+            Self::DynamoDb => "dynamodb",
+            Self::Kafka => "kafka",
         }
     }
 }
@@ -187,7 +207,10 @@ impl Request {
 pub enum Reply {
     /// SQS: only the failed message IDs, so SQS deletes the rest.
     Sqs,
-    /// SNS, EventBridge, S3, SES: an error when any record failed, so Lambda retries.
+    /// Kinesis, DynamoDB Streams: only the failed sequence numbers, so Lambda
+    /// checkpoints before the lowest of them and retries from there.
+    Streams,
+    /// SNS, EventBridge, S3, SES, Kafka: an error when any record failed, so Lambda retries.
     AllOrError,
     /// API Gateway / Function URL: an HTTP response of the flavor's own type.
     Http(http::Flavor),
@@ -210,12 +233,37 @@ impl Reply {
     /// The source's answer for `outcomes` (one per record, in event order).
     pub fn answer(self, outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
         match self {
-            Self::Sqs => sqs::answer(outcomes),
+            Self::Sqs => batch_item_failures(outcomes, "a message without a messageId"),
+            Self::Streams => batch_item_failures(outcomes, "a record without a sequence number"),
             Self::AllOrError => all_or_error(outcomes, bucket),
             Self::Http(flavor) => Ok(http::answer(flavor, outcomes, bucket)),
             Self::Direct => direct::answer(outcomes, bucket),
         }
     }
+}
+
+/// The partial batch response SQS and streams share: only the failed records'
+/// IDs (message IDs, sequence numbers), in event order, so the source retries
+/// exactly those. A failure without an ID can't be reported item by item: then
+/// the whole invocation fails, so nothing is acknowledged unwritten (the written
+/// ones answer "already existed" on redelivery). `unnamed` says what such a
+/// failure is, for the error.
+fn batch_item_failures(outcomes: Vec<Outcome>, unnamed: &str) -> Result<Value, RecordsFailed> {
+    let total = outcomes.len();
+    let mut items = Vec::new();
+    let mut unreportable: Vec<Failure> = Vec::new();
+    for failure in outcomes.into_iter().filter_map(Result::err) {
+        match &failure.id {
+            Some(id) => items.push(serde_json::json!({ "itemIdentifier": id })),
+            None => unreportable.push(failure),
+        }
+    }
+    if !unreportable.is_empty() {
+        return Err(RecordsFailed::of(&unreportable, total, |f| {
+            format!("{unnamed}: {}", f.message)
+        }));
+    }
+    Ok(serde_json::json!({ "batchItemFailures": items }))
 }
 
 /// An error naming every failure when any record failed, else what was written.
@@ -277,6 +325,9 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
             (vec![record], Reply::Http(flavor))
         }
         Kind::Direct => (direct::decode(raw, &event, cx), Reply::Direct),
+        Kind::Kinesis => (kinesis::decode(event, cx), Reply::Streams),
+        Kind::DynamoDb => (dynamodb::decode(raw, event, cx), Reply::Streams),
+        Kind::Kafka => (kafka::decode(event, cx), Reply::AllOrError),
     };
     Ok(Request::Write {
         kind,
@@ -289,8 +340,9 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unsupported event ({found}). Accepted: an SQS batch, an SNS notification, an EventBridge event, \
-     an S3 ObjectCreated notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / \
-     REST v1 / Function URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
+     a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated \
+     notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / REST v1 / Function \
+     URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
      \"content_type\"?, \"metadata\"?}} or {{\"objects\": [...]}}, or {{\"action\": \"whoami\"}}"
 )]
 pub struct UnsupportedEvent {
@@ -313,6 +365,8 @@ pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
             Some("aws:sns") => Ok(Kind::Sns),
             Some("aws:s3") => Ok(Kind::S3),
             Some("aws:ses") => Ok(Kind::Ses),
+            Some("aws:kinesis") => Ok(Kind::Kinesis),
+            Some("aws:dynamodb") => Ok(Kind::DynamoDb),
             Some(other) => Err(UnsupportedEvent {
                 found: format!("Records from event source {other:?}"),
             }),
@@ -323,6 +377,13 @@ pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
                 found: "Records without an eventSource".into(),
             }),
         };
+    }
+    // MSK ("aws:kafka") and self-managed Kafka: `records` is an object keyed by topic-partition.
+    if matches!(
+        map.get("eventSource").and_then(Value::as_str),
+        Some("aws:kafka" | "SelfManagedKafka")
+    ) {
+        return Ok(Kind::Kafka);
     }
     if map.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
         return Ok(Kind::S3Test);
@@ -378,6 +439,35 @@ pub(crate) fn records_of(event: Value) -> Vec<Value> {
     }
 }
 
+/// The `Records` of an event as they arrived, to store records byte for byte;
+/// empty when the event has no such array. Index `n` is `records_of`'s `n`.
+pub(crate) fn raw_records(raw: &RawValue) -> Vec<&RawValue> {
+    #[derive(serde::Deserialize)]
+    struct RawRecords<'a> {
+        #[serde(rename = "Records", borrow)]
+        records: Vec<&'a RawValue>,
+    }
+    serde_json::from_str::<RawRecords<'_>>(raw.get())
+        .map(|r| r.records)
+        .unwrap_or_default()
+}
+
+/// Decodes each record of a `Records` event on its own, in event order.
+pub(crate) fn each_record(
+    event: Value,
+    decode: impl FnMut(Value) -> Result<Record, RecordError>,
+) -> Decoded {
+    records_of(event).into_iter().map(decode).collect()
+}
+
+/// A body of `len` bytes is refused over `max` (MAX_BODY_BYTES).
+pub(crate) fn within_limit(len: usize, max: usize) -> Result<(), DecodeError> {
+    if len > max {
+        return Err(DecodeError::TooLarge { len, max });
+    }
+    Ok(())
+}
+
 /// A body that arrived in an event, bounded and optionally base64.
 pub(crate) fn inline_body(
     body: Option<String>,
@@ -396,12 +486,7 @@ pub(crate) fn inline_body(
     if bytes.is_empty() {
         return Err(DecodeError::EmptyBody);
     }
-    if bytes.len() > max {
-        return Err(DecodeError::TooLarge {
-            len: bytes.len(),
-            max,
-        });
-    }
+    within_limit(bytes.len(), max)?;
     Ok(Bytes::from(bytes))
 }
 
@@ -489,6 +574,29 @@ pub(crate) fn arn_name(arn: &str) -> Option<&str> {
         .filter(|n| !n.is_empty() && *n != arn)
 }
 
+/// The resource part of an ARN (`arn:partition:service:region:account:<resource>`),
+/// when `arn` is one.
+pub(crate) fn arn_resource(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    (parts.next() == Some("arn"))
+        .then(|| parts.nth(4))
+        .flatten()
+        .filter(|r| !r.is_empty())
+}
+
+/// What `parse` reads from a record's `eventSourceARN` (the queue, stream or
+/// table it names); `what` says which, for the error when there is none.
+pub(crate) fn named_in_arn<'a>(
+    source_name: &'static str,
+    arn: Option<&'a str>,
+    parse: impl FnOnce(&'a str) -> Option<&'a str>,
+    what: &str,
+) -> Result<&'a str, DecodeError> {
+    arn.and_then(parse).ok_or_else(|| {
+        DecodeError::malformed(source_name, format!("no eventSourceARN naming the {what}"))
+    })
+}
+
 /// A typed decode of one JSON value, with the serde message as the detail.
 pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(
     source_name: &'static str,
@@ -512,6 +620,19 @@ mod tests {
             (json!({"Records": [{"EventSource": "aws:sns"}]}), "Sns"),
             (json!({"Records": [{"eventSource": "aws:s3"}]}), "S3"),
             (json!({"Records": [{"eventSource": "aws:ses"}]}), "Ses"),
+            (
+                json!({"Records": [{"eventSource": "aws:kinesis"}]}),
+                "Kinesis",
+            ),
+            (
+                json!({"Records": [{"eventSource": "aws:dynamodb"}]}),
+                "DynamoDb",
+            ),
+            (json!({"eventSource": "aws:kafka", "records": {}}), "Kafka"),
+            (
+                json!({"eventSource": "SelfManagedKafka", "records": {}}),
+                "Kafka",
+            ),
             (json!({"Event": "s3:TestEvent"}), "S3Test"),
             (
                 json!({"detail-type": "x", "source": "y", "detail": {}}),
@@ -535,7 +656,8 @@ mod tests {
             json!([1]),
             json!({"foo": 1}),
             json!({"Records": []}),
-            json!({"Records": [{"eventSource": "aws:kinesis"}]}),
+            json!({"Records": [{"eventSource": "aws:docdb"}]}),
+            json!({"eventSource": "aws:rmq", "records": {}}),
         ] {
             let err = classify(&event).unwrap_err().to_string();
             assert!(err.contains("Accepted: an SQS batch"), "{err}");
@@ -607,5 +729,81 @@ mod tests {
             Some("orders")
         );
         assert_eq!(arn_name("orders"), None);
+        assert_eq!(
+            arn_resource("arn:aws:kinesis:us-east-1:111111111111:stream/orders"),
+            Some("stream/orders")
+        );
+        assert_eq!(
+            arn_resource("arn:aws:dynamodb:us-east-1:1:table/T/stream/2026-11-22T00:00:00.000"),
+            Some("table/T/stream/2026-11-22T00:00:00.000")
+        );
+        assert_eq!(arn_resource("stream/orders"), None);
+        assert_eq!(arn_resource("arn:aws:kinesis:us-east-1:1:"), None);
+    }
+
+    fn written(id: &str) -> Outcome {
+        Ok(Written {
+            key: format!("k/{id}"),
+            status: crate::record::Status::Created,
+            etag: None,
+            version_id: None,
+            bytes: 1,
+        })
+    }
+
+    fn failed(id: Option<&str>) -> Outcome {
+        Err(Failure {
+            id: id.map(str::to_owned),
+            message: "boom".into(),
+            code: None,
+            http_status: 500,
+        })
+    }
+
+    #[test]
+    fn stream_replies_report_exactly_the_failed_sequence_numbers_in_order() {
+        let outcomes = vec![
+            written("1"),
+            failed(Some("300")),
+            written("2"),
+            failed(Some("100")),
+            failed(Some("200")),
+        ];
+        assert_eq!(
+            Reply::Streams.answer(outcomes, "b").unwrap(),
+            json!({ "batchItemFailures": [
+                { "itemIdentifier": "300" },
+                { "itemIdentifier": "100" },
+                { "itemIdentifier": "200" }
+            ]})
+        );
+        assert_eq!(
+            Reply::Streams
+                .answer(vec![written("1"), written("2")], "b")
+                .unwrap(),
+            json!({ "batchItemFailures": [] })
+        );
+    }
+
+    #[test]
+    fn a_failure_without_a_sequence_number_fails_the_whole_invocation() {
+        let err = Reply::Streams
+            .answer(vec![written("1"), failed(None), failed(Some("9"))], "b")
+            .unwrap_err();
+        assert_eq!((err.failed, err.total), (1, 3));
+        assert!(
+            err.details.contains("a record without a sequence number"),
+            "{}",
+            err.details
+        );
+    }
+
+    #[test]
+    fn kafka_fails_the_whole_invocation_when_any_record_failed() {
+        let err = Reply::AllOrError
+            .answer(vec![written("t-0@1"), failed(Some("t-0@2"))], "b")
+            .unwrap_err();
+        assert_eq!((err.failed, err.total), (1, 2));
+        assert!(err.details.contains("t-0@2"), "{}", err.details);
     }
 }

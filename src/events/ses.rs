@@ -4,7 +4,6 @@
 
 use aws_lambda_events::ses::SimpleEmailRecord;
 use bytes::Bytes;
-use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -16,17 +15,9 @@ use crate::keys::Layout;
 
 const SOURCE: &str = "ses";
 
-/// The records as they arrived, to store each notification byte for byte.
-#[derive(Deserialize)]
-struct RawRecords<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Vec<&'a RawValue>,
-}
-
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    let raw_records = serde_json::from_str::<RawRecords<'_>>(raw.get())
-        .map(|r| r.records)
-        .unwrap_or_default();
+    // The records as they arrived, to store each notification byte for byte.
+    let raw_records = super::raw_records(raw);
     records_of(event)
         .into_iter()
         .enumerate()
@@ -53,11 +44,8 @@ fn decode_record(
         });
     };
     let body = raw.get().as_bytes();
-    if body.len() > cx.max_body_bytes {
-        return fail(DecodeError::TooLarge {
-            len: body.len(),
-            max: cx.max_body_bytes,
-        });
+    if let Err(e) = super::within_limit(body.len(), cx.max_body_bytes) {
+        return fail(e);
     }
     let typed: SimpleEmailRecord = match decode_as(SOURCE, record) {
         Ok(r) => r,

@@ -6,17 +6,14 @@ use serde_json::Value;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    provenance_of, records_of,
+    provenance_of,
 };
 use crate::keys::Layout;
 
 const SOURCE: &str = "sns";
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event)
-        .into_iter()
-        .map(|raw| decode_record(raw, cx))
-        .collect()
+    super::each_record(event, |raw| decode_record(raw, cx))
 }
 
 fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
@@ -33,12 +30,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     if sns.message.is_empty() {
         return Err(fail(DecodeError::EmptyBody));
     }
-    if sns.message.len() > cx.max_body_bytes {
-        return Err(fail(DecodeError::TooLarge {
-            len: sns.message.len(),
-            max: cx.max_body_bytes,
-        }));
-    }
+    super::within_limit(sns.message.len(), cx.max_body_bytes).map_err(fail)?;
     let content_type = sns
         .message_attributes
         .iter()

@@ -4,12 +4,12 @@
 //! attribute `content-encoding` to `base64`; `content-type` sets the object's
 //! content type.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsMessage};
+use aws_lambda_events::sqs::SqsMessage;
 use serde_json::Value;
 
 use super::{
-    DecodeContext, DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError,
-    RecordsFailed, content_type_for, decode_as, inline_body, provenance_of, records_of,
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
+    inline_body, provenance_of,
 };
 use crate::keys::Layout;
 
@@ -17,10 +17,7 @@ const SOURCE: &str = "sqs";
 
 /// Decodes each message on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event)
-        .into_iter()
-        .map(|raw| decode_message(raw, cx))
-        .collect()
+    super::each_record(event, |raw| decode_message(raw, cx))
 }
 
 fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
@@ -34,16 +31,13 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
             detail: "no messageId".into(),
         }));
     };
-    let queue = message
-        .event_source_arn
-        .as_deref()
-        .and_then(super::arn_name)
-        .ok_or_else(|| {
-            fail(DecodeError::Malformed {
-                source_name: SOURCE,
-                detail: "no eventSourceARN naming the queue".into(),
-            })
-        })?;
+    let queue = super::named_in_arn(
+        SOURCE,
+        message.event_source_arn.as_deref(),
+        super::arn_name,
+        "queue",
+    )
+    .map_err(fail)?;
     let attribute = |name: &str| {
         message
             .message_attributes
@@ -72,36 +66,5 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
         metadata: provenance_of(SOURCE, &id, sent.as_deref()),
         payload: Payload::Inline(body),
         id,
-    })
-}
-
-/// Only the failed message IDs go back, so SQS deletes exactly the messages
-/// that were written. A failure without a message ID can't be reported item by
-/// item: then the whole batch fails, so nothing is deleted unwritten (the
-/// written ones answer "already existed" on redelivery).
-pub fn answer(outcomes: Vec<Outcome>) -> Result<Value, RecordsFailed> {
-    let total = outcomes.len();
-    let mut response = SqsBatchResponse::default();
-    let mut unreportable: Vec<Failure> = Vec::new();
-    for failure in outcomes.into_iter().filter_map(Result::err) {
-        match &failure.id {
-            Some(id) => {
-                let mut item = BatchItemFailure::default();
-                item.item_identifier = id.clone();
-                response.batch_item_failures.push(item);
-            }
-            None => unreportable.push(failure),
-        }
-    }
-    if !unreportable.is_empty() {
-        return Err(RecordsFailed::of(&unreportable, total, |f| {
-            format!("a message without a messageId: {}", f.message)
-        }));
-    }
-    serde_json::to_value(response).map_err(|e| RecordsFailed {
-        failed: total,
-        total,
-        details: format!("could not serialize the batch response: {e}"),
-        codes: Vec::new(),
     })
 }

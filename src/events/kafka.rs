@@ -1,0 +1,89 @@
+//! Amazon MSK (`eventSource: "aws:kafka"`) and self-managed Apache Kafka
+//! (`"SelfManagedKafka"`): each record's value (base64 in the event) is one
+//! object, at `kafka/<topic>/<partition>/<offset>`. A `content-type` header
+//! sets the object's content type.
+//!
+//! The answer is all or nothing: a failed record fails the invocation, so
+//! Lambda retries the batch (the records already written then answer
+//! "already existed"). Lambda accepts a partial batch response from Kafka only
+//! for event source mappings in provisioned mode, so no answer here relies on it.
+
+use aws_lambda_events::kafka::KafkaRecord;
+use serde_json::Value;
+
+use super::{
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
+    inline_body, provenance_of,
+};
+use crate::keys::Layout;
+
+const SOURCE: &str = "kafka";
+
+/// Decodes each record on its own, topic-partition by topic-partition (in
+/// the order of their names), each in the order it arrived.
+pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
+    let Some(Value::Object(partitions)) = event.get("records") else {
+        return vec![Err(RecordError {
+            id: None,
+            error: malformed("\"records\" is not an object of topic-partitions"),
+        })];
+    };
+    partitions
+        .iter()
+        .flat_map(|(name, records)| match records {
+            Value::Array(records) => records
+                .iter()
+                .map(|raw| decode_record(raw.clone(), cx))
+                .collect(),
+            _ => vec![Err(RecordError {
+                id: None,
+                error: malformed(&format!("the records of {name:?} are not an array")),
+            })],
+        })
+        .collect()
+}
+
+fn malformed(detail: &str) -> DecodeError {
+    DecodeError::malformed(SOURCE, detail)
+}
+
+/// `<topic>-<partition>@<offset>`: what a record is reported under.
+fn record_id(topic: &str, partition: i64, offset: i64) -> String {
+    format!("{topic}-{partition}@{offset}")
+}
+
+fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+    // Read the ID first, so even a record that fails to decode is reported under it.
+    let id = match (
+        super::id_at(&raw, "/topic"),
+        raw.get("partition").and_then(Value::as_i64),
+        raw.get("offset").and_then(Value::as_i64),
+    ) {
+        (Some(topic), Some(partition), Some(offset)) => Some(record_id(&topic, partition, offset)),
+        _ => None,
+    };
+    let fail = RecordError::under(&id);
+    let record: KafkaRecord = decode_as(SOURCE, raw).map_err(fail)?;
+    let (Some(id), Some(topic)) = (id.clone(), record.topic.as_deref()) else {
+        return Err(fail(malformed("no topic")));
+    };
+    let content_type = record
+        .headers
+        .iter()
+        .flat_map(|header| header.iter())
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .and_then(|(_, value)| String::from_utf8(value.iter().map(|b| *b as u8).collect()).ok());
+    let body = inline_body(record.value.clone(), true, cx.max_body_bytes).map_err(fail)?;
+    let time = record.timestamp.0.to_rfc3339();
+    Ok(Record {
+        key: cx.prefix.derived(Layout::Kafka {
+            topic,
+            partition: record.partition,
+            offset: record.offset,
+        }),
+        content_type: Some(content_type_for(content_type.as_deref(), &body)),
+        metadata: provenance_of(SOURCE, &id, Some(&time)),
+        payload: Payload::Inline(body),
+        id,
+    })
+}

@@ -1,0 +1,100 @@
+//! Kinesis Data Streams: each record's data (base64 in the event) is one
+//! object, at `kinesis/<stream>/<shardId>/<sequenceNumber>`.
+//!
+//! A record is reported under its sequence number (the stream's partial batch
+//! response): Lambda checkpoints before the lowest one reported and retries from there.
+
+use aws_lambda_events::kinesis::KinesisEventRecord;
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::{
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
+    each_record, provenance_of, within_limit,
+};
+use crate::keys::Layout;
+
+const SOURCE: &str = "kinesis";
+
+/// Decodes each record on its own.
+pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
+    each_record(event, |raw| decode_record(raw, cx))
+}
+
+fn malformed(detail: &str) -> DecodeError {
+    DecodeError::malformed(SOURCE, detail)
+}
+
+fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+    // Read the sequence number first, so even a record that fails to decode is reported under it.
+    let id = super::id_at(&raw, "/kinesis/sequenceNumber");
+    let fail = RecordError::under(&id);
+    let record: KinesisEventRecord = decode_as(SOURCE, raw).map_err(fail)?;
+    let Some(sequence_number) = id.clone() else {
+        return Err(fail(malformed("no kinesis.sequenceNumber")));
+    };
+    let stream = super::named_in_arn(
+        SOURCE,
+        record.event_source_arn.as_deref(),
+        stream_name,
+        "stream",
+    )
+    .map_err(fail)?;
+    // eventID is `<shardId>:<sequenceNumber>`.
+    let event_id = record.event_id.as_deref().unwrap_or_default();
+    let shard_id = match event_id.split_once(':') {
+        Some((shard, sequence)) if !shard.is_empty() && sequence == sequence_number => shard,
+        _ => {
+            return Err(fail(malformed(
+                "the eventID is not <shardId>:<sequenceNumber> of this record",
+            )));
+        }
+    };
+    let data = record.kinesis.data.0;
+    if data.is_empty() {
+        return Err(fail(DecodeError::EmptyBody));
+    }
+    within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
+    let body = Bytes::from(data);
+    let arrival = record.kinesis.approximate_arrival_timestamp.0.to_rfc3339();
+    Ok(Record {
+        key: cx.prefix.derived(Layout::Kinesis {
+            stream,
+            shard_id,
+            sequence_number: &sequence_number,
+        }),
+        content_type: Some(content_type_for(None, &body)),
+        metadata: provenance_of(SOURCE, event_id, Some(&arrival)),
+        payload: Payload::Inline(body),
+        id: sequence_number,
+    })
+}
+
+/// The stream's name in `arn:aws:kinesis:<region>:<account>:stream/<name>`.
+fn stream_name(arn: &str) -> Option<&str> {
+    super::arn_resource(arn)?
+        .strip_prefix("stream/")
+        .filter(|name| !name.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_names_from_arns() {
+        assert_eq!(
+            stream_name("arn:aws:kinesis:us-east-1:111111111111:stream/orders"),
+            Some("orders")
+        );
+        assert_eq!(
+            stream_name("arn:aws:kinesis:us-east-1:111111111111:stream/"),
+            None
+        );
+        assert_eq!(
+            stream_name("arn:aws:sqs:us-east-1:111111111111:orders"),
+            None
+        );
+        assert_eq!(stream_name("stream/orders"), None);
+    }
+}
