@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::arn::{KmsKeyArn, RoleArn, is_account_id};
-use crate::keys::KeyPrefix;
+use crate::keys::{KeyPrefix, KeyTemplate};
 use crate::metrics::MetricsConfig;
 
 /// Largest session a chained role may get: AssumeRole called with role
@@ -39,7 +39,7 @@ pub struct Config {
     pub bucket_owner: String,
     /// Region of the bucket; the S3 client must use it (the SDK does not follow redirects).
     pub target_region: Option<String>,
-    /// Every key the function writes starts with this.
+    /// Every key the function writes starts with this; and the `KEY_TEMPLATE`, if set.
     pub key_prefix: KeyPrefix,
     /// SSE-KMS key (full ARN) to encrypt objects with, using an S3 Bucket Key.
     pub sse_kms_key_arn: Option<KmsKeyArn>,
@@ -219,6 +219,22 @@ impl Config {
                 );
                 None
             }
+        };
+
+        let key_template = get("KEY_TEMPLATE").and_then(|text| match KeyTemplate::parse(&text) {
+            Ok(template) => Some(template),
+            Err(fault) => {
+                problem(
+                    "KEY_TEMPLATE",
+                    format!("{text:?} {fault}"),
+                    "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
+                );
+                None
+            }
+        });
+        let key_prefix = match (key_prefix, key_template) {
+            (Some(prefix), Some(template)) => Some(prefix.with_template(template)),
+            (prefix, _) => prefix,
         };
 
         let sse_kms_key_arn = match get("SSE_KMS_KEY_ARN") {
@@ -757,5 +773,33 @@ mod tests {
             })
         );
         assert!(config(&with(&[("SES_RAW_MAIL_PREFIX", "raw/")])).is_err());
+    }
+
+    #[test]
+    fn key_template_is_validated_at_start_naming_the_token() {
+        let c = config(&with(&[(
+            "KEY_TEMPLATE",
+            "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{id}",
+        )]))
+        .unwrap();
+        assert_eq!(
+            c.key_prefix.template().map(ToString::to_string).as_deref(),
+            Some("{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{id}")
+        );
+        assert_eq!(config(MINIMAL).unwrap().key_prefix.template(), None);
+
+        for (template, named) in [
+            ("{source}/{source_name}/{date}/{id}", "{date}"),
+            ("{source}/{source_name}/{yyyy}", "{id}"),
+            ("/{source}/{source_name}/{id}", "KEY_PREFIX"),
+        ] {
+            let err = config(&with(&[("KEY_TEMPLATE", template)])).unwrap_err();
+            assert_eq!(
+                problem_variables(err.clone()),
+                ["KEY_TEMPLATE"],
+                "{template}"
+            );
+            assert!(err.to_string().contains(named), "{template}: {err}");
+        }
     }
 }

@@ -19,11 +19,16 @@
 //!   makes two cut keys equal only for equal inputs.
 //!
 //! Decoders hand over identity parts as a [`Layout`]; nothing else builds keys.
+//! `KEY_TEMPLATE` ([`KeyTemplate`]) rearranges the same parts, under the same rules.
+
+mod template;
 
 use std::fmt;
 use std::fmt::Write as _;
 
 use sha2::{Digest as _, Sha256};
+
+pub use template::{Facts, KeyTemplate, RenderError, TemplateError};
 
 /// S3's limit on a key, in bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -53,6 +58,13 @@ pub enum KeyError {
         reserved = Namespace::reserved_list()
     )]
     Reserved(&'static str),
+    #[error(
+        "starts with {0:?}/, the first segment of KEY_TEMPLATE, which is reserved for keys the \
+         function derives; choose another first segment"
+    )]
+    ReservedByTemplate(String),
+    #[error("{0}")]
+    Template(#[from] RenderError),
 }
 
 /// The first segment of every derived key: one per kind of source.
@@ -143,9 +155,97 @@ pub enum Layout<'a> {
     },
 }
 
-/// The prefix every written key starts with (`KEY_PREFIX`), e.g. `incoming/`.
+impl Layout<'_> {
+    fn namespace(&self) -> Namespace {
+        match self {
+            Self::Sqs { .. } => Namespace::Sqs,
+            Self::Sns { .. } => Namespace::Sns,
+            Self::EventBridge { .. } => Namespace::Events,
+            Self::S3 { .. } => Namespace::S3,
+            Self::SesNotification { .. } | Self::SesRawMail { .. } => Namespace::Ses,
+            Self::Http { .. } => Namespace::Http,
+            Self::Direct { .. } => Namespace::Direct,
+            Self::Kinesis { .. } => Namespace::Kinesis,
+            Self::DynamoDb { .. } => Namespace::DynamoDb,
+            Self::Kafka { .. } => Namespace::Kafka,
+        }
+    }
+
+    /// The queue, topic, EventBridge source, bucket, stream, table or Kafka topic;
+    /// `None` for sources without one (SES, HTTP, direct).
+    fn source_name(&self) -> Option<&str> {
+        match *self {
+            Self::Sqs { queue: name, .. }
+            | Self::Sns { topic: name, .. }
+            | Self::EventBridge { source: name, .. }
+            | Self::S3 { bucket: name, .. }
+            | Self::Kinesis { stream: name, .. }
+            | Self::DynamoDb { table: name, .. }
+            | Self::Kafka { topic: name, .. } => Some(name),
+            Self::SesNotification { .. }
+            | Self::SesRawMail { .. }
+            | Self::Http { .. }
+            | Self::Direct { .. } => None,
+        }
+    }
+
+    /// Appends the record's ID within its source: one or more encoded segments.
+    /// Only an S3 object key keeps its own `/` hierarchy (path segments).
+    fn write_id(&self, out: &mut String) {
+        let names: &[&str] = match self {
+            Self::Sqs { message_id, .. } | Self::Sns { message_id, .. } => &[*message_id],
+            Self::EventBridge {
+                detail_type, id, ..
+            } => &[*detail_type, *id],
+            Self::S3 { key, .. } => {
+                for (n, segment) in key.split('/').enumerate() {
+                    if n > 0 {
+                        out.push('/');
+                    }
+                    encode_segment(out, segment, false);
+                }
+                return;
+            }
+            Self::SesNotification { message_id } => {
+                encode_segment(out, message_id, true);
+                return out.push_str(".json");
+            }
+            Self::SesRawMail { message_id } => {
+                encode_segment(out, message_id, true);
+                return out.push_str(".eml");
+            }
+            Self::Http { request_id } => &[*request_id],
+            Self::Direct { request_id, index } => {
+                encode_segment(out, request_id, true);
+                let _ = write!(out, "/{index}");
+                return;
+            }
+            Self::Kinesis {
+                shard_id,
+                sequence_number,
+                ..
+            } => &[*shard_id, *sequence_number],
+            Self::DynamoDb { event_id, .. } => &[*event_id],
+            Self::Kafka {
+                partition, offset, ..
+            } => {
+                let _ = write!(out, "{partition}/{offset}");
+                return;
+            }
+        };
+        for (n, name) in names.iter().enumerate() {
+            if n > 0 {
+                out.push('/');
+            }
+            encode_segment(out, name, true);
+        }
+    }
+}
+
+/// The prefix every written key starts with (`KEY_PREFIX`), e.g. `incoming/`,
+/// and the `KEY_TEMPLATE` below it, if one is set.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyPrefix(String);
+pub struct KeyPrefix(String, Option<KeyTemplate>);
 
 impl KeyPrefix {
     /// A prefix must already be clean: it is configuration, and must match the
@@ -172,7 +272,28 @@ impl KeyPrefix {
                 max: MAX_PREFIX_BYTES,
             });
         }
-        Ok(Self(prefix.to_owned()))
+        Ok(Self(prefix.to_owned(), None))
+    }
+
+    /// Keys below the prefix laid out by `template` instead of the per-source layout.
+    pub fn with_template(self, template: KeyTemplate) -> Self {
+        Self(self.0, Some(template))
+    }
+
+    pub fn template(&self) -> Option<&KeyTemplate> {
+        self.1.as_ref()
+    }
+
+    /// The key of a record: by `KEY_TEMPLATE` when one is set, else [`Self::derived`].
+    /// Fails only when the template needs an event time the record lacks.
+    pub fn key(&self, layout: Layout<'_>, facts: Facts<'_>) -> Result<ObjectKey, KeyError> {
+        match &self.1 {
+            None => Ok(self.derived(layout)),
+            Some(template) => {
+                let relative = template.render(&layout, facts)?;
+                Ok(ObjectKey(format!("{}{}", self.0, self.shortened(relative))))
+            }
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -182,71 +303,13 @@ impl KeyPrefix {
     /// The key of a record from its identity parts. Never fails, and distinct
     /// layouts always give distinct keys (see the module comment).
     pub fn derived(&self, layout: Layout<'_>) -> ObjectKey {
-        let (namespace, names, path, suffix): (Namespace, &[&str], Option<&str>, &str) =
-            match &layout {
-                Layout::Sqs { queue, message_id } => {
-                    (Namespace::Sqs, &[*queue, *message_id][..], None, "")
-                }
-                Layout::Sns { topic, message_id } => {
-                    (Namespace::Sns, &[*topic, *message_id][..], None, "")
-                }
-                Layout::EventBridge {
-                    source,
-                    detail_type,
-                    id,
-                } => (
-                    Namespace::Events,
-                    &[*source, *detail_type, *id][..],
-                    None,
-                    "",
-                ),
-                Layout::S3 { bucket, key } => (Namespace::S3, &[*bucket][..], Some(*key), ""),
-                Layout::SesNotification { message_id } => {
-                    (Namespace::Ses, &[*message_id][..], None, ".json")
-                }
-                Layout::SesRawMail { message_id } => {
-                    (Namespace::Ses, &[*message_id][..], None, ".eml")
-                }
-                Layout::Http { request_id } => (Namespace::Http, &[*request_id][..], None, ""),
-                Layout::Direct { .. } => (Namespace::Direct, &[][..], None, ""),
-                Layout::Kinesis {
-                    stream,
-                    shard_id,
-                    sequence_number,
-                } => (
-                    Namespace::Kinesis,
-                    &[*stream, *shard_id, *sequence_number][..],
-                    None,
-                    "",
-                ),
-                Layout::DynamoDb { table, event_id } => {
-                    (Namespace::DynamoDb, &[*table, *event_id][..], None, "")
-                }
-                Layout::Kafka { topic, .. } => (Namespace::Kafka, &[*topic][..], None, ""),
-            };
-        let mut relative = String::from(namespace.as_str());
-        for name in names {
+        let mut relative = String::from(layout.namespace().as_str());
+        if let Some(name) = layout.source_name() {
             relative.push('/');
             encode_segment(&mut relative, name, true);
         }
-        if let Layout::Direct { request_id, index } = layout {
-            relative.push('/');
-            encode_segment(&mut relative, request_id, true);
-            let _ = write!(relative, "/{index}");
-        }
-        if let Layout::Kafka {
-            partition, offset, ..
-        } = layout
-        {
-            let _ = write!(relative, "/{partition}/{offset}");
-        }
-        if let Some(path) = path {
-            for segment in path.split('/') {
-                relative.push('/');
-                encode_segment(&mut relative, segment, false);
-            }
-        }
-        relative.push_str(suffix);
+        relative.push('/');
+        layout.write_id(&mut relative);
         ObjectKey(format!("{}{}", self.0, self.shortened(relative)))
     }
 
@@ -270,6 +333,11 @@ impl KeyPrefix {
         let first = key.split('/').next().unwrap_or_default();
         if let Some(ns) = Namespace::ALL.into_iter().find(|ns| ns.as_str() == first) {
             return Err(KeyError::Reserved(ns.as_str()));
+        }
+        if let Some(literal) = self.1.as_ref().and_then(KeyTemplate::leading_literal)
+            && literal == first
+        {
+            return Err(KeyError::ReservedByTemplate(literal.to_owned()));
         }
         let len = self.0.len() + key.len();
         if len > MAX_KEY_BYTES {
@@ -565,6 +633,29 @@ mod tests {
     }
 
     #[test]
+    fn a_templates_leading_text_is_reserved_for_derived_keys() {
+        let p =
+            prefix().with_template(KeyTemplate::parse("lake/{source}/{source_name}/{id}").unwrap());
+        assert_eq!(
+            p.caller_given("lake/sqs/q/m"),
+            Err(KeyError::ReservedByTemplate("lake".into()))
+        );
+        assert!(p.caller_given("lakes/x").is_ok());
+        assert_eq!(
+            p.key(
+                Layout::Sqs {
+                    queue: "q",
+                    message_id: "m"
+                },
+                Facts::default()
+            )
+            .unwrap()
+            .as_str(),
+            "incoming/lake/sqs/q/m"
+        );
+    }
+
+    #[test]
     fn namespaces_are_distinct_and_reserved_for_derived_keys() {
         let p = prefix();
         let names: std::collections::HashSet<&str> =
@@ -637,6 +728,27 @@ mod tests {
         }
     }
 
+    /// Valid templates: {source} or plain text first, {id} in several places.
+    const TEMPLATES: [&str; 4] = [
+        "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}",
+        "lake/{source}/{source_name}/{id}",
+        "{source}/{id}/{source_name}/{mm}",
+        "x/{yyyy}/{source_name}/pk={partition_key}/{id}/{source}/{MM}{dd}",
+    ];
+
+    fn pick<T>(same: bool, one: T, two: T) -> T {
+        if same { one } else { two }
+    }
+
+    /// Seconds since the epoch, from 1900 to 2200.
+    const TIMES: std::ops::Range<i64> = -2_208_988_800..7_258_118_400;
+
+    fn time(seconds: i64) -> String {
+        chrono::DateTime::from_timestamp(seconds, 0)
+            .unwrap()
+            .to_rfc3339()
+    }
+
     const HOSTILE: &str = "(\\.\\.|\\.|/|%|%2E|%_|%~|a|\u{0}|\n|é|\u{10FFFF}){0,6}";
 
     proptest! {
@@ -681,6 +793,33 @@ mod tests {
                 assert_safe(&p, &k);
                 prop_assert_eq!(&k.as_str()[p.as_str().len()..], key.as_str(), "used as given");
             }
+        }
+
+        #[test]
+        fn templated_keys_are_injective_safe_and_deterministic(
+            t in 0usize..TEMPLATES.len(),
+            v1 in 0u8..VARIANTS, a1 in HOSTILE, b1 in HOSTILE, c1 in HOSTILE, n1 in 0usize..3, m1 in -12i64..13, s1 in TIMES, k1 in HOSTILE,
+            v2 in 0u8..VARIANTS, a2 in HOSTILE, b2 in HOSTILE, c2 in HOSTILE, n2 in 0usize..3, m2 in -12i64..13, s2 in TIMES, k2 in HOSTILE,
+            // The second record shares most parts with the first: near misses, not strangers.
+            same in any::<[bool; 6]>(),
+        ) {
+            let (v2, a2, b2, c2) = (pick(same[0], v1, v2), pick(same[1], &a1, &a2), pick(same[2], &b1, &b2), pick(same[3], &c1, &c2));
+            let (n2, m2) = (pick(same[4], n1, n2), pick(same[5], m1, m2));
+            let p = prefix().with_template(KeyTemplate::parse(TEMPLATES[t]).unwrap());
+            let (l1, l2) = (layout(v1, &a1, &b1, &c1, n1, m1), layout(v2, a2, b2, c2, n2, m2));
+            let (t1, t2) = (time(s1), time(s2));
+            let f1 = Facts { event_time: Some(&t1), partition_key: Some(&k1) };
+            let f2 = Facts { event_time: Some(&t2), partition_key: Some(&k2) };
+            let (key1, key2) = (p.key(l1, f1).unwrap(), p.key(l2, f2).unwrap());
+            assert_safe(&p, &key1);
+            prop_assert_eq!(&key1, &p.key(l1, f1).unwrap(), "deterministic");
+            // Whatever the times and partition keys: distinct records, distinct keys.
+            if format!("{l1:?}") != format!("{l2:?}") {
+                prop_assert_ne!(&key1, &key2, "{:?} / {:?}", l1, l2);
+            }
+            // A caller-chosen key never takes a templated one.
+            let relative = &key1.as_str()[p.as_str().len()..];
+            prop_assert!(p.caller_given(relative).is_err(), "{relative:?} was accepted");
         }
 
         #[test]

@@ -121,6 +121,10 @@ fn main() {
             failed_direct_write_is_an_error,
         ),
         (
+            "key_template_partitions_by_event_time_and_redelivery_meets_the_same_key",
+            key_template_partitions_by_event_time,
+        ),
+        (
             "kinesis_records_land_and_failed_writes_are_reported_by_sequence_number",
             kinesis_records_land,
         ),
@@ -1229,6 +1233,59 @@ fn failed_direct_write_is_an_error(emu: &Emulator) -> Result<(), Failed> {
                 .await,
         );
         assert_eq!(error_type, "RecordsFailed", "{message}");
+        Ok(())
+    })
+}
+
+fn key_template_partitions_by_event_time(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let template = "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}";
+        let h = handler(emu, &[("KEY_TEMPLATE", template)], None).await;
+        let (a, b) = (fresh("tpl-a"), fresh("tpl-b"));
+        let batch = with_queue_ids(sample("sqs.json"), &[&a, &b]);
+        // SentTimestamp 1763800000000 ms: 2025-11-22T08:26:40Z, the same on every delivery.
+        for attempt in ["first delivery", "redelivery"] {
+            let response = h
+                .handle(event(batch.clone(), "r-tpl"))
+                .await
+                .expect("handled");
+            assert_eq!(response, json!({ "batchItemFailures": [] }), "{attempt}");
+        }
+        for (id, body) in [
+            (&a, &br#"{"orderId":"o-1001","total":42.5}"#[..]),
+            (&b, &b"hello, binary world\n"[..]),
+        ] {
+            let key = format!("incoming/sqs/writer-queue/dt=2025-11-22/08/{id}");
+            assert_eq!(get(emu, &key).await.body, body, "{key}");
+            assert_eq!(
+                versions(emu, &key).await,
+                1,
+                "the redelivery met the same key"
+            );
+        }
+
+        // A direct invocation has no event time: the template's time tokens fail it,
+        // loudly, and nothing is written; a caller-named key needs no template.
+        let (message, error_type) = failure(
+            h.handle(event(
+                json!({ "objects": [ { "body": "x" } ] }),
+                &fresh("tpl-direct"),
+            ))
+            .await,
+        );
+        assert_eq!(error_type, "RecordsFailed", "{message}");
+        assert!(message.contains("no event time"), "{message}");
+        let named = format!("named/{}", fresh("tpl"));
+        h.handle(event(
+            json!({ "key": named, "body": "by name" }),
+            "r-tpl-named",
+        ))
+        .await
+        .expect("a caller-named key is written as given");
+        assert_eq!(
+            get(emu, &format!("incoming/{named}")).await.body,
+            b"by name"
+        );
         Ok(())
     })
 }

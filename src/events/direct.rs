@@ -13,7 +13,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError,
     RecordsFailed, add_user_metadata, content_type_for, inline_body, provenance_of,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "direct";
 
@@ -135,10 +135,16 @@ fn decode_object(
             key.clone(),
         ),
         None => (
-            cx.prefix.derived(Layout::Direct {
-                request_id: cx.request_id,
-                index: n,
-            }),
+            // A direct invocation has no event time: a template with time tokens fails it.
+            cx.prefix
+                .key(
+                    Layout::Direct {
+                        request_id: cx.request_id,
+                        index: n,
+                    },
+                    Facts::default(),
+                )
+                .map_err(|e| fail(e.into()))?,
             id.clone(),
         ),
     };

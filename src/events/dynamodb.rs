@@ -14,7 +14,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, decode_as, provenance_of,
     raw_records, records_of, within_limit,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "dynamodb";
 
@@ -66,11 +66,22 @@ fn decode_record(
     )
     .map_err(fail)?;
     let time = has_time.then(|| typed.change.approximate_creation_date_time.to_rfc3339());
+    let facts = Facts {
+        event_time: time.as_deref(),
+        partition_key: None,
+    };
+    let key = cx
+        .prefix
+        .key(
+            Layout::DynamoDb {
+                table,
+                event_id: &event_id,
+            },
+            facts,
+        )
+        .map_err(|e| fail(e.into()))?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::DynamoDb {
-            table,
-            event_id: &event_id,
-        }),
+        key,
         content_type: Some("application/json".to_owned()),
         metadata: provenance_of(SOURCE, &event_id, time.as_deref()),
         payload: Payload::Inline(Bytes::copy_from_slice(body)),

@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{DecodeContext, DecodeError, Payload, Record, RecordError, decode_as, provenance_of};
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "eventbridge";
 
@@ -26,12 +26,18 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Re
         }));
     };
     let time = typed.time.map(|t| t.to_rfc3339());
+    let layout = Layout::EventBridge {
+        source: &typed.source,
+        detail_type: &typed.detail_type,
+        id: &id,
+    };
+    let facts = Facts {
+        event_time: time.as_deref(),
+        partition_key: None,
+    };
+    let key = cx.prefix.key(layout, facts).map_err(|e| fail(e.into()))?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::EventBridge {
-            source: &typed.source,
-            detail_type: &typed.detail_type,
-            id: &id,
-        }),
+        key,
         content_type: Some("application/json".to_owned()),
         metadata: provenance_of(SOURCE, &id, time.as_deref()),
         payload: Payload::Inline(Bytes::copy_from_slice(body)),

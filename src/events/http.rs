@@ -16,7 +16,7 @@ use super::{
     DecodeContext, DecodeError, Outcome, Payload, Record, RecordError, content_type_for, decode_as,
     inline_body, provenance_of,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 use crate::record::Status;
 
 const SOURCE: &str = "http";
@@ -97,8 +97,13 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeE
     let time = (request.time_epoch_ms > 0)
         .then(|| aws_smithy_types::DateTime::from_millis(request.time_epoch_ms))
         .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok());
+    let facts = Facts {
+        event_time: time.as_deref(),
+        partition_key: None,
+    };
+    let key = cx.prefix.key(Layout::Http { request_id: &id }, facts)?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::Http { request_id: &id }),
+        key,
         content_type: Some(content_type_for(request.content_type.as_deref(), &body)),
         metadata: provenance_of(SOURCE, &id, time.as_deref()),
         payload: Payload::Inline(body),

@@ -15,7 +15,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
     inline_body, provenance_of,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "kafka";
 
@@ -75,12 +75,17 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         .and_then(|(_, value)| String::from_utf8(value.iter().map(|b| *b as u8).collect()).ok());
     let body = inline_body(record.value.clone(), true, cx.max_body_bytes).map_err(fail)?;
     let time = record.timestamp.0.to_rfc3339();
+    let layout = Layout::Kafka {
+        topic,
+        partition: record.partition,
+        offset: record.offset,
+    };
+    let key = cx
+        .prefix
+        .key(layout, Facts::at(&time))
+        .map_err(|e| fail(e.into()))?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::Kafka {
-            topic,
-            partition: record.partition,
-            offset: record.offset,
-        }),
+        key,
         content_type: Some(content_type_for(content_type.as_deref(), &body)),
         metadata: provenance_of(SOURCE, &id, Some(&time)),
         payload: Payload::Inline(body),

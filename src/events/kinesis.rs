@@ -12,7 +12,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
     each_record, provenance_of, within_limit,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "kinesis";
 
@@ -57,12 +57,18 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
     let body = Bytes::from(data);
     let arrival = record.kinesis.approximate_arrival_timestamp.0.to_rfc3339();
+    let layout = Layout::Kinesis {
+        stream,
+        shard_id,
+        sequence_number: &sequence_number,
+    };
+    let facts = Facts {
+        event_time: Some(&arrival),
+        partition_key: Some(&record.kinesis.partition_key),
+    };
+    let key = cx.prefix.key(layout, facts).map_err(|e| fail(e.into()))?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::Kinesis {
-            stream,
-            shard_id,
-            sequence_number: &sequence_number,
-        }),
+        key,
         content_type: Some(content_type_for(None, &body)),
         metadata: provenance_of(SOURCE, event_id, Some(&arrival)),
         payload: Payload::Inline(body),

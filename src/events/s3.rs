@@ -10,7 +10,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
     provenance_of, records_of,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "s3";
 
@@ -70,13 +70,21 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
             malformed("no valid object.sequencer (hex); S3 sends one with every event")
         })?;
     let id = format!("{bucket}/{key}");
+    let time = record.event_time.to_rfc3339();
+    let object_key = cx
+        .prefix
+        .key(
+            Layout::S3 {
+                bucket: &bucket,
+                key: &key,
+            },
+            Facts::at(&time),
+        )
+        .map_err(|e| fail(e.into()))?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::S3 {
-            bucket: &bucket,
-            key: &key,
-        }),
+        key: object_key,
         content_type: None,
-        metadata: provenance_of(SOURCE, &id, Some(&record.event_time.to_rfc3339())),
+        metadata: provenance_of(SOURCE, &id, Some(&time)),
         payload: Payload::SourceObject(SourceObject {
             bucket,
             key,

@@ -11,7 +11,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
     provenance_of, records_of,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "ses";
 
@@ -59,11 +59,17 @@ fn decode_record(
     };
     let time = typed.ses.mail.timestamp.to_rfc3339();
     let metadata = provenance_of(SOURCE, &id, Some(&time));
+    let key_of = |layout| cx.prefix.key(layout, Facts::at(&time));
+    let (notification_key, raw_mail_key) = match (
+        key_of(Layout::SesNotification { message_id: &id }),
+        key_of(Layout::SesRawMail { message_id: &id }),
+    ) {
+        (Ok(notification), Ok(raw_mail)) => (notification, raw_mail),
+        (Err(e), _) | (_, Err(e)) => return fail(e.into()),
+    };
     let mut records = vec![Ok(Record {
         id: id.clone(),
-        key: cx
-            .prefix
-            .derived(Layout::SesNotification { message_id: &id }),
+        key: notification_key,
         payload: Payload::Inline(Bytes::copy_from_slice(body)),
         content_type: Some("application/json".to_owned()),
         metadata: metadata.clone(),
@@ -79,7 +85,7 @@ fn decode_record(
     };
     if let Some((bucket, key)) = stored {
         records.push(Ok(Record {
-            key: cx.prefix.derived(Layout::SesRawMail { message_id: &id }),
+            key: raw_mail_key,
             payload: Payload::SourceObject(SourceObject {
                 bucket,
                 key,

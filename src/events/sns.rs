@@ -8,7 +8,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
     provenance_of,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "sns";
 
@@ -38,11 +38,16 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         .map(|(_, a)| a.value.clone());
     let body = Bytes::from(sns.message.into_bytes());
     let time = sns.timestamp.to_rfc3339();
+    let layout = Layout::Sns {
+        topic,
+        message_id: &sns.message_id,
+    };
+    let key = cx
+        .prefix
+        .key(layout, Facts::at(&time))
+        .map_err(|e| fail(e.into()))?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::Sns {
-            topic,
-            message_id: &sns.message_id,
-        }),
+        key,
         content_type: Some(content_type_for(content_type.as_deref(), &body)),
         metadata: provenance_of(SOURCE, &sns.message_id, Some(&time)),
         payload: Payload::Inline(body),

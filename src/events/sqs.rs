@@ -11,7 +11,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
     inline_body, provenance_of,
 };
-use crate::keys::Layout;
+use crate::keys::{Facts, Layout};
 
 const SOURCE: &str = "sqs";
 
@@ -57,11 +57,23 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
                 .fmt(aws_smithy_types::date_time::Format::DateTime)
                 .ok()
         });
+    let facts = Facts {
+        event_time: sent.as_deref(),
+        // FIFO queues: the message group.
+        partition_key: message.attributes.get("MessageGroupId").map(String::as_str),
+    };
+    let key = cx
+        .prefix
+        .key(
+            Layout::Sqs {
+                queue,
+                message_id: &id,
+            },
+            facts,
+        )
+        .map_err(|e| fail(e.into()))?;
     Ok(Record {
-        key: cx.prefix.derived(Layout::Sqs {
-            queue,
-            message_id: &id,
-        }),
+        key,
         content_type: Some(content_type_for(content_type.as_deref(), &body)),
         metadata: provenance_of(SOURCE, &id, sent.as_deref()),
         payload: Payload::Inline(body),
