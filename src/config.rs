@@ -24,6 +24,9 @@ const DEFAULT_PART_SIZE_MIB: usize = 8;
 const MIN_PART_SIZE_MIB: usize = 5;
 /// Bounds the one part the function holds in memory.
 const MAX_PART_SIZE_MIB: usize = 512;
+/// Parts of one multipart copy uploaded at once: memory is this many parts.
+const DEFAULT_MAX_CONCURRENT_PARTS: usize = 4;
+const MAX_MAX_CONCURRENT_PARTS: usize = 16;
 const DEFAULT_SESSION_NAME: &str = "cross-account-s3-writer";
 
 /// The validated configuration of the function.
@@ -54,8 +57,10 @@ pub struct Config {
     /// Path-style S3 addressing: needed by emulators on loopback endpoints.
     pub force_path_style: bool,
     /// Copies up to this size take one PUT; larger ones a multipart upload in
-    /// parts of this size, one part in memory at a time (`PART_SIZE_MIB`).
+    /// parts of this size (`PART_SIZE_MIB`).
     pub part_size: usize,
+    /// Parts of one multipart copy in flight at once, and so in memory (`MAX_CONCURRENT_PARTS`).
+    pub max_concurrent_parts: usize,
     /// Where an SES receipt rule's S3 action stored the raw mail (bucket in the lambda account).
     pub ses_raw_mail: Option<SesRawMail>,
     /// Per-invocation EMF metrics (`METRICS`, `METRICS_NAMESPACE`); `None` when off.
@@ -339,6 +344,21 @@ impl Config {
             }
         };
 
+        let max_concurrent_parts = match parse_number::<usize>(
+            get("MAX_CONCURRENT_PARTS"),
+            DEFAULT_MAX_CONCURRENT_PARTS,
+        ) {
+            Ok(n) if (1..=MAX_MAX_CONCURRENT_PARTS).contains(&n) => n,
+            Ok(_) | Err(_) => {
+                problem(
+                    "MAX_CONCURRENT_PARTS",
+                    "is not a whole number from 1 to 16".into(),
+                    "use a number from 1 (one part at a time) to 16, or unset it for 4",
+                );
+                DEFAULT_MAX_CONCURRENT_PARTS
+            }
+        };
+
         let endpoint_overridden =
             get("AWS_ENDPOINT_URL_S3").is_some() || get("AWS_ENDPOINT_URL").is_some();
         let force_path_style = match get("S3_FORCE_PATH_STYLE").map(|v| v.to_ascii_lowercase()) {
@@ -426,6 +446,7 @@ impl Config {
                     max_body_bytes,
                     force_path_style,
                     part_size: part_size_mib * 1024 * 1024,
+                    max_concurrent_parts,
                     ses_raw_mail,
                     metrics,
                 })

@@ -124,6 +124,7 @@ pub struct Writer {
     sse_kms_key_arn: Option<String>,
     max_concurrent: usize,
     part_size: usize,
+    max_concurrent_parts: usize,
     /// No write starts with less than this left before the deadline.
     start_reserve: Duration,
     /// A running write is cut this long before the deadline, so the response still goes out.
@@ -208,6 +209,7 @@ impl Writer {
                 .map(|k| k.as_str().to_owned()),
             max_concurrent: config.max_concurrent_writes,
             part_size: config.part_size,
+            max_concurrent_parts: config.max_concurrent_parts,
             start_reserve: Duration::from_millis(1000),
             finish_reserve: Duration::from_millis(300),
         }
@@ -483,7 +485,7 @@ impl Writer {
     }
 
     /// Sends a source object across: one PUT when it fits in a part, else a
-    /// multipart upload with one part in memory at a time.
+    /// multipart upload with up to `MAX_CONCURRENT_PARTS` parts in flight (and in memory).
     async fn upload(
         &self,
         put: &Put<'_>,
@@ -607,6 +609,10 @@ impl Writer {
         result
     }
 
+    /// Reads the source in order and uploads its parts, up to `max_concurrent_parts`
+    /// at once: each in a task of its own, so they progress while the next part is
+    /// read. A part is cut only when a slot is free, so at most that many parts
+    /// are in memory. The first failure stops the rest (dropping the set aborts them).
     async fn upload_parts_and_complete(
         &self,
         key: &ObjectKey,
@@ -616,56 +622,37 @@ impl Writer {
         condition: &Condition,
     ) -> Result<Written, MultipartError> {
         let key_str = key.as_str();
+        let failed = |operation, code: Option<String>, detail| {
+            MultipartError::Put(PutError::Failed(
+                self.s3_error(operation, key_str, code, detail),
+            ))
+        };
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut parts = Vec::new();
+        let mut cutter = PartCutter::new(part_size);
         let mut total: u64 = 0;
-        let mut buffer = BytesMut::with_capacity(part_size);
-        let mut eof = false;
+        let mut number = 0;
         loop {
-            while buffer.len() < part_size && !eof {
-                match body.next().await {
-                    Some(Ok(chunk)) => buffer.extend_from_slice(&chunk),
-                    Some(Err(e)) => return Err(MultipartError::Read(e.to_string())),
-                    None => eof = true,
-                }
+            while in_flight.len() >= self.max_concurrent_parts {
+                parts.push(
+                    joined(in_flight.join_next().await)
+                        .map_err(|(c, d)| failed("UploadPart", c, d))?,
+                );
             }
-            if buffer.is_empty() {
+            let Some(part) = cutter.next_part(body).await.map_err(MultipartError::Read)? else {
                 break;
-            }
-            let take = buffer.len().min(part_size);
-            let part = buffer.split_to(take).freeze();
+            };
+            number += 1;
             total += part.len() as u64;
-            let number = i32::try_from(parts.len() + 1).unwrap_or(i32::MAX);
-            let out = self
-                .target
-                .upload_part()
-                .bucket(&self.bucket)
-                .key(key_str)
-                .upload_id(upload_id)
-                .part_number(number)
-                .expected_bucket_owner(&self.bucket_owner)
-                .checksum_algorithm(ChecksumAlgorithm::Crc32)
-                .content_length(i64::try_from(part.len()).unwrap_or(i64::MAX))
-                .body(ByteStream::from(part))
-                .customize()
-                .disable_payload_signing()
-                .send()
-                .await
-                .map_err(|e| {
-                    MultipartError::Put(PutError::Failed(self.s3_error(
-                        "UploadPart",
-                        key_str,
-                        code(&e),
-                        explain(&e),
-                    )))
-                })?;
-            parts.push(
-                CompletedPart::builder()
-                    .part_number(number)
-                    .set_e_tag(out.e_tag)
-                    .set_checksum_crc32(out.checksum_crc32)
-                    .build(),
+            in_flight.spawn(
+                self.upload_part(key_str, upload_id, number, part)
+                    .in_current_span(),
             );
         }
+        while let Some(done) = in_flight.join_next().await {
+            parts.push(joined(Some(done)).map_err(|(c, d)| failed("UploadPart", c, d))?);
+        }
+        parts.sort_by_key(|p| p.part_number);
         let mut complete = self
             .target
             .complete_multipart_upload()
@@ -684,7 +671,7 @@ impl Writer {
         };
         match complete.send().await {
             Ok(out) => {
-                tracing::info!(key = key_str, "object written (multipart)");
+                tracing::info!(key = key_str, parts = number, "object written (multipart)");
                 Ok(self.written(key, total, out.e_tag, out.version_id))
             }
             Err(err) => Err(MultipartError::Put(self.put_error(
@@ -693,6 +680,42 @@ impl Writer {
                 condition,
                 &err,
             ))),
+        }
+    }
+
+    /// One part's upload, owning what it needs so it can run as a task of its own.
+    /// Fails with the AWS error code and an explanation.
+    fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        part: Bytes,
+    ) -> impl Future<Output = Result<CompletedPart, (Option<String>, String)>> + Send + 'static
+    {
+        let request = self
+            .target
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .expected_bucket_owner(&self.bucket_owner)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .content_length(i64::try_from(part.len()).unwrap_or(i64::MAX))
+            .body(ByteStream::from(part));
+        async move {
+            let out = request
+                .customize()
+                .disable_payload_signing()
+                .send()
+                .await
+                .map_err(|e| (code(&e), explain(&e)))?;
+            Ok(CompletedPart::builder()
+                .part_number(number)
+                .set_e_tag(out.e_tag)
+                .set_checksum_crc32(out.checksum_crc32)
+                .build())
         }
     }
 
@@ -867,6 +890,72 @@ enum MultipartError {
 }
 
 /// A short pause before checking a contended key again.
+/// An uploaded part, or the AWS error code and an explanation of why not.
+type PartResult = Result<CompletedPart, (Option<String>, String)>;
+
+/// A finished part upload, or why it failed (a task that panicked is a failure too).
+fn joined(done: Option<Result<PartResult, tokio::task::JoinError>>) -> PartResult {
+    match done {
+        Some(Ok(part)) => part,
+        Some(Err(e)) => Err((None, format!("the part upload stopped: {e}"))),
+        None => Err((None, "no part upload was running".into())),
+    }
+}
+
+/// Cuts a source stream into parts of exactly `part_size` bytes (the last may be
+/// shorter). Each part is a buffer of its own, allocated at exactly that size and
+/// never grown: a chunk that overshoots is split, its rest starting the next part,
+/// so a part in flight holds `part_size` bytes, not a doubled allocation.
+struct PartCutter {
+    part_size: usize,
+    /// What the last chunk had beyond the previous part.
+    carry: Bytes,
+    eof: bool,
+}
+
+impl PartCutter {
+    fn new(part_size: usize) -> Self {
+        Self {
+            part_size,
+            carry: Bytes::new(),
+            eof: false,
+        }
+    }
+
+    async fn next_part(&mut self, body: &mut impl Chunks) -> Result<Option<Bytes>, String> {
+        let mut part = BytesMut::with_capacity(self.part_size);
+        loop {
+            let need = self.part_size - part.len();
+            if self.carry.len() >= need {
+                part.extend_from_slice(&self.carry.split_to(need));
+                return Ok(Some(part.freeze()));
+            }
+            part.extend_from_slice(&std::mem::take(&mut self.carry));
+            if self.eof {
+                return Ok((!part.is_empty()).then(|| part.freeze()));
+            }
+            match body.next_chunk().await {
+                Some(Ok(chunk)) => self.carry = chunk,
+                Some(Err(e)) => return Err(e),
+                None => self.eof = true,
+            }
+        }
+    }
+}
+
+/// Where [`PartCutter`] reads from: a source object's body (or, in tests, chunks in memory).
+trait Chunks {
+    async fn next_chunk(&mut self) -> Option<Result<Bytes, String>>;
+}
+
+impl Chunks for ByteStream {
+    async fn next_chunk(&mut self) -> Option<Result<Bytes, String>> {
+        self.next()
+            .await
+            .map(|chunk| chunk.map_err(|e| e.to_string()))
+    }
+}
+
 async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(25 << attempt.min(5))).await;
 }
@@ -895,6 +984,47 @@ fn part_size_for(size: u64, configured: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Chunks for std::collections::VecDeque<Bytes> {
+        async fn next_chunk(&mut self) -> Option<Result<Bytes, String>> {
+            self.pop_front().map(Ok)
+        }
+    }
+
+    /// The part sizes `chunks` are cut into; checks the parts are the source, in order.
+    fn cut(chunks: &[usize], part_size: usize) -> Vec<usize> {
+        let data: Vec<u8> = (0..chunks.iter().sum::<usize>()).map(|i| i as u8).collect();
+        let mut source = std::collections::VecDeque::new();
+        let mut offset = 0;
+        for &n in chunks {
+            source.push_back(Bytes::copy_from_slice(&data[offset..offset + n]));
+            offset += n;
+        }
+        let mut cutter = PartCutter::new(part_size);
+        let mut parts: Vec<Bytes> = Vec::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            while let Some(part) = cutter.next_part(&mut source).await.unwrap() {
+                parts.push(part);
+            }
+        });
+        assert_eq!(parts.concat(), data, "the parts are the source, in order");
+        parts.iter().map(Bytes::len).collect()
+    }
+
+    #[test]
+    fn parts_are_exactly_the_part_size_whatever_the_chunks() {
+        // Chunks that overshoot a part, one bigger than two parts, an exact fit at the end.
+        assert_eq!(cut(&[7, 7, 7, 1, 25, 3], 10), [10, 10, 10, 10, 10]);
+        // A short last part; chunk boundaries on part boundaries; tiny chunks.
+        assert_eq!(cut(&[4, 4, 4], 5), [5, 5, 2]);
+        assert_eq!(cut(&[5, 5], 5), [5, 5]);
+        assert_eq!(cut(&[1; 12], 5), [5, 5, 2]);
+        assert_eq!(cut(&[], 5), Vec::<usize>::new());
+        assert_eq!(cut(&[0, 3, 0], 5), [3]);
+    }
 
     #[test]
     fn part_size_grows_only_when_needed() {

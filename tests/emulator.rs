@@ -552,8 +552,14 @@ fn s3_notification_copies_source(emu: &Emulator) -> Result<(), Failed> {
 
 fn s3_large_object_copied_in_parts(emu: &Emulator) -> Result<(), Failed> {
     block_on(async {
-        // 5 MiB parts (S3's minimum), 12 MiB + 7 bytes: three parts, the last one short.
-        let h = handler(emu, &[("PART_SIZE_MIB", "5")], None).await;
+        // 5 MiB parts (S3's minimum), 12 MiB + 7 bytes: three parts, the last one short;
+        // two in flight at a time, so the third waits for a free slot.
+        let h = handler(
+            emu,
+            &[("PART_SIZE_MIB", "5"), ("MAX_CONCURRENT_PARTS", "2")],
+            None,
+        )
+        .await;
         let body: Vec<u8> = (0..12 * 1024 * 1024 + 7)
             .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
             .collect();
