@@ -137,6 +137,38 @@ async fn caller(sts: &aws_sdk_sts::Client) -> Result<Identity, String> {
     })
 }
 
+tokio::task_local! {
+    /// AssumeRole calls made for the invocation running in this task: its
+    /// `AssumeRoleCalls` metric, right even when several invocations share the
+    /// process (Lambda Managed Instances) and one of them refreshes the session.
+    static INVOCATION_ASSUME_ROLE_CALLS: Arc<AtomicU64>;
+}
+
+/// Runs one invocation's work, and counts the AssumeRole calls made for it.
+pub async fn counting_assume_role_calls<T>(work: impl Future<Output = T>) -> (T, u64) {
+    let calls = Arc::new(AtomicU64::new(0));
+    let out = INVOCATION_ASSUME_ROLE_CALLS
+        .scope(Arc::clone(&calls), work)
+        .await;
+    (out, calls.load(Ordering::Relaxed))
+}
+
+/// `work`, to be spawned as a task of its own, counted as the current invocation's.
+pub fn for_this_invocation<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let calls = INVOCATION_ASSUME_ROLE_CALLS.try_with(Arc::clone).ok();
+    async move {
+        match calls {
+            Some(calls) => INVOCATION_ASSUME_ROLE_CALLS.scope(calls, work).await,
+            None => work.await,
+        }
+    }
+}
+
+/// One AssumeRole call, for the invocation running in this task (if any).
+fn count_for_this_invocation() {
+    let _ = INVOCATION_ASSUME_ROLE_CALLS.try_with(|calls| calls.fetch_add(1, Ordering::Relaxed));
+}
+
 /// Wraps `AssumeRoleProvider`: counts calls, logs each new session (never the
 /// credentials), and turns a refusal into an error that says what to fix.
 #[derive(Debug)]
@@ -151,6 +183,7 @@ struct TargetRoleProvider {
 impl TargetRoleProvider {
     async fn assume(&self) -> provider::Result {
         let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        count_for_this_invocation();
         match self.inner.provide_credentials().await {
             Ok(credentials) => {
                 let expires = credentials.expiry().map(|t| {
@@ -239,6 +272,33 @@ pub fn role_arn_of_session(arn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assume_role_calls_count_for_the_invocation_that_made_them() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let one = counting_assume_role_calls(async {
+                count_for_this_invocation();
+                tokio::task::yield_now().await;
+                // A task the invocation spawns (a part upload) counts for it too.
+                tokio::spawn(for_this_invocation(async { count_for_this_invocation() }))
+                    .await
+                    .unwrap();
+            });
+            let other = counting_assume_role_calls(async {
+                tokio::task::yield_now().await;
+                count_for_this_invocation();
+                tokio::task::yield_now().await;
+            });
+            let idle = counting_assume_role_calls(tokio::task::yield_now());
+            let (((), a), ((), b), ((), c)) = tokio::join!(one, other, idle);
+            assert_eq!((a, b, c), (2, 1, 0));
+            // Outside any invocation nothing is counted (and nothing fails).
+            count_for_this_invocation();
+        });
+    }
 
     #[test]
     fn session_arns_map_to_role_arns() {

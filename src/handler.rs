@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::arn::lambda_function_account;
 use crate::config::Config;
-use crate::credentials::{Clients, IdentityError};
+use crate::credentials::{Clients, IdentityError, counting_assume_role_calls};
 use crate::events::{self, DecodeContext, Decoded, RecordsFailed, Request, UnsupportedEvent};
 use crate::metrics::Tally;
 use crate::record::{Failure, Outcome};
@@ -84,14 +84,10 @@ impl Handler {
 
     /// One invocation, and its metrics (one EMF document on stdout unless `METRICS=off`).
     pub async fn handle(&self, event: LambdaEvent<Box<RawValue>>) -> Result<Value, HandlerError> {
-        let assume_role_calls = self.clients.assume_role_calls.load(Ordering::Relaxed);
-        let (source, mut tally, result) = self.invoke(event).await;
+        let ((source, mut tally, result), assume_role_calls) =
+            counting_assume_role_calls(self.invoke(event)).await;
         if let Some(metrics) = &self.config.metrics {
-            tally.assume_role_calls = self
-                .clients
-                .assume_role_calls
-                .load(Ordering::Relaxed)
-                .saturating_sub(assume_role_calls);
+            tally.assume_role_calls = assume_role_calls;
             tally.cold_start = self.cold.swap(false, Ordering::Relaxed);
             let now_ms = SystemTime::now()
                 .duration_since(UNIX_EPOCH)

@@ -1,6 +1,7 @@
 //! Wires the pieces: logging, configuration, clients (built once), the runtime loop.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use cross_account_s3_writer::{
     behavior_version, config::Config, credentials::Clients, handler::Handler, telemetry,
@@ -10,7 +11,7 @@ use serde_json::value::RawValue;
 
 fn main() -> ExitCode {
     telemetry::init();
-    // One invocation at a time per process: a current-thread runtime is all Lambda needs.
+    // A current-thread runtime: one invocation at a time, or several interleaved on it.
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -30,10 +31,16 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
     let base = aws_config::defaults(behavior_version()).load().await;
     let clients = Clients::build(&config, &base).await;
-    let handler = Handler::new(config, clients);
-    let handler = &handler;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Box<RawValue>>| async move { handler.handle(event).await },
-    ))
+    let handler = Arc::new(Handler::new(config, clients));
+    // One invocation at a time, unless AWS_LAMBDA_MAX_CONCURRENCY > 1 (Lambda
+    // Managed Instances): then that many `/next` loops, as tasks on this thread,
+    // sharing the one handler, its clients and its identity cache (the writes
+    // wait on the network, not the CPU).
+    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+        let handler = Arc::clone(&handler);
+        // Boxed: the invocation's future is deep, and the runtime's workers
+        // would nest it in theirs (one allocation per invocation).
+        Box::pin(async move { handler.handle(event).await })
+    }))
     .await
 }

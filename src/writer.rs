@@ -34,6 +34,7 @@ use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use crate::config::Config;
+use crate::credentials::for_this_invocation;
 use crate::errors::{code, explain, status};
 use crate::keys::ObjectKey;
 use crate::record::{Failure, Payload, Record, SourceObject, Status, Written, provenance};
@@ -645,7 +646,7 @@ impl Writer {
             number += 1;
             total += part.len() as u64;
             in_flight.spawn(
-                self.upload_part(key_str, upload_id, number, part)
+                for_this_invocation(self.upload_part(key_str, upload_id, number, part))
                     .in_current_span(),
             );
         }

@@ -121,6 +121,10 @@ fn main() {
             failed_direct_write_is_an_error,
         ),
         (
+            "concurrent_invocations_in_one_process_share_one_session",
+            concurrent_invocations_share_one_session,
+        ),
+        (
             "key_template_partitions_by_event_time_and_redelivery_meets_the_same_key",
             key_template_partitions_by_event_time,
         ),
@@ -1239,6 +1243,46 @@ fn failed_direct_write_is_an_error(emu: &Emulator) -> Result<(), Failed> {
                 .await,
         );
         assert_eq!(error_type, "RecordsFailed", "{message}");
+        Ok(())
+    })
+}
+
+/// Lambda Managed Instances run several invocations in one process
+/// (`AWS_LAMBDA_MAX_CONCURRENCY`): the runtime interleaves them on one handler.
+fn concurrent_invocations_share_one_session(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let h = handler(emu, &[("ROLE_SESSION_NAME", &fresh("concurrent"))], None).await;
+        let batches: Vec<[String; 2]> = (0..8)
+            .map(|n| [fresh(&format!("c{n}-a")), fresh(&format!("c{n}-b"))])
+            .collect();
+        let invocations = batches.iter().enumerate().map(|(n, [a, b])| {
+            let mut batch = with_queue_ids(sample("sqs.json"), &[a, b]);
+            batch["Records"][0]["body"] = json!(format!("invocation {n}"));
+            h.handle(event(batch, &format!("r-concurrent-{n}")))
+        });
+        let answers = futures_util::future::join_all(invocations).await;
+        for (n, (answer, [a, b])) in answers.into_iter().zip(&batches).enumerate() {
+            assert_eq!(
+                answer.expect("handled"),
+                json!({ "batchItemFailures": [] }),
+                "{n}"
+            );
+            let first = get(emu, &format!("incoming/sqs/writer-queue/{a}")).await;
+            assert_eq!(
+                first.body,
+                format!("invocation {n}").as_bytes(),
+                "{n}: its own body"
+            );
+            let second = get(emu, &format!("incoming/sqs/writer-queue/{b}")).await;
+            assert_eq!(second.body, b"hello, binary world\n", "{n}");
+        }
+        assert_eq!(
+            h.clients()
+                .assume_role_calls
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "eight concurrent invocations, one AssumeRole"
+        );
         Ok(())
     })
 }
