@@ -109,8 +109,8 @@ extra_case_ xray-extra-action policies/execution-xray.json.tftpl hardening \
   '"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetTraceSummaries"]'
 case_ sqs-trigger-bypasses-alias modules/writer-function/main.tf hardening \
   "must invoke the alias" \
-  'function_name                      = local.invoke_arn' \
-  'function_name                      = aws_lambda_function.this.arn'
+  $'  event_source_arn                   = aws_sqs_queue.this[0].arn\n  function_name                      = local.invoke_arn' \
+  $'  event_source_arn                   = aws_sqs_queue.this[0].arn\n  function_name                      = aws_lambda_function.this.arn'
 extra_case_ async-config-not-on-alias modules/writer-function/main.tf hardening \
   "the on-failure configuration must be on the alias" \
   $'  qualifier                    = local.invoke_qualifier\n' \
@@ -148,8 +148,8 @@ extra_case_ raw-mail-beyond-prefix policies/execution-read-raw-mail.json.tftpl t
 # --- SQS ---------------------------------------------------------------------------------------
 case_ sqs-without-batch-item-failures modules/writer-function/main.tf triggers \
   "must report batch item failures" \
-  'function_response_types            = ["ReportBatchItemFailures"]' \
-  'function_response_types            = []'
+  $'  maximum_batching_window_in_seconds = var.sqs_maximum_batching_window_in_seconds\n  function_response_types            = ["ReportBatchItemFailures"]' \
+  $'  maximum_batching_window_in_seconds = var.sqs_maximum_batching_window_in_seconds\n  function_response_types            = []'
 extra_case_ sqs-without-dlq modules/writer-function/main.tf triggers \
   "module.writer_function.queue_redrive_policy is null" \
   $'  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn\n    maxReceiveCount     = var.sqs_max_receive_count\n  })\n' \
