@@ -65,6 +65,8 @@ pub struct Config {
     pub ses_raw_mail: Option<SesRawMail>,
     /// Per-invocation EMF metrics (`METRICS`, `METRICS_NAMESPACE`); `None` when off.
     pub metrics: Option<MetricsConfig>,
+    /// Batched objects and compression (`OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`).
+    pub delivery: crate::batch::Delivery,
 }
 
 /// Location of raw mail written by an SES receipt rule's S3 action.
@@ -427,6 +429,7 @@ impl Config {
             namespace,
             function_name,
         });
+        let delivery = crate::batch::Delivery::from_lookup(get, key_prefix.as_ref(), &mut problems);
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
@@ -449,6 +452,7 @@ impl Config {
                     max_concurrent_parts,
                     ses_raw_mail,
                     metrics,
+                    delivery,
                 })
             }
             _ => Err(ConfigError { problems }),

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::arn::lambda_function_account;
+use crate::batch::Plan;
 use crate::config::Config;
 use crate::credentials::{Clients, IdentityError, counting_assume_role_calls};
 use crate::events::{self, DecodeContext, Decoded, RecordsFailed, Request, UnsupportedEvent};
@@ -124,10 +125,9 @@ impl Handler {
         let source = request.source();
         match request {
             Request::Write { records, reply, .. } => {
-                let (outcomes, latencies): (Vec<_>, Vec<_>) =
-                    self.write(records, &invocation).await.into_iter().unzip();
-                let latencies: Vec<Duration> = latencies.into_iter().flatten().collect();
-                let tally = Tally::of(&outcomes, &latencies);
+                let (objects, plan) =
+                    Plan::new(records, &self.config.delivery, &self.config.key_prefix);
+                let (outcomes, tally) = plan.finish(self.write(objects, &invocation).await);
                 let answer = reply
                     .answer(outcomes, self.writer.bucket())
                     .map_err(HandlerError::from);

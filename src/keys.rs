@@ -80,10 +80,12 @@ pub enum Namespace {
     Kinesis,
     DynamoDb,
     Kafka,
+    /// Batched objects (`OBJECT_MODE=batch`): many records in one object.
+    Batch,
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 10] = [
+    pub const ALL: [Namespace; 11] = [
         Self::Sqs,
         Self::Sns,
         Self::Events,
@@ -94,6 +96,7 @@ impl Namespace {
         Self::Kinesis,
         Self::DynamoDb,
         Self::Kafka,
+        Self::Batch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +111,7 @@ impl Namespace {
             Self::Kinesis => "kinesis",
             Self::DynamoDb => "dynamodb",
             Self::Kafka => "kafka",
+            Self::Batch => "batch",
         }
     }
 
@@ -153,6 +157,13 @@ pub enum Layout<'a> {
         partition: i64,
         offset: i64,
     },
+    /// `batch/<source>/<source name>/<digest>.ndjson`: one object holding a
+    /// batch of records (`crate::batch`); the digest covers its whole content.
+    Batch {
+        source: &'a str,
+        source_name: &'a str,
+        digest: &'a str,
+    },
 }
 
 impl Layout<'_> {
@@ -168,7 +179,22 @@ impl Layout<'_> {
             Self::Kinesis { .. } => Namespace::Kinesis,
             Self::DynamoDb { .. } => Namespace::DynamoDb,
             Self::Kafka { .. } => Namespace::Kafka,
+            Self::Batch { .. } => Namespace::Batch,
         }
+    }
+
+    /// Where the record is held: the source name, or a direct invocation's
+    /// request ID; `None` for a batch object itself.
+    fn origin(&self) -> Option<Origin> {
+        let container = match *self {
+            Self::Direct { request_id, .. } => request_id,
+            Self::Batch { .. } => return None,
+            _ => self.source_name().unwrap_or_default(),
+        };
+        Some(Origin {
+            namespace: self.namespace(),
+            container: container.to_owned(),
+        })
     }
 
     /// The queue, topic, EventBridge source, bucket, stream, table or Kafka topic;
@@ -185,7 +211,8 @@ impl Layout<'_> {
             Self::SesNotification { .. }
             | Self::SesRawMail { .. }
             | Self::Http { .. }
-            | Self::Direct { .. } => None,
+            | Self::Direct { .. }
+            | Self::Batch { .. } => None,
         }
     }
 
@@ -231,6 +258,19 @@ impl Layout<'_> {
             } => {
                 let _ = write!(out, "{partition}/{offset}");
                 return;
+            }
+            Self::Batch {
+                source,
+                source_name,
+                digest,
+            } => {
+                for (n, name) in [source, source_name, digest].into_iter().enumerate() {
+                    if n > 0 {
+                        out.push('/');
+                    }
+                    encode_segment(out, name, true);
+                }
+                return out.push_str(".ndjson");
             }
         };
         for (n, name) in names.iter().enumerate() {
@@ -291,7 +331,8 @@ impl KeyPrefix {
             None => Ok(self.derived(layout)),
             Some(template) => {
                 let relative = template.render(&layout, facts)?;
-                Ok(ObjectKey(format!("{}{}", self.0, self.shortened(relative))))
+                let key = format!("{}{}", self.0, self.shortened(relative, 0));
+                Ok(ObjectKey::new(key, layout.origin()))
             }
         }
     }
@@ -310,7 +351,8 @@ impl KeyPrefix {
         }
         relative.push('/');
         layout.write_id(&mut relative);
-        ObjectKey(format!("{}{}", self.0, self.shortened(relative)))
+        let key = format!("{}{}", self.0, self.shortened(relative, 0));
+        ObjectKey::new(key, layout.origin())
     }
 
     /// A key the caller named (direct invocation). It is used as given, so it
@@ -346,13 +388,27 @@ impl KeyPrefix {
                 max: MAX_KEY_BYTES,
             });
         }
-        Ok(ObjectKey(format!("{}{key}", self.0)))
+        Ok(ObjectKey::new(format!("{}{key}", self.0), None))
     }
 
-    /// `relative` itself when it fits after the prefix; else cut (never inside
-    /// a character or a `%XX` escape) and ended with `%~<SHA-256 of the whole>`.
-    fn shortened(&self, relative: String) -> String {
-        let budget = MAX_KEY_BYTES - self.0.len();
+    /// `key` with `suffix` (e.g. `.gz`) appended, still within S3's limit: a key
+    /// that has no room left is cut as [`KeyPrefix::derived`] cuts, leaving room
+    /// for the suffix, so the suffix always ends the key. Appending one suffix to
+    /// every key keeps distinct keys distinct.
+    pub fn with_suffix(&self, key: &ObjectKey, suffix: &str) -> ObjectKey {
+        let relative = key
+            .as_str()
+            .strip_prefix(self.0.as_str())
+            .unwrap_or(key.as_str());
+        let shortened = self.shortened(relative.to_owned(), suffix.len());
+        ObjectKey::new(format!("{}{shortened}{suffix}", self.0), key.origin.clone())
+    }
+
+    /// `relative` itself when it fits after the prefix (and `reserve` more
+    /// bytes); else cut (never inside a character or a `%XX` escape) and ended
+    /// with `%~<SHA-256 of the whole>`.
+    fn shortened(&self, relative: String, reserve: usize) -> String {
+        let budget = MAX_KEY_BYTES - self.0.len() - reserve;
         if relative.len() <= budget {
             return relative;
         }
@@ -403,19 +459,56 @@ fn encode_segment(out: &mut String, segment: &str, name: bool) {
     }
 }
 
-/// A full object key, prefix included. Only [`KeyPrefix`] makes them.
+/// A full object key, prefix included. Only [`KeyPrefix`] makes them. A key
+/// is its text: two keys are equal when their text is.
+#[derive(Clone, Debug)]
+pub struct ObjectKey {
+    key: String,
+    /// What a derived key was derived from; `None` for a caller-given key.
+    origin: Option<Origin>,
+}
+
+/// A derived key's source and the queue, topic, stream, table (or a direct
+/// invocation's request ID) holding the record: what batch objects group by.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ObjectKey(String);
+pub struct Origin {
+    pub namespace: Namespace,
+    pub container: String,
+}
 
 impl ObjectKey {
+    fn new(key: String, origin: Option<Origin>) -> Self {
+        Self { key, origin }
+    }
+
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.key
+    }
+
+    /// Where a derived key came from, whatever `KEY_TEMPLATE` made of it;
+    /// `None` for a key the caller named.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_ref()
+    }
+}
+
+impl PartialEq for ObjectKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for ObjectKey {}
+
+impl std::hash::Hash for ObjectKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
     }
 }
 
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.key)
     }
 }
 
@@ -523,6 +616,14 @@ mod tests {
                     offset: 7,
                 },
                 "incoming/kafka/a%2Fb/-1/7",
+            ),
+            (
+                Layout::Batch {
+                    source: "sqs",
+                    source_name: "writer-queue",
+                    digest: "ab12",
+                },
+                "incoming/batch/sqs/writer-queue/ab12.ndjson",
             ),
         ];
         for (layout, expected) in cases {
@@ -685,7 +786,7 @@ mod tests {
     }
 
     /// How many variants [`layout`] covers: every one of [`Layout`].
-    const VARIANTS: u8 = 11;
+    const VARIANTS: u8 = 12;
 
     /// Layouts from a few generated strings and numbers, covering every variant.
     fn layout<'a>(variant: u8, a: &'a str, b: &'a str, c: &'a str, n: usize, m: i64) -> Layout<'a> {
@@ -720,10 +821,15 @@ mod tests {
                 table: a,
                 event_id: b,
             },
-            _ => Layout::Kafka {
+            10 => Layout::Kafka {
                 topic: a,
                 partition: n as i64 - 1,
                 offset: m,
+            },
+            _ => Layout::Batch {
+                source: a,
+                source_name: b,
+                digest: c,
             },
         }
     }
@@ -749,6 +855,47 @@ mod tests {
             .to_rfc3339()
     }
 
+    #[test]
+    fn keys_know_their_origin_whatever_the_template() {
+        let origin = |p: &KeyPrefix, layout| {
+            p.key(layout, Facts::default())
+                .unwrap()
+                .origin()
+                .map(|o| (o.namespace, o.container.clone()))
+        };
+        let sqs = Layout::Sqs {
+            queue: "q/1",
+            message_id: "m",
+        };
+        let direct = Layout::Direct {
+            request_id: "r",
+            index: 0,
+        };
+        let templated =
+            prefix().with_template(KeyTemplate::parse("lake/{source}/{source_name}/{id}").unwrap());
+        for p in [prefix(), templated] {
+            assert_eq!(origin(&p, sqs), Some((Namespace::Sqs, "q/1".to_owned())));
+            assert_eq!(
+                origin(&p, direct),
+                Some((Namespace::Direct, "r".to_owned()))
+            );
+        }
+        assert_eq!(prefix().caller_given("reports/a").unwrap().origin(), None);
+    }
+
+    #[test]
+    fn suffixes_end_every_key_even_a_cut_one() {
+        let p = prefix();
+        let short = p.derived(Layout::Http { request_id: "r" });
+        assert_eq!(p.with_suffix(&short, ".gz").as_str(), "incoming/http/r.gz");
+        let long = p.derived(Layout::Http {
+            request_id: &"x".repeat(1100),
+        });
+        let gz = p.with_suffix(&long, ".gz");
+        assert!(gz.as_str().ends_with(".gz") && gz.as_str().len() <= MAX_KEY_BYTES);
+        assert!(gz.as_str().contains("%~"));
+    }
+
     const HOSTILE: &str = "(\\.\\.|\\.|/|%|%2E|%_|%~|a|\u{0}|\n|é|\u{10FFFF}){0,6}";
 
     proptest! {
@@ -762,6 +909,19 @@ mod tests {
             // Compare what the layouts identify (unused fields don't count).
             let same = format!("{l1:?}") == format!("{l2:?}");
             prop_assert_eq!(same, p.derived(l1) == p.derived(l2), "{:?} / {:?}", l1, l2);
+        }
+
+        #[test]
+        fn suffixed_keys_stay_distinct_and_safe(
+            v1 in 0u8..VARIANTS, a1 in HOSTILE, b1 in "[a/%.]{0,1100}", c1 in HOSTILE, m1 in -12i64..13,
+            v2 in 0u8..VARIANTS, a2 in HOSTILE, b2 in "[a/%.]{0,1100}", c2 in HOSTILE, m2 in -12i64..13,
+        ) {
+            let p = prefix();
+            let (l1, l2) = (layout(v1, &a1, &b1, &c1, 1, m1), layout(v2, &a2, &b2, &c2, 1, m2));
+            let (k1, k2) = (p.with_suffix(&p.derived(l1), ".gz"), p.with_suffix(&p.derived(l2), ".gz"));
+            assert_safe(&p, &k1);
+            prop_assert!(k1.as_str().ends_with(".gz"));
+            prop_assert_eq!(p.derived(l1) == p.derived(l2), k1 == k2, "{:?} / {:?}", l1, l2);
         }
 
         #[test]

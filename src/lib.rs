@@ -3,12 +3,15 @@
 //!
 //! ```text
 //! raw event JSON ─ events::decode (classify, then the source's decoder) ─► records + reply
-//!                ─ keys (injective layouts under KEY_PREFIX) ─► writer (conditional writes as the
-//!                  target role; a 412 is checked against the record's identity)
+//!                ─ keys (injective layouts under KEY_PREFIX)
+//!                ─ batch (OBJECT_MODE=batch: records → NDJSON objects; CONTENT_ENCODING=gzip)
+//!                ─► writer (conditional writes as the target role; a 412 is checked
+//!                  against the record's identity)
 //!                ─ reply (per source) ─► SQS batchItemFailures | HTTP response | summary | error
 //! ```
 
 pub mod arn;
+pub mod batch;
 pub mod config;
 pub mod credentials;
 pub mod errors;

@@ -39,28 +39,32 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Counts the outcomes of one invocation; `latencies` are the writes' durations.
+    /// Counts the outcomes of one invocation, one object per record;
+    /// `latencies` are the writes' durations.
     pub fn of(outcomes: &[Outcome], latencies: &[Duration]) -> Self {
+        Self::of_objects(outcomes, outcomes, latencies)
+    }
+
+    /// Counts records by their outcomes (`records`, one per record) and
+    /// objects by theirs (`objects`, one per object written or checked: a
+    /// batch object holds many records).
+    pub fn of_objects(records: &[Outcome], objects: &[Outcome], latencies: &[Duration]) -> Self {
         let mut tally = Tally {
-            records_received: outcomes.len() as u64,
+            records_received: records.len() as u64,
+            records_failed: records.iter().filter(|o| o.is_err()).count() as u64,
             write_latency_ms: latencies
                 .iter()
                 .map(|d| (d.as_secs_f64() * 1e4).round() / 10.0)
                 .collect(),
             ..Tally::default()
         };
-        for outcome in outcomes {
-            match outcome {
-                Ok(written) => match written.status {
-                    Status::Created | Status::Replaced => {
-                        tally.objects_created += 1;
-                        tally.bytes_written += written.bytes;
-                    }
-                    Status::AlreadyExisted | Status::Superseded => {
-                        tally.objects_already_present += 1
-                    }
-                },
-                Err(_) => tally.records_failed += 1,
+        for written in objects.iter().filter_map(|o| o.as_ref().ok()) {
+            match written.status {
+                Status::Created | Status::Replaced => {
+                    tally.objects_created += 1;
+                    tally.bytes_written += written.bytes;
+                }
+                Status::AlreadyExisted | Status::Superseded => tally.objects_already_present += 1,
             }
         }
         tally

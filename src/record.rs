@@ -52,6 +52,9 @@ pub struct Record {
 pub enum Payload {
     /// A body that arrived in the event. `Bytes` so it is moved, not copied, to the PUT.
     Inline(Bytes),
+    /// An inline body already gzip-compressed (`CONTENT_ENCODING=gzip`):
+    /// stored as these bytes with `Content-Encoding: gzip`.
+    Gzip(Bytes),
     /// An object in the lambda account to stream across (S3 notification, SES raw mail).
     SourceObject(SourceObject),
 }

@@ -184,6 +184,8 @@ impl Stored {
 struct Put<'a> {
     key: &'a ObjectKey,
     content_type: &'a str,
+    /// `Content-Encoding` (`gzip` for a compressed body).
+    content_encoding: Option<&'a str>,
     metadata: &'a BTreeMap<String, String>,
 }
 
@@ -263,12 +265,18 @@ impl Writer {
             metadata,
             ..
         } = record;
+        let content_encoding = matches!(payload, Payload::Gzip(_)).then_some("gzip");
         match payload {
-            Payload::Inline(body) => {
-                let content_type = content_type
-                    .as_deref()
-                    .unwrap_or("application/octet-stream");
-                self.create_inline(&key, content_type, metadata, body).await
+            Payload::Inline(body) | Payload::Gzip(body) => {
+                let put = Put {
+                    key: &key,
+                    content_type: content_type
+                        .as_deref()
+                        .unwrap_or("application/octet-stream"),
+                    content_encoding,
+                    metadata: &metadata,
+                };
+                self.create_inline(put, body).await
             }
             Payload::SourceObject(source) => {
                 self.copy(
@@ -283,19 +291,15 @@ impl Writer {
         }
     }
 
-    /// Creates `key` with `body`, or confirms that an earlier delivery did.
-    async fn create_inline(
-        &self,
-        key: &ObjectKey,
-        content_type: &str,
-        mut metadata: BTreeMap<String, String>,
-        body: Bytes,
-    ) -> Result<Written, WriteError> {
+    /// Creates `put.key` with `body` (the bytes stored, compressed or not), or
+    /// confirms that an earlier delivery did.
+    async fn create_inline(&self, put: Put<'_>, body: Bytes) -> Result<Written, WriteError> {
+        let key = put.key;
+        let mut metadata = put.metadata.clone();
         metadata.insert(provenance::CONTENT_SHA256.to_owned(), sha256_hex(&body));
         let put = Put {
-            key,
-            content_type,
             metadata: &metadata,
+            ..put
         };
         for attempt in 1..=MAX_ATTEMPTS {
             match self.put(&put, body.clone(), &Condition::Absent).await {
@@ -410,6 +414,7 @@ impl Writer {
             let put = Put {
                 key,
                 content_type: &content_type,
+                content_encoding: None,
                 metadata: &metadata,
             };
             match self.upload(&put, object, &condition, source).await {
@@ -541,6 +546,7 @@ impl Writer {
             .checksum_algorithm(ChecksumAlgorithm::Crc32)
             .content_length(len)
             .content_type(put.content_type)
+            .set_content_encoding(put.content_encoding.map(str::to_owned))
             .set_metadata(Some(put.user_metadata()))
             .set_server_side_encryption(
                 self.sse_kms_key_arn

@@ -22,7 +22,12 @@ use sha2::{Digest as _, Sha256};
 const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:111111111111:writer-queue";
 
 fn config() -> Config {
-    let env: HashMap<&str, &str> = [
+    config_with(&[])
+}
+
+/// The test configuration with `extra` variables set.
+fn config_with(extra: &[(&'static str, &'static str)]) -> Config {
+    let mut env: HashMap<&str, &str> = [
         (
             "TARGET_ROLE_ARN",
             "arn:aws:iam::222222222222:role/writer-target",
@@ -31,6 +36,7 @@ fn config() -> Config {
         ("AWS_REGION", "us-east-1"),
     ]
     .into();
+    env.extend(extra.iter().copied());
     Config::from_lookup(|n| env.get(n).map(|v| v.to_string())).expect("valid configuration")
 }
 
@@ -43,6 +49,14 @@ fn handler(target: &[&Rule], source: &[&Rule]) -> Handler {
 }
 
 fn handler_with(target_s3: aws_sdk_s3::Client, source_s3: aws_sdk_s3::Client) -> Handler {
+    handler_configured(config(), target_s3, source_s3)
+}
+
+fn handler_configured(
+    config: Config,
+    target_s3: aws_sdk_s3::Client,
+    source_s3: aws_sdk_s3::Client,
+) -> Handler {
     let sts = mock_client!(aws_sdk_sts, &[] as &[&Rule]);
     let clients = Clients {
         target_s3,
@@ -51,7 +65,7 @@ fn handler_with(target_s3: aws_sdk_s3::Client, source_s3: aws_sdk_s3::Client) ->
         target_sts: sts,
         assume_role_calls: Arc::new(AtomicU64::new(0)),
     };
-    Handler::new(config(), clients)
+    Handler::new(config, clients)
 }
 
 fn event(payload: Value, deadline_in: Duration) -> LambdaEvent<Box<RawValue>> {
@@ -365,4 +379,80 @@ async fn a_newer_s3_event_replaces_the_copy_on_its_etag() {
     let newer = invoke(&h, s3_event("02")).await.unwrap();
     assert_eq!(newer["written"][0]["status"], "replaced", "{newer}");
     assert_eq!((get.num_calls(), put.num_calls()), (1, 1));
+}
+
+/// A handler configured with `extra` whose target S3 answers by `target` rules.
+fn handler_for(extra: &[(&'static str, &'static str)], target: &[&Rule]) -> Handler {
+    let target_s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, target, |c| c
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled()));
+    let source_s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[] as &[&Rule]);
+    handler_configured(config_with(extra), target_s3, source_s3)
+}
+
+#[tokio::test]
+async fn gzip_puts_say_so_and_a_412_is_checked_against_the_stored_bytes() {
+    // Only a gzip PUT under the `.gz` key matches; it answers 412.
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(|r| {
+            r.content_encoding() == Some("gzip")
+                && r.key() == Some("incoming/sqs/writer-queue/m-1.gz")
+        })
+        .sequence()
+        .http_status(412, None)
+        .repeatedly()
+        .build();
+    let gz = cross_account_s3_writer::batch::gzip(b"hello");
+    let same = head_with(&[
+        ("source", "sqs"),
+        ("source-id", "m-1"),
+        ("content-sha256", &sha256_hex(&gz)),
+    ]);
+    let gzip = [("CONTENT_ENCODING", "gzip")];
+    let h = handler_for(&gzip, &[&put, &same]);
+    let response = invoke(&h, sqs(&[("m-1", "hello")])).await.unwrap();
+    assert_eq!(failed_ids(&response), Vec::<&str>::new());
+    assert_eq!((put.num_calls(), same.num_calls()), (1, 1));
+
+    // The digest of the uncompressed bytes is not what is stored: a conflict.
+    let uncompressed = head_with(&[
+        ("source", "sqs"),
+        ("source-id", "m-1"),
+        ("content-sha256", &sha256_hex(b"hello")),
+    ]);
+    let h = handler_for(&gzip, &[&put, &uncompressed]);
+    let response = invoke(&h, sqs(&[("m-1", "hello")])).await.unwrap();
+    assert_eq!(failed_ids(&response), vec!["m-1"]);
+}
+
+#[tokio::test]
+async fn a_batch_object_is_one_put_and_another_object_at_its_key_fails_every_record() {
+    let batch_put = |r: &aws_sdk_s3::operation::put_object::PutObjectInput| {
+        r.key().is_some_and(|k| {
+            k.starts_with("incoming/batch/sqs/writer-queue/") && k.ends_with(".ndjson")
+        }) && r.content_type() == Some("application/x-ndjson")
+    };
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(batch_put)
+        .then_output(|| PutObjectOutput::builder().e_tag("\"new\"").build());
+    let h = handler_for(&[("OBJECT_MODE", "batch")], &[&put]);
+    let messages = [("m-1", "a"), ("m-2", "b"), ("m-3", "c")];
+    let response = invoke(&h, sqs(&messages)).await.unwrap();
+    assert_eq!(failed_ids(&response), Vec::<&str>::new());
+    assert_eq!(put.num_calls(), 1, "one PUT for the batch");
+
+    // A 412 at the batch's key, holding something else: every record fails.
+    let taken = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(batch_put)
+        .sequence()
+        .http_status(412, None)
+        .repeatedly()
+        .build();
+    let other = head_with(&[
+        ("source", "sqs"),
+        ("source-id", "another batch"),
+        ("content-sha256", &sha256_hex(b"other")),
+    ]);
+    let h = handler_for(&[("OBJECT_MODE", "batch")], &[&taken, &other]);
+    let response = invoke(&h, sqs(&messages)).await.unwrap();
+    assert_eq!(failed_ids(&response), vec!["m-1", "m-2", "m-3"]);
 }

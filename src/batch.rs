@@ -1,0 +1,925 @@
+//! Batched objects (`OBJECT_MODE=batch`) and compression (`CONTENT_ENCODING=gzip`).
+//!
+//! In batch mode the records of one invocation from a batching source (SQS,
+//! SNS, Kinesis, DynamoDB Streams, Kafka, a direct invoke's derived keys) go
+//! into one NDJSON object per source name (queue, topic, stream, table,
+//! request ID), one line per record in event order, split into several
+//! objects in order when `MAX_BATCH_BYTES` would be exceeded (a line is never
+//! split). Sources whose record is one object by nature (S3 copies, SES, HTTP,
+//! EventBridge, a caller-named direct key) keep one object per record.
+//!
+//! A batch object's key is `batch/<source>/<source name>/<digest>.ndjson`,
+//! the digest being the SHA-256 of its source, source name and whole content:
+//! a redelivered identical batch hits the same key and the create-only write's
+//! identity check answers "already existed"; any other content gets another key.
+//!
+//! The [`Plan`] turns decoded records into the objects to write and maps each
+//! object's outcome back to its records, so the source's answer stays one
+//! outcome per record: every record of a batch whose write failed is failed,
+//! under its own ID.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use sha2::{Digest as _, Sha256};
+
+use crate::config::ConfigProblem;
+use crate::events::{Decoded, RecordError};
+use crate::keys::{KeyPrefix, Layout, Namespace};
+use crate::metrics::Tally;
+use crate::record::{Outcome, Payload, Record, provenance};
+
+/// Default cap on one batch object (uncompressed): Firehose's default buffer size.
+pub const DEFAULT_MAX_BATCH_BYTES: usize = 5 * 1024 * 1024;
+const MIN_MAX_BATCH_BYTES: usize = 1024;
+/// Bounds what one object holds in memory.
+const MAX_MAX_BATCH_BYTES: usize = 512 * 1024 * 1024;
+/// The content type of a batch object.
+pub const NDJSON: &str = "application/x-ndjson";
+/// The gzip level: fixed, so a retry compresses to the very same bytes.
+const GZIP_LEVEL: u32 = 6;
+/// Metadata name: how many records a batch object holds.
+pub const SOURCE_RECORDS: &str = "source-records";
+
+/// `OBJECT_MODE`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ObjectMode {
+    /// One object per record (the default).
+    #[default]
+    Record,
+    /// One NDJSON object per batch of a batching source.
+    Batch,
+}
+
+/// `CONTENT_ENCODING`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContentEncoding {
+    /// Stored as is (the default).
+    #[default]
+    Identity,
+    /// gzip, deterministic (fixed level, no name, no timestamp).
+    Gzip,
+}
+
+/// How records become objects: `OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub mode: ObjectMode,
+    pub max_batch_bytes: usize,
+    pub encoding: ContentEncoding,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Self {
+            mode: ObjectMode::Record,
+            max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
+            encoding: ContentEncoding::Identity,
+        }
+    }
+}
+
+impl Delivery {
+    /// Reads the variables through `get` (trimmed, empty = unset), adding a
+    /// problem for each invalid one.
+    pub(crate) fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        prefix: Option<&KeyPrefix>,
+        problems: &mut Vec<ConfigProblem>,
+    ) -> Self {
+        let mut problem = |variable: &'static str, fault: String, fix: &str| {
+            problems.push(ConfigProblem {
+                variable,
+                fault,
+                fix: fix.to_owned(),
+            })
+        };
+        let mut delivery = Delivery::default();
+        match get("OBJECT_MODE")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("record") => {}
+            Some("batch") => delivery.mode = ObjectMode::Batch,
+            Some(v) => problem(
+                "OBJECT_MODE",
+                format!("{v:?} is not record or batch"),
+                "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
+            ),
+        }
+        match get("BATCH_FORMAT")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("ndjson") => {}
+            Some(v) => problem(
+                "BATCH_FORMAT",
+                format!("{v:?} is not a supported format"),
+                "use ndjson (the only format), or unset it",
+            ),
+        }
+        match get("MAX_BATCH_BYTES").map(|v| v.parse::<usize>()) {
+            None => {}
+            Some(Ok(n)) if (MIN_MAX_BATCH_BYTES..=MAX_MAX_BATCH_BYTES).contains(&n) => {
+                delivery.max_batch_bytes = n
+            }
+            Some(_) => problem(
+                "MAX_BATCH_BYTES",
+                "is not a whole number of bytes from 1024 to 536870912 (512 MiB)".into(),
+                "use a number of bytes in that range, or unset it for 5 MiB",
+            ),
+        }
+        match get("CONTENT_ENCODING")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("identity" | "none") => {}
+            Some("gzip") => delivery.encoding = ContentEncoding::Gzip,
+            Some(v) => problem(
+                "CONTENT_ENCODING",
+                format!("{v:?} is not supported"),
+                "use gzip, or unset it (or identity) to store bodies uncompressed",
+            ),
+        }
+        if delivery.mode == ObjectMode::Batch && prefix.is_some_and(template_takes_batch) {
+            problem(
+                "KEY_TEMPLATE",
+                "starts with batch/, the namespace of batch objects (OBJECT_MODE=batch)".into(),
+                "start the template with {source} or another first segment",
+            );
+        }
+        delivery
+    }
+}
+
+/// Whether `KEY_TEMPLATE` puts record keys under `batch/`, where batch objects
+/// are (their keys are not templated). A template's first segment is
+/// `{source}` (a record's namespace, never `batch`) or plain text: rendering
+/// one record's key shows which.
+fn template_takes_batch(prefix: &KeyPrefix) -> bool {
+    let facts = crate::keys::Facts {
+        event_time: Some("2026-01-01T00:00:00Z"),
+        partition_key: None,
+    };
+    let layout = Layout::Sqs {
+        queue: "q",
+        message_id: "m",
+    };
+    prefix.template().is_some()
+        && prefix
+            .key(layout, facts)
+            .is_ok_and(|key| key.as_str()[prefix.as_str().len()..].starts_with("batch/"))
+}
+
+/// Which object holds each record of one invocation.
+#[derive(Debug)]
+pub struct Plan {
+    /// Per record, in event order: the index of its object, and its ID when
+    /// it is in a batch object (its outcome is reported under it).
+    members: Vec<(usize, Option<String>)>,
+}
+
+impl Plan {
+    /// Groups `decoded` into objects as `delivery` says (record mode: one each),
+    /// compressing inline bodies when `CONTENT_ENCODING=gzip`: the objects to
+    /// write, in the order of each one's first record (a record that failed to
+    /// decode stands alone, as its error), and the plan that maps their
+    /// outcomes back to the records.
+    pub fn new(decoded: Decoded, delivery: &Delivery, prefix: &KeyPrefix) -> (Decoded, Self) {
+        let mut units: Vec<Unit> = Vec::with_capacity(decoded.len());
+        let mut members = Vec::with_capacity(decoded.len());
+        // Per (namespace, source name): the batch being filled.
+        let mut open: HashMap<(Namespace, String), usize> = HashMap::new();
+        for item in decoded {
+            let batchable = match &item {
+                Ok(record) if delivery.mode == ObjectMode::Batch => batch_group(record),
+                _ => None,
+            };
+            let (Some(group), Ok(record)) = (batchable, &item) else {
+                members.push((units.len(), None));
+                units.push(Unit::One(item));
+                continue;
+            };
+            let line = ndjson_line(record);
+            let index = match open.get(&group) {
+                Some(&i) if units[i].fits(line.len(), delivery.max_batch_bytes) => i,
+                _ => {
+                    units.push(Unit::Batch(Batch {
+                        namespace: group.0,
+                        source_name: group.1.clone(),
+                        source: record.metadata.get(provenance::SOURCE).cloned(),
+                        event_time: record.metadata.get(provenance::EVENT_TIME).cloned(),
+                        keys: Vec::new(),
+                        body: Vec::new(),
+                        records: 0,
+                    }));
+                    open.insert(group, units.len() - 1);
+                    units.len() - 1
+                }
+            };
+            if let Unit::Batch(batch) = &mut units[index] {
+                batch.keys.extend_from_slice(record.key.as_str().as_bytes());
+                batch.keys.push(b'\n');
+                batch.body.extend_from_slice(&line);
+                batch.records += 1;
+            }
+            members.push((index, Some(record.id.clone())));
+        }
+        let objects = units
+            .into_iter()
+            .map(|unit| {
+                let (record, derived) = match unit {
+                    Unit::One(item) => {
+                        let record = item?;
+                        let derived = record.key.origin().is_some();
+                        (record, derived)
+                    }
+                    Unit::Batch(batch) => (batch.into_record(prefix), true),
+                };
+                Ok(encode(record, derived, delivery.encoding, prefix))
+            })
+            .collect();
+        (objects, Self { members })
+    }
+
+    /// One outcome per record, in event order, and the invocation's metrics,
+    /// from each object's outcome and write duration: every record of a batch
+    /// gets its object's outcome, a failure under the record's own ID. Records
+    /// are counted as records, objects as objects (one PUT of a batch is one
+    /// `ObjectsCreated`, its stored bytes `BytesWritten`).
+    pub fn finish(self, written: Vec<(Outcome, Option<Duration>)>) -> (Vec<Outcome>, Tally) {
+        let (objects, latencies): (Vec<Outcome>, Vec<Option<Duration>>) =
+            written.into_iter().unzip();
+        let latencies: Vec<Duration> = latencies.into_iter().flatten().collect();
+        let outcomes: Vec<Outcome> = self
+            .members
+            .iter()
+            .map(|(index, member)| {
+                let outcome = objects[*index].clone();
+                match member {
+                    Some(id) => outcome.map_err(|mut failure| {
+                        failure.id = Some(id.clone());
+                        failure
+                    }),
+                    None => outcome,
+                }
+            })
+            .collect();
+        let tally = Tally::of_objects(&outcomes, &objects, &latencies);
+        (outcomes, tally)
+    }
+}
+
+enum Unit {
+    One(Result<Record, RecordError>),
+    Batch(Batch),
+}
+
+impl Unit {
+    /// Whether a line of `len` bytes still fits this batch under `max` (a
+    /// batch always takes its first line, however long).
+    fn fits(&self, len: usize, max: usize) -> bool {
+        matches!(self, Unit::Batch(b) if b.body.len() + len <= max)
+    }
+}
+
+/// A batch object being filled.
+struct Batch {
+    namespace: Namespace,
+    source_name: String,
+    /// The first record's `source` and `event-time` metadata.
+    source: Option<String>,
+    event_time: Option<String>,
+    /// The records' own (record-mode) keys, one a line: injective, so
+    /// distinct records make distinct digests whatever the lines say.
+    keys: Vec<u8>,
+    body: Vec<u8>,
+    records: usize,
+}
+
+impl Batch {
+    fn into_record(self, prefix: &KeyPrefix) -> Record {
+        let digest = hex(&batch_digest(&[
+            self.namespace.as_str().as_bytes(),
+            self.source_name.as_bytes(),
+            &self.keys,
+            &self.body,
+        ]));
+        let key = prefix.derived(Layout::Batch {
+            source: self.namespace.as_str(),
+            source_name: &self.source_name,
+            digest: &digest,
+        });
+        let mut metadata = BTreeMap::new();
+        let source = self
+            .source
+            .unwrap_or_else(|| self.namespace.as_str().into());
+        metadata.insert(provenance::SOURCE.to_owned(), source);
+        metadata.insert(provenance::SOURCE_ID.to_owned(), digest.clone());
+        metadata.insert(SOURCE_RECORDS.to_owned(), self.records.to_string());
+        if let Some(time) = self.event_time {
+            metadata.insert(provenance::EVENT_TIME.to_owned(), time);
+        }
+        Record {
+            id: digest,
+            key,
+            payload: Payload::Inline(Bytes::from(self.body)),
+            content_type: Some(NDJSON.to_owned()),
+            metadata,
+        }
+    }
+}
+
+/// The batch a record may join: its key's origin (source and source name,
+/// whatever `KEY_TEMPLATE` made of the key), for inline bodies of batching
+/// sources only.
+fn batch_group(record: &Record) -> Option<(Namespace, String)> {
+    if !matches!(record.payload, Payload::Inline(_)) {
+        return None;
+    }
+    let origin = record.key.origin()?;
+    matches!(
+        origin.namespace,
+        Namespace::Sqs
+            | Namespace::Sns
+            | Namespace::Kinesis
+            | Namespace::DynamoDb
+            | Namespace::Kafka
+            | Namespace::Direct
+    )
+    .then(|| (origin.namespace, origin.container.clone()))
+}
+
+/// SHA-256 over the batch's parts (source, source name, the records' keys,
+/// the content), each length-prefixed, so distinct batches never share a digest.
+fn batch_digest(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// One NDJSON line.
+#[derive(Serialize)]
+struct Line<'a> {
+    /// What the source's answer reports the record under.
+    id: &'a str,
+    source: Option<&'a str>,
+    source_id: Option<&'a str>,
+    event_time: Option<&'a str>,
+    content_type: Option<&'a str>,
+    /// Caller metadata (direct invoke), when there is any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    metadata: BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_json: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
+}
+
+/// A record's line, ending in `\n`. The body is exactly one of:
+/// - `body_json`: a JSON object or array embedded as it arrived, byte for byte
+///   (only when it has no line break and no surrounding whitespace, so the
+///   embedded text *is* the body and the line stays one line);
+/// - `body`: any other UTF-8 text, as a JSON string;
+/// - `body_base64`: anything else, base64 (standard alphabet, padded).
+pub fn ndjson_line(record: &Record) -> Vec<u8> {
+    let body: &[u8] = match &record.payload {
+        Payload::Inline(b) | Payload::Gzip(b) => b,
+        Payload::SourceObject(_) => &[],
+    };
+    let meta = |name: &str| record.metadata.get(name).map(String::as_str);
+    let mut line = Line {
+        id: &record.id,
+        source: meta(provenance::SOURCE),
+        source_id: meta(provenance::SOURCE_ID),
+        event_time: meta(provenance::EVENT_TIME),
+        content_type: record.content_type.as_deref(),
+        metadata: record
+            .metadata
+            .iter()
+            .filter(|(name, _)| !provenance::is_reserved(name))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        body_json: None,
+        body: None,
+        body_base64: None,
+    };
+    match std::str::from_utf8(body) {
+        Ok(text) if embeddable_json(text) => {
+            line.body_json = serde_json::from_str::<&RawValue>(text).ok();
+        }
+        Ok(text) => line.body = Some(text),
+        Err(_) => line.body_base64 = Some(base64::engine::general_purpose::STANDARD.encode(body)),
+    }
+    let mut out = serde_json::to_vec(&line).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// A JSON object or array whose text can stand in a line as it is.
+fn embeddable_json(text: &str) -> bool {
+    (text.starts_with('{') || text.starts_with('['))
+        && (text.ends_with('}') || text.ends_with(']'))
+        && !text.contains(['\n', '\r'])
+        && serde_json::from_str::<&RawValue>(text).is_ok()
+}
+
+/// `record` as stored under `encoding`: with gzip an inline body is
+/// compressed and a `derived` key gets `.gz` (a caller-named key is kept as
+/// the caller named it). Source objects (S3 copies, SES raw mail) are
+/// streamed as they are.
+fn encode(
+    mut record: Record,
+    derived: bool,
+    encoding: ContentEncoding,
+    prefix: &KeyPrefix,
+) -> Record {
+    if encoding != ContentEncoding::Gzip {
+        return record;
+    }
+    if let Payload::Inline(body) = &record.payload {
+        record.payload = Payload::Gzip(gzip(body));
+        if derived {
+            record.key = prefix.with_suffix(&record.key, ".gz");
+        }
+    }
+    record
+}
+
+/// Deterministic gzip: a fixed level, no file name, no comment, mtime 0 and
+/// OS "unknown", so the same bytes always compress to the same bytes.
+pub fn gzip(body: &[u8]) -> Bytes {
+    let mut encoder = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::new(GZIP_LEVEL));
+    // Writing into a Vec never fails.
+    let _ = encoder.write_all(body);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Failure, Status, Written};
+    use serde_json::{Value, json};
+    use std::io::Read as _;
+
+    fn prefix() -> KeyPrefix {
+        KeyPrefix::parse("incoming/").unwrap()
+    }
+
+    fn sqs(id: &str, body: &[u8]) -> Record {
+        let mut metadata = BTreeMap::new();
+        metadata.insert("source".to_owned(), "sqs".to_owned());
+        metadata.insert("source-id".to_owned(), id.to_owned());
+        metadata.insert("event-time".to_owned(), "2026-12-02T00:00:00Z".to_owned());
+        Record {
+            id: id.to_owned(),
+            key: prefix().derived(Layout::Sqs {
+                queue: "q",
+                message_id: id,
+            }),
+            payload: Payload::Inline(Bytes::copy_from_slice(body)),
+            content_type: Some("text/plain".to_owned()),
+            metadata,
+        }
+    }
+
+    fn batch_mode(max: usize) -> Delivery {
+        Delivery {
+            mode: ObjectMode::Batch,
+            max_batch_bytes: max,
+            ..Delivery::default()
+        }
+    }
+
+    fn body_of(record: &Record) -> &[u8] {
+        match &record.payload {
+            Payload::Inline(b) | Payload::Gzip(b) => b,
+            Payload::SourceObject(_) => panic!("a source object"),
+        }
+    }
+
+    /// The objects `records` become.
+    fn plan(records: Vec<Record>, delivery: &Delivery) -> Decoded {
+        Plan::new(records.into_iter().map(Ok).collect(), delivery, &prefix()).0
+    }
+
+    fn keys_of(objects: &Decoded) -> Vec<String> {
+        objects
+            .iter()
+            .map(|o| o.as_ref().unwrap().key.to_string())
+            .collect()
+    }
+
+    fn only_key(records: Vec<Record>) -> String {
+        let objects = plan(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES));
+        assert_eq!(objects.len(), 1);
+        objects[0].as_ref().unwrap().key.to_string()
+    }
+
+    #[test]
+    fn line_shapes_for_text_binary_and_json_bodies() {
+        let line = |body: &[u8]| -> Value {
+            let bytes = ndjson_line(&sqs("m-1", body));
+            assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 1, "one line");
+            assert!(bytes.ends_with(b"\n"));
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        assert_eq!(
+            line(b"hello\nworld"),
+            json!({"id": "m-1", "source": "sqs", "source_id": "m-1",
+                   "event_time": "2026-12-02T00:00:00Z", "content_type": "text/plain",
+                   "body": "hello\nworld"})
+        );
+        assert_eq!(line(&[0, 159, 146, 150])["body_base64"], "AJ+Slg==");
+        let json_line = ndjson_line(&sqs("m-1", br#"{"n":12345678901234567890,"a":[1.50]}"#));
+        let text = String::from_utf8(json_line).unwrap();
+        assert!(
+            text.contains(r#""body_json":{"n":12345678901234567890,"a":[1.50]}"#),
+            "embedded byte for byte: {text}"
+        );
+        // Not embeddable as it is: a string body instead, still exact.
+        for body in [&b"{\"a\":\n1}"[..], b" [1]", b"42", b"{broken"] {
+            let l = line(body);
+            assert_eq!(l["body"].as_str().unwrap().as_bytes(), body, "{l}");
+            assert!(l.get("body_json").is_none());
+        }
+    }
+
+    #[test]
+    fn one_object_per_source_name_with_lines_in_event_order() {
+        let records: Vec<Record> = (0..10)
+            .map(|n| sqs(&format!("m-{n}"), format!("body {n}").as_bytes()))
+            .collect();
+        let objects = plan(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES));
+        assert_eq!(objects.len(), 1);
+        let object = objects[0].as_ref().unwrap();
+        assert!(
+            object.key.as_str().starts_with("incoming/batch/sqs/q/")
+                && object.key.as_str().ends_with(".ndjson"),
+            "{}",
+            object.key
+        );
+        assert_eq!(object.content_type.as_deref(), Some(NDJSON));
+        assert_eq!(object.metadata[SOURCE_RECORDS], "10");
+        let ids: Vec<String> = body_of(object)
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                serde_json::from_slice::<Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(ids, (0..10).map(|n| format!("m-{n}")).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_key_is_deterministic_from_the_batch() {
+        let batch = || vec![sqs("a", b"1"), sqs("b", b"2")];
+        assert_eq!(only_key(batch()), only_key(batch()));
+        let changed_id = vec![sqs("a", b"1"), sqs("c", b"2")];
+        let changed_body = vec![sqs("a", b"1"), sqs("b", b"3")];
+        let reordered = vec![sqs("b", b"2"), sqs("a", b"1")];
+        for other in [changed_id, changed_body, reordered] {
+            assert_ne!(only_key(batch()), only_key(other));
+        }
+        let mut other_queue = batch();
+        for r in &mut other_queue {
+            r.key = prefix().derived(Layout::Sqs {
+                queue: "q2",
+                message_id: &r.id,
+            });
+        }
+        assert_ne!(only_key(batch()), only_key(other_queue));
+        // Same lines, but records whose own keys differ (e.g. a queue name cut
+        // alike in both): the digest covers the records' keys too.
+        let mut other_keys = batch();
+        other_keys[0].key = prefix().derived(Layout::Sqs {
+            queue: "q",
+            message_id: "other",
+        });
+        assert_ne!(only_key(batch()), only_key(other_keys));
+    }
+
+    #[test]
+    fn max_batch_bytes_splits_in_order_and_never_splits_a_line() {
+        let records: Vec<Record> = (0..5)
+            .map(|n| sqs(&format!("m-{n}"), &[b'x'; 100]))
+            .collect();
+        let line = ndjson_line(&records[0]).len();
+        let objects = plan(records.clone(), &batch_mode(2 * line + 1));
+        assert_eq!(objects.len(), 3, "2 + 2 + 1 lines");
+        let mut seen = Vec::new();
+        for object in &objects {
+            let object = object.as_ref().unwrap();
+            assert!(body_of(object).len() <= 2 * line + 1);
+            for l in body_of(object)
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+            {
+                let l: Value = serde_json::from_slice(l).expect("whole lines");
+                seen.push(l["id"].as_str().unwrap().to_owned());
+            }
+        }
+        assert_eq!(seen, ["m-0", "m-1", "m-2", "m-3", "m-4"]);
+        let keys: std::collections::HashSet<_> = keys_of(&objects).into_iter().collect();
+        assert_eq!(keys.len(), 3, "each its own key");
+        // A line larger than the cap is an object of its own.
+        let (objects, _) = Plan::new(
+            records.into_iter().map(Ok).collect(),
+            &batch_mode(10),
+            &prefix(),
+        );
+        assert_eq!(objects.len(), 5);
+    }
+
+    #[test]
+    fn a_failed_batch_fails_each_record_under_its_own_id_and_a_bad_record_alone() {
+        let decoded = vec![
+            Ok(sqs("a", b"1")),
+            Err(RecordError {
+                id: Some("bad".into()),
+                error: crate::events::DecodeError::EmptyBody,
+            }),
+            Ok(sqs("b", b"2")),
+        ];
+        let (objects, _) = Plan::new(decoded, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &prefix());
+        assert_eq!(objects.len(), 2, "the batch and the rejected record");
+        let batch = objects[0].as_ref().unwrap();
+        assert!(
+            !body_of(batch).windows(5).any(|w| w == b"\"bad\""),
+            "left out"
+        );
+        let failed = Failure {
+            id: Some(batch.id.clone()),
+            message: "AccessDenied".into(),
+            code: Some("AccessDenied".into()),
+            http_status: 502,
+        };
+        let rejected = Failure::from(RecordError {
+            id: Some("bad".into()),
+            error: crate::events::DecodeError::EmptyBody,
+        });
+        let written = Written {
+            key: batch.key.to_string(),
+            status: Status::Created,
+            etag: None,
+            version_id: None,
+            bytes: 9,
+        };
+        let ms = Some(Duration::from_millis(2));
+        let replan = || {
+            Plan::new(
+                vec![
+                    Ok(sqs("a", b"1")),
+                    Err(RecordError {
+                        id: Some("bad".into()),
+                        error: crate::events::DecodeError::EmptyBody,
+                    }),
+                    Ok(sqs("b", b"2")),
+                ],
+                &batch_mode(DEFAULT_MAX_BATCH_BYTES),
+                &prefix(),
+            )
+        };
+        let (outcomes, tally) = replan()
+            .1
+            .finish(vec![(Err(failed), ms), (Err(rejected.clone()), None)]);
+        let ids: Vec<_> = outcomes
+            .iter()
+            .map(|o| o.as_ref().unwrap_err().id.clone())
+            .collect();
+        assert_eq!(
+            ids,
+            [Some("a".into()), Some("bad".into()), Some("b".into())]
+        );
+        assert_eq!(
+            (
+                tally.records_received,
+                tally.records_failed,
+                tally.objects_created
+            ),
+            (3, 3, 0)
+        );
+        let (outcomes, tally) = replan()
+            .1
+            .finish(vec![(Ok(written.clone()), ms), (Err(rejected), None)]);
+        assert!(outcomes[0].is_ok() && outcomes[1].is_err() && outcomes[2].is_ok());
+        assert_eq!(
+            (
+                tally.records_received,
+                tally.records_failed,
+                tally.objects_created,
+                tally.bytes_written
+            ),
+            (3, 1, 1, 9),
+            "one object of 9 bytes holds the two records"
+        );
+        assert_eq!(tally.write_latency_ms, [2.0]);
+        let mut present = written;
+        present.status = Status::AlreadyExisted;
+        let (_, tally) = replan().1.finish(vec![
+            (Ok(present), ms),
+            (
+                Err(Failure::from(RecordError {
+                    id: Some("bad".into()),
+                    error: crate::events::DecodeError::EmptyBody,
+                })),
+                None,
+            ),
+        ]);
+        assert_eq!(
+            (tally.objects_already_present, tally.objects_created),
+            (1, 0)
+        );
+    }
+
+    #[test]
+    fn record_mode_and_single_object_sources_keep_one_object_per_record() {
+        let objects = plan(vec![sqs("a", b"1"), sqs("b", b"2")], &Delivery::default());
+        let keys = keys_of(&objects);
+        assert_eq!(keys, ["incoming/sqs/q/a", "incoming/sqs/q/b"]);
+        let mut http = sqs("r", b"x");
+        http.key = prefix().derived(Layout::Http { request_id: "r" });
+        let mut caller = sqs("k", b"y");
+        caller.key = prefix().caller_given("reports/k").unwrap();
+        let (objects, _) = Plan::new(
+            vec![Ok(http), Ok(caller)],
+            &batch_mode(DEFAULT_MAX_BATCH_BYTES),
+            &prefix(),
+        );
+        let keys = keys_of(&objects);
+        assert_eq!(keys, ["incoming/http/r", "incoming/reports/k"]);
+    }
+
+    #[test]
+    fn records_under_a_key_template_batch_by_their_origin() {
+        let template = crate::keys::KeyTemplate::parse("lake/{source}/{source_name}/{id}").unwrap();
+        let templated = prefix().with_template(template);
+        let records: Vec<Result<Record, RecordError>> = ["a", "b"]
+            .into_iter()
+            .map(|id| {
+                let mut record = sqs(id, b"x");
+                let layout = Layout::Sqs {
+                    queue: "q",
+                    message_id: id,
+                };
+                record.key = templated.key(layout, Default::default()).unwrap();
+                assert!(record.key.as_str().starts_with("incoming/lake/sqs/q/"));
+                Ok(record)
+            })
+            .collect();
+        let (objects, _) = Plan::new(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &templated);
+        let keys = keys_of(&objects);
+        assert_eq!(keys.len(), 1);
+        assert!(keys[0].starts_with("incoming/batch/sqs/q/"), "{}", keys[0]);
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn gzip_is_deterministic_and_round_trips() {
+        let body = b"the same bytes, compressed twice ".repeat(100);
+        let (a, b) = (gzip(&body), gzip(&body));
+        assert_eq!(a, b);
+        assert_eq!(gunzip(&a), body);
+        // Header: magic, deflate, no flags, mtime 0, OS unknown.
+        assert_eq!(&a[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+        // Pinned: a compressor upgrade that changes the bytes would make
+        // redeliveries of objects written before it conflict; this catches it.
+        assert_eq!(
+            hex(&Sha256::digest(gzip(b"hello, world\n"))),
+            "64a0d24d659c3bb33e357a21cdf1933cd6fcdd2e6c914b7273648218ef34ce23"
+        );
+    }
+
+    #[test]
+    fn gzip_mode_compresses_and_suffixes_derived_keys_only() {
+        let delivery = Delivery {
+            encoding: ContentEncoding::Gzip,
+            ..batch_mode(DEFAULT_MAX_BATCH_BYTES)
+        };
+        let objects = plan(vec![sqs("a", b"1"), sqs("b", b"2")], &delivery);
+        let object = objects[0].as_ref().unwrap();
+        assert!(
+            object.key.as_str().ends_with(".ndjson.gz"),
+            "{}",
+            object.key
+        );
+        let Payload::Gzip(gz) = &object.payload else {
+            panic!("compressed")
+        };
+        assert_eq!(gunzip(gz).iter().filter(|b| **b == b'\n').count(), 2);
+        let single = Delivery {
+            encoding: ContentEncoding::Gzip,
+            ..Delivery::default()
+        };
+        let mut caller = sqs("k", b"y");
+        caller.key = prefix().caller_given("reports/k").unwrap();
+        let (objects, _) = Plan::new(vec![Ok(sqs("a", b"1")), Ok(caller)], &single, &prefix());
+        let keys = keys_of(&objects);
+        assert_eq!(keys, ["incoming/sqs/q/a.gz", "incoming/reports/k"]);
+        assert!(
+            objects
+                .iter()
+                .all(|o| matches!(o.as_ref().unwrap().payload, Payload::Gzip(_)))
+        );
+    }
+
+    #[test]
+    fn configuration_is_validated() {
+        let parse = |vars: &[(&str, &str)]| {
+            let mut problems = Vec::new();
+            let d = Delivery::from_lookup(
+                |name| {
+                    vars.iter()
+                        .find(|(k, _)| *k == name)
+                        .map(|(_, v)| v.to_string())
+                },
+                None,
+                &mut problems,
+            );
+            (d, problems.iter().map(|p| p.variable).collect::<Vec<_>>())
+        };
+        assert_eq!(parse(&[]), (Delivery::default(), vec![]));
+        let (d, problems) = parse(&[
+            ("OBJECT_MODE", "batch"),
+            ("BATCH_FORMAT", "ndjson"),
+            ("MAX_BATCH_BYTES", "2048"),
+            ("CONTENT_ENCODING", "gzip"),
+        ]);
+        assert!(problems.is_empty());
+        assert_eq!(
+            d,
+            Delivery {
+                mode: ObjectMode::Batch,
+                max_batch_bytes: 2048,
+                encoding: ContentEncoding::Gzip
+            }
+        );
+        let (_, problems) = parse(&[
+            ("OBJECT_MODE", "lines"),
+            ("BATCH_FORMAT", "parquet"),
+            ("MAX_BATCH_BYTES", "10"),
+            ("CONTENT_ENCODING", "zstd"),
+        ]);
+        assert_eq!(
+            problems,
+            [
+                "OBJECT_MODE",
+                "BATCH_FORMAT",
+                "MAX_BATCH_BYTES",
+                "CONTENT_ENCODING"
+            ]
+        );
+        // A template may not put record keys where batch objects are.
+        let err = crate::config::Config::from_lookup(|name| match name {
+            "TARGET_ROLE_ARN" => Some("arn:aws:iam::222222222222:role/writer-target".into()),
+            "TARGET_BUCKET" => Some("writer-target-222222222222".into()),
+            "KEY_TEMPLATE" => Some("batch/{source}/{source_name}/{id}".into()),
+            "OBJECT_MODE" => Some("batch".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        let variables: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(variables, ["KEY_TEMPLATE"]);
+        // Reported with the rest of the configuration's problems, at start.
+        let err = crate::config::Config::from_lookup(|name| {
+            (name == "CONTENT_ENCODING").then(|| "brotli".to_owned())
+        })
+        .unwrap_err();
+        let variables: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            variables,
+            ["TARGET_ROLE_ARN", "TARGET_BUCKET", "CONTENT_ENCODING"]
+        );
+    }
+}
