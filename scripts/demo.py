@@ -96,7 +96,8 @@ def run(emu: Emulator, zip_path: Path) -> None:
     print(f"    ExternalId      {state['external_id']} (random per run)")
     step.done()
 
-    step = Step(f"Deploying {zip_path.name} with SQS, SNS, EventBridge, S3 and Function URL triggers")
+    step = Step(f"Deploying {zip_path.name} with SQS, SNS, EventBridge, S3, Function URL, Kinesis and "
+                f"DynamoDB Streams triggers")
     function = emu.deploy_function(zip_path)
     print(f"    function        {function['arn']}")
     print(f"    url             {function['url']} (AuthType AWS_IAM)")
@@ -129,6 +130,14 @@ def run(emu: Emulator, zip_path: Path) -> None:
     print("     what makes the bucket account the owner on AWS is the bucket's BucketOwnerEnforced")
     print("     setting and the writes being made by its own role, both checked by the tests)")
     step.done()
+
+    step = Step("A Kinesis record, written through the event source mapping")
+    record = next(e for e in fired.expected if e.trigger == "kinesis")
+    metadata = emu.client("s3", "bucket_root").head_object(Bucket=state["bucket"], Key=record.key)["Metadata"]
+    print(f"    PutRecords {record.body!r} -> {state['kinesis_stream_name']} {record.source_id}")
+    print(f"    s3://{state['bucket']}/{record.key}")
+    print("    metadata   " + "  ".join(f"{name}={metadata[name]}" for name in ("source", "source-id", "event-time")))
+    step.done("the data byte for byte, keyed by shard and sequence number")
 
     step = Step('Who did the writing ({"action": "whoami"})')
     whoami = fired.whoami

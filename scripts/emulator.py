@@ -99,6 +99,20 @@ FAILURE_QUEUE_ARN = f"arn:{PARTITION}:sqs:{REGION}:{LAMBDA_ACCOUNT}:{FAILURE_QUE
 ASYNC_MAX_RETRY_ATTEMPTS = 1
 ASYNC_MAX_EVENT_AGE_SECONDS = 60  # the smallest value AWS accepts
 
+# Stream triggers, as the writer-function module wires kinesis_stream_arn / dynamodb_stream_arn:
+# TRIM_HORIZON, ReportBatchItemFailures, bisect on function error, bounded retries and record
+# age, the failure queue as on-failure destination. The bounds are the module's defaults made
+# small (AWS's smallest record age is 60 s). ministack 1.5.33 honours less of this than AWS: its
+# pollers treat a batchItemFailures answer as complete success (the batch is checkpointed past,
+# nothing is retried or sent anywhere), and a function *error* is retried about once a second
+# without MaximumRetryAttempts or bisecting -- forever for Kinesis; for DynamoDB until the batch
+# is older than MaximumRecordAgeInSeconds, then a DDBStreamBatchInfo record goes to OnFailure.
+STREAM_NAME = "writer-stream"
+TABLE_NAME = "writer-table"
+STREAM_BATCH_SIZE = 100
+STREAM_MAX_RETRY_ATTEMPTS = 2
+STREAM_MAX_RECORD_AGE_SECONDS = 60
+
 # Helper functions that hand out the credentials Lambda gives a function running as a role.
 CREDENTIALS_VENDORS = {
     EXECUTION_ROLE: "writer-exec-credentials",
@@ -556,6 +570,8 @@ class Emulator:
             # Lambda sends a failed asynchronous event to the OnFailure queue with the execution
             # role's permissions. (ministack delivers it without checking this grant.)
             "send-failures": render_policy("execution-send-failures", queue_arn=FAILURE_QUEUE_ARN),
+            # Lambda's poller reads the trigger streams as the execution role; the module's names.
+            **self._create_streams(),
         }
         roles = {
             EXECUTION_ROLE: {"assume-target": render_policy("execution-assume-target",
@@ -573,6 +589,28 @@ class Emulator:
         source = self.client("s3", "lambda_root")
         source.create_bucket(Bucket=SOURCE_BUCKET)
         source.put_bucket_versioning(Bucket=SOURCE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+
+    def _create_streams(self) -> dict:
+        """The Kinesis stream and the DynamoDB table (with its stream) the stream triggers read,
+        and the execution role's read grants on exactly them (the module's policy names)."""
+        kinesis = self.client("kinesis", "lambda_root")
+        kinesis.create_stream(StreamName=STREAM_NAME, ShardCount=1)
+        kinesis.get_waiter("stream_exists").wait(StreamName=STREAM_NAME, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        stream_arn = kinesis.describe_stream_summary(StreamName=STREAM_NAME)["StreamDescriptionSummary"]["StreamARN"]
+        table = self.client("dynamodb", "lambda_root").create_table(
+            TableName=TABLE_NAME, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})["TableDescription"]
+        self.state.update({"kinesis_stream_name": STREAM_NAME, "kinesis_stream_arn": stream_arn,
+                           "dynamodb_table_name": TABLE_NAME, "dynamodb_table_arn": table["TableArn"],
+                           "dynamodb_stream_arn": table["LatestStreamArn"]})
+        return {
+            "read-kinesis-trigger-stream": render_policy("execution-read-kinesis", stream_arn=stream_arn),
+            "read-dynamodb-trigger-stream": render_policy("execution-read-dynamodb-stream",
+                                                          stream_arn=table["LatestStreamArn"],
+                                                          table_arn=table["TableArn"]),
+        }
 
     def _provision_bucket_account(self, execution_role_arn: str, target_role_arn: str, external_id: str) -> None:
         iam = self.client("iam", "bucket_root")
@@ -712,6 +750,7 @@ class Emulator:
         function = {"name": FUNCTION_NAME, "arn": function_arn, "source_bucket": SOURCE_BUCKET}
         function.update(self._wire_failure_destination(lam))
         function.update(self._wire_queue(lam, function_arn))
+        function.update(self._wire_streams(lam))
         function.update(self._wire_topic(lam, function_arn))
         function.update(self._wire_event_rule(lam, function_arn))
         self._wire_source_bucket(lam, function_arn)
@@ -750,13 +789,37 @@ class Emulator:
         mapping = lam.create_event_source_mapping(
             EventSourceArn=queue_arn, FunctionName=FUNCTION_NAME, BatchSize=10,
             MaximumBatchingWindowInSeconds=1, FunctionResponseTypes=["ReportBatchItemFailures"])
-        deadline = time.monotonic() + 30
-        while lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] != "Enabled":
-            if time.monotonic() > deadline:
-                raise EmulatorError(f"event source mapping {mapping['UUID']} did not become Enabled")
-            time.sleep(0.5)
+        self.wait_for_mapping_state(mapping["UUID"], "Enabled")
         return {"queue_url": queue_url, "queue_arn": queue_arn, "dlq_url": dlq_url, "dlq_arn": dlq_arn,
                 "event_source_mapping": mapping["UUID"]}
+
+    def _wire_streams(self, lam) -> dict:
+        """The Kinesis and DynamoDB stream triggers, with the module's settings (see STREAM_*)."""
+        mappings = {}
+        for source in ("kinesis", "dynamodb"):
+            mapping = lam.create_event_source_mapping(
+                EventSourceArn=self.state[f"{source}_stream_arn"], FunctionName=FUNCTION_NAME,
+                StartingPosition="TRIM_HORIZON", BatchSize=STREAM_BATCH_SIZE, MaximumBatchingWindowInSeconds=0,
+                ParallelizationFactor=1, FunctionResponseTypes=["ReportBatchItemFailures"],
+                BisectBatchOnFunctionError=True, MaximumRetryAttempts=STREAM_MAX_RETRY_ATTEMPTS,
+                MaximumRecordAgeInSeconds=STREAM_MAX_RECORD_AGE_SECONDS,
+                DestinationConfig={"OnFailure": {"Destination": FAILURE_QUEUE_ARN}})
+            self.wait_for_mapping_state(mapping["UUID"], "Enabled")
+            mappings[f"{source}_event_source_mapping"] = mapping["UUID"]
+        return mappings
+
+    def wait_for_mapping_state(self, uuid: str, state: str, timeout: float = 30) -> None:
+        lam = self.client("lambda", "lambda_root")
+        deadline = time.monotonic() + timeout
+        while lam.get_event_source_mapping(UUID=uuid)["State"] != state:
+            if time.monotonic() > deadline:
+                raise EmulatorError(f"event source mapping {uuid} did not become {state}")
+            time.sleep(0.2)
+
+    def set_mapping_enabled(self, uuid: str, enabled: bool) -> None:
+        """Pause or resume an event source mapping (a Kinesis/DynamoDB one keeps its position)."""
+        self.client("lambda", "lambda_root").update_event_source_mapping(UUID=uuid, Enabled=enabled)
+        self.wait_for_mapping_state(uuid, "Enabled" if enabled else "Disabled")
 
     def _wire_topic(self, lam, function_arn: str) -> dict:
         sns = self.client("sns", "lambda_root")

@@ -8,7 +8,9 @@ root, observers as the bucket account root.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import ssl
 import time
 import urllib.error
@@ -21,7 +23,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from emulator import EVENT_PATTERN, QUEUE_NAME, REGION, TOPIC_NAME, Emulator, EmulatorError
+from emulator import EVENT_PATTERN, QUEUE_NAME, REGION, REPO_ROOT, TOPIC_NAME, Emulator, EmulatorError
 
 EVENT_SOURCE = EVENT_PATTERN["source"][0]
 EVENT_DETAIL_TYPE = "OrderPlaced"
@@ -40,6 +42,8 @@ class Expected:
     trigger: str
     key: str
     body: bytes | None = None  # None: checked by the caller (e.g. JSON content)
+    source_id: str = ""  # the object's `source-id` metadata, where the test checks it
+    content_type: str = ""  # the object's content type, where the test checks it
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Fired:
     http_response: dict = field(default_factory=dict)
     direct_response: Any = None
     whoami: Any = None
+    kafka_responses: dict = field(default_factory=dict)
 
 
 # -- waiting ---------------------------------------------------------------------------------
@@ -166,6 +171,90 @@ def invoke_directly(emu: Emulator, fired: Fired) -> None:
     fired.expected.append(Expected("direct invoke", prefixed(emu, relative), body.encode()))
 
 
+def put_kinesis_records(emu: Emulator, records: list[tuple[str, bytes]]) -> list[Expected]:
+    """(partition key, data) records in ONE PutRecords, so the mapping hands them over as one
+    batch (one shard); what each must become: its data at kinesis/<stream>/<shardId>/<sequence>."""
+    stream = emu.state["kinesis_stream_name"]
+    answer = emu.client("kinesis", "lambda_root").put_records(
+        StreamName=stream, Records=[{"PartitionKey": key, "Data": data} for key, data in records])
+    if answer.get("FailedRecordCount"):
+        raise ScenarioError(f"PutRecords refused records: {answer['Records']}")
+    return [Expected("kinesis", prefixed(emu, f"kinesis/{stream}/{put['ShardId']}/{put['SequenceNumber']}"), data,
+                     source_id=f"{put['ShardId']}:{put['SequenceNumber']}")
+            for (_, data), put in zip(records, answer["Records"])]
+
+
+def put_stream_records(emu: Emulator, fired: Fired) -> None:
+    """A JSON record and a binary one (not UTF-8) through the Kinesis event source mapping."""
+    fired.expected.extend(put_kinesis_records(emu, [
+        ("order-7", json.dumps({"order": 7, "nonce": str(uuid.uuid4())}).encode()),
+        ("order-8", b"\x00\xff\xfe binary " + os.urandom(16)),
+    ]))
+
+
+def stream_records_as_sent(emu: Emulator) -> list[dict]:
+    """Every record of the table's stream, as the DynamoDB event source mapping sends it.
+
+    Read with GetRecords and decoded from the raw response (botocore would turn the creation
+    time into a datetime); the mapping's record is the same with ``eventSourceARN`` added last
+    (the Streams API's record has none), and ministack serializes the event with ``json.dumps``.
+    """
+    streams = emu.client("dynamodbstreams", "lambda_root")
+    raw_pages: list[bytes] = []
+    streams.meta.events.register("after-call.dynamodbstreams.GetRecords",
+                                 lambda http_response, **_: raw_pages.append(http_response.content))
+    stream_arn = emu.state["dynamodb_stream_arn"]
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator and streams.get_records(ShardIterator=iterator).get("Records"):
+            iterator = json.loads(raw_pages[-1]).get("NextShardIterator")
+    return [{**record, "eventSourceARN": stream_arn} for page in raw_pages for record in json.loads(page)["Records"]]
+
+
+def change_table_item(emu: Emulator, fired: Fired) -> None:
+    """PutItem then UpdateItem on one item: an INSERT and a MODIFY record through the DynamoDB
+    event source mapping, each written as the stream record it arrived as."""
+    ddb, table = emu.client("dynamodb", "lambda_root"), emu.state["dynamodb_table_name"]
+    pk = f"order-{uuid.uuid4()}"
+    ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "total": {"N": "12345678901234567890.25"}, "note": {"S": "café"},
+                                        "blob": {"B": b"\x00\xff"}})
+    ddb.update_item(TableName=table, Key={"pk": {"S": pk}}, UpdateExpression="SET #s = :s",
+                    ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": {"S": "shipped"}})
+    records = [r for r in stream_records_as_sent(emu) if r["dynamodb"]["Keys"]["pk"]["S"] == pk]
+    if [r["eventName"] for r in records] != ["INSERT", "MODIFY"]:
+        raise ScenarioError(f"the table's stream does not hold the INSERT and MODIFY of {pk}: {records}")
+    table_name = emu.state["dynamodb_table_name"]
+    fired.expected.extend(Expected("dynamodb", prefixed(emu, f"dynamodb/{table_name}/{r['eventID']}"),
+                                   json.dumps(r).encode(), source_id=r["eventID"]) for r in records)
+
+
+KAFKA_SAMPLES = {"msk": "msk.json", "self-managed kafka": "self-managed-kafka.json"}
+
+
+def invoke_with_kafka_samples(emu: Emulator, fired: Fired) -> None:
+    """The sample MSK and self-managed Kafka events, sent by a direct (RequestResponse) invoke of
+    the deployed function: the emulator has no Kafka. Each gets a topic of its own (a fresh
+    key), and each record's value must land at kafka/<topic>/<partition>/<offset>."""
+    for trigger, sample in KAFKA_SAMPLES.items():
+        event = json.loads((REPO_ROOT / "events" / sample).read_text())
+        topic = f"orders-{uuid.uuid4().hex[:12]}"
+        renamed = {}
+        for records in event["records"].values():
+            for record in records:
+                record["topic"] = topic
+                renamed.setdefault(f"{topic}-{record['partition']}", []).append(record)
+                headers = {name: bytes(value) for header in record["headers"] for name, value in header.items()}
+                fired.expected.append(Expected(
+                    trigger, prefixed(emu, f"kafka/{topic}/{record['partition']}/{record['offset']}"),
+                    base64.b64decode(record["value"]), source_id=f"{topic}-{record['partition']}@{record['offset']}",
+                    content_type=headers.get("content-type", b"").decode()))
+        event["records"] = renamed
+        fired.kafka_responses[trigger], error = emu.invoke(event)
+        if error:
+            raise ScenarioError(f"the {sample} invoke failed: {fired.kafka_responses[trigger]}")
+
+
 def ask_whoami(emu: Emulator, fired: Fired) -> None:
     fired.whoami, error = emu.invoke({"action": "whoami"})
     if error:
@@ -198,6 +287,37 @@ def drop_conflicting_source_object(emu: Emulator) -> FailingEvent:
     emu.client("s3", "lambda_root").put_object(Bucket=source_bucket, Key=source_key, ContentType="text/csv",
                                                Body=f"sku,qty\nB-2,{uuid.uuid4().int % 100}\n".encode())
     return failing
+
+
+@dataclass
+class ConflictingStreamBatch:
+    """One Kinesis batch whose middle record is refused every time, and its batch mates."""
+
+    mates: list[Expected]
+    refused: Expected  # its key, with the body of the object that was there first
+    sequence_number: str
+
+
+def put_kinesis_batch_with_a_conflict(emu: Emulator) -> ConflictingStreamBatch:
+    """Three records in one batch; the middle one meets another object at its key every time.
+
+    The key contains the sequence number Kinesis assigns, so the mapping is paused while the
+    records are put and the bucket account puts an object of its own (other bytes, no
+    provenance) at the middle record's key; then the mapping resumes from where it was. The
+    identity check must refuse to take that object for the record.
+    """
+    mapping = emu.state["function"]["kinesis_event_source_mapping"]
+    emu.set_mapping_enabled(mapping, False)
+    try:
+        first, refused, last = put_kinesis_records(emu, [
+            (f"batch-{n}", f"record {n} of a batch {uuid.uuid4()}".encode()) for n in range(3)])
+        squatter = b"put here by hand in the bucket account\n"
+        emu.client("s3", "bucket_root").put_object(Bucket=emu.state["bucket"], Key=refused.key, IfNoneMatch="*",
+                                                   Body=squatter, ContentType="text/plain")
+    finally:
+        emu.set_mapping_enabled(mapping, True)
+    return ConflictingStreamBatch([first, last], Expected("kinesis", refused.key, squatter, refused.source_id),
+                                  refused.source_id.split(":", 1)[1])
 
 
 def failure_letters(emu: Emulator) -> list[dict]:
@@ -274,6 +394,9 @@ def fire_all(emu: Emulator, step: Callable[[str], None] = lambda _: None) -> Fir
         ("an object into the source bucket", drop_source_object),
         ("a SigV4-signed Function URL POST", post_to_function_url),
         ("a direct invoke", invoke_directly),
+        ("2 Kinesis records (one binary) in one PutRecords", put_stream_records),
+        ("a DynamoDB PutItem and UpdateItem", change_table_item),
+        ("the MSK and self-managed Kafka sample events (direct invoke: no Kafka here)", invoke_with_kafka_samples),
         ('{"action": "whoami"}', ask_whoami),
     ]:
         step(what)
@@ -394,6 +517,19 @@ def log_lines_by_request(emu: Emulator) -> dict[str, list[str]]:
             elif request_id:
                 grouped[request_id].append(line)
     return grouped
+
+
+def emf_documents(emu: Emulator, request_id: str) -> list[dict]:
+    """The EMF documents the function printed during one invocation."""
+    docs = []
+    for line in log_lines_by_request(emu).get(request_id, []):
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and "_aws" in doc:
+            docs.append(doc)
+    return docs
 
 
 def recycle_function(emu: Emulator) -> None:

@@ -5,20 +5,7 @@ from __future__ import annotations
 import json
 
 import scenario
-
-
-def emf_documents(deployment, request_id: str) -> list[dict]:
-    """The EMF documents the function printed during one invocation."""
-    lines = scenario.log_lines_by_request(deployment).get(request_id, [])
-    docs = []
-    for line in lines:
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(doc, dict) and "_aws" in doc:
-            docs.append(doc)
-    return docs
+from scenario import emf_documents
 
 
 def test_each_invocation_prints_one_emf_document_matching_what_it_did(deployment):
