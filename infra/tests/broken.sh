@@ -173,6 +173,12 @@ extra_case_ dynamodb-list-any-table policies/execution-read-dynamodb-stream.json
   '"Resource": "${table_arn}/stream/*"' \
   '"Resource": "*"'
 
+# --- data-lake delivery settings ----------------------------------------------------------------
+case_ delivery-setting-dropped modules/writer-function/main.tf delivery \
+  "The delivery settings must reach the function" \
+  '      CONTENT_ENCODING     = var.content_encoding' \
+  '      CONTENT_ENCODING     = null'
+
 # --- SSE-C ---------------------------------------------------------------------------------------
 extra_case_ sse-c-allowed-by-policy policies/bucket-policy.json.tftpl trust_chain \
   "SSE-C must be blocked" \

@@ -84,6 +84,13 @@ module "writer_function" {
   eventbridge_maximum_event_age_in_seconds = var.eventbridge_maximum_event_age_in_seconds
   alarm_period_seconds                     = var.alarm_period_seconds
 
+  # data-lake delivery (the function's defaults while null)
+  key_template         = var.key_template
+  object_mode          = var.object_mode
+  max_batch_bytes      = var.max_batch_bytes
+  content_encoding     = var.content_encoding
+  max_concurrent_parts = var.max_concurrent_parts
+
   # stream triggers (off while the ARNs are null)
   kinesis_stream_arn                        = var.kinesis_stream_arn
   dynamodb_stream_arn                       = var.dynamodb_stream_arn

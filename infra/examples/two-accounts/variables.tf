@@ -540,3 +540,37 @@ variable "stream_bisect_batch_on_function_error" {
   type        = bool
   default     = true
 }
+
+################################################################################
+# Data-lake delivery (writer-function module)
+################################################################################
+
+variable "key_template" {
+  description = "KEY_TEMPLATE, e.g. \"{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}\". null: the per-source layout."
+  type        = string
+  default     = null
+}
+
+variable "object_mode" {
+  description = "OBJECT_MODE: record or batch (one NDJSON object per invocation). null: record."
+  type        = string
+  default     = null
+}
+
+variable "max_batch_bytes" {
+  description = "MAX_BATCH_BYTES: largest batch object before it is split. null: 5 MiB."
+  type        = number
+  default     = null
+}
+
+variable "content_encoding" {
+  description = "CONTENT_ENCODING: identity or gzip. null: identity."
+  type        = string
+  default     = null
+}
+
+variable "max_concurrent_parts" {
+  description = "MAX_CONCURRENT_PARTS: parts of one multipart copy in flight. null: 4."
+  type        = number
+  default     = null
+}

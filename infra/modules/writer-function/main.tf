@@ -42,6 +42,14 @@ locals {
     var.sse_kms_key_arn == null ? {} : { SSE_KMS_KEY_ARN = var.sse_kms_key_arn },
     var.ses_raw_mail_bucket == null ? {} : { SES_RAW_MAIL_BUCKET = var.ses_raw_mail_bucket },
     var.ses_raw_mail_bucket == null || var.ses_raw_mail_prefix == "" ? {} : { SES_RAW_MAIL_PREFIX = var.ses_raw_mail_prefix },
+    # Set only when given: the function's defaults are documented in one place, its README.
+    { for name, value in {
+      KEY_TEMPLATE         = var.key_template
+      OBJECT_MODE          = var.object_mode
+      MAX_BATCH_BYTES      = var.max_batch_bytes == null ? null : tostring(var.max_batch_bytes)
+      CONTENT_ENCODING     = var.content_encoding
+      MAX_CONCURRENT_PARTS = var.max_concurrent_parts == null ? null : tostring(var.max_concurrent_parts)
+    } : name => value if value != null },
   )
   environment = merge(local.environment_public, { TARGET_EXTERNAL_ID = var.external_id })
 

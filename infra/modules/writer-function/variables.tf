@@ -295,6 +295,61 @@ variable "max_concurrent_writes" {
   }
 }
 
+variable "key_template" {
+  description = "KEY_TEMPLATE: the key layout below key_prefix, e.g. \"{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}\" (time tokens from each record's event time); the function validates it fully at start. null: the per-source layout."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.key_template == null ? true : alltrue([for token in ["{source}", "{source_name}", "{id}"] : strcontains(var.key_template, token)]) && !startswith(var.key_template, "/") && !endswith(var.key_template, "/")
+    error_message = "key_template must contain {source}, {source_name} and {id}, and neither start nor end with '/'."
+  }
+}
+
+variable "object_mode" {
+  description = "OBJECT_MODE: record (one object per record) or batch (the records of one invocation from SQS, SNS, Kinesis, DynamoDB, Kafka or direct objects as one NDJSON object). null: record."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.object_mode == null ? true : contains(["record", "batch"], var.object_mode)
+    error_message = "object_mode must be record or batch."
+  }
+}
+
+variable "max_batch_bytes" {
+  description = "MAX_BATCH_BYTES: largest batch object before it is split into several (1024..536870912). null: the function's default, 5 MiB."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_batch_bytes == null ? true : var.max_batch_bytes >= 1024 && var.max_batch_bytes <= 536870912 && floor(var.max_batch_bytes) == var.max_batch_bytes
+    error_message = "max_batch_bytes must be a whole number of bytes from 1024 to 536870912 (512 MiB)."
+  }
+}
+
+variable "content_encoding" {
+  description = "CONTENT_ENCODING: gzip stores batch and inline objects compressed (Content-Encoding: gzip, key suffix .gz), identity as they came. null: identity."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.content_encoding == null ? true : contains(["identity", "gzip"], var.content_encoding)
+    error_message = "content_encoding must be identity or gzip."
+  }
+}
+
+variable "max_concurrent_parts" {
+  description = "MAX_CONCURRENT_PARTS: parts of one multipart S3 copy uploaded at once (1..16), and so held in memory. null: the function's default, 4."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_concurrent_parts == null ? true : var.max_concurrent_parts >= 1 && var.max_concurrent_parts <= 16 && floor(var.max_concurrent_parts) == var.max_concurrent_parts
+    error_message = "max_concurrent_parts must be a whole number from 1 to 16."
+  }
+}
+
 variable "ses_raw_mail_bucket" {
   description = "SES_RAW_MAIL_BUCKET: bucket (in the lambda account) where an SES receipt rule's S3 action stores raw mail, so the function copies the raw message. null: not set. Grants the execution role s3:GetObject on <bucket>/<ses_raw_mail_prefix>*."
   type        = string
