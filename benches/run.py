@@ -96,7 +96,8 @@ class Handler(BaseHTTPRequestHandler):
 def serve(handler: type, **attrs) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (handler,), attrs))
     server.daemon_threads = True
-    server.handle_error = lambda *a: None  # a function killed mid-request is expected
+    server.handle_error = lambda *a: None if isinstance(sys.exc_info()[1], OSError) else \
+        ThreadingHTTPServer.handle_error(server, *a)  # a peer killed mid-request is expected; nothing else
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     return server
 
@@ -176,7 +177,7 @@ class Process:
         self.polls: list[tuple[int, int, int]] = []  # (monotonic ns, CPU ns, VmHWM) per /next
         self.event: tuple[str, bytes] | None = None
         self.answers: dict[str, tuple[str, bytes, int]] = {}  # request id -> (kind, body, ns)
-        self.closing = False
+        self.closing, self.started = False, threading.Event()
         self.runtime = serve(RuntimeHandler, proc=self)
         self.log = workdir / f"{session}.log"
         env = {
@@ -194,6 +195,7 @@ class Process:
             self.spawn_ns = time.monotonic_ns()
             self.popen = subprocess.Popen([str(binary)], env=env, cwd=binary.parent, stdin=subprocess.DEVNULL,
                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.started.set()
         PROCESSES.append(self)
 
     def wait(self, predicate, what: str) -> None:
@@ -240,7 +242,9 @@ class RuntimeHandler(Handler):
 
     def do_GET(self):
         p = self.proc
-        sample = (time.monotonic_ns(), cpu_ns(p.popen.pid), hwm_bytes(p.popen.pid))
+        now = time.monotonic_ns()
+        p.started.wait()  # a fast start can poll before Popen has returned here
+        sample = (now, cpu_ns(p.popen.pid), hwm_bytes(p.popen.pid))
         with p.cond:
             p.polls.append(sample)
             p.cond.notify_all()
