@@ -7,11 +7,20 @@
 //!   host's store, read and parsed at every start. When `SSL_CERT_FILE` or
 //!   `SSL_CERT_DIR` is set (a private CA, the local emulator) the trust store is
 //!   what they name, read as before (`rustls-native-certs`).
+//!
+//! The SDK's client builds a throwaway connector, parsing every root, each time
+//! an SDK client is constructed (so that errors show at init); this function
+//! constructs five. Here the connector is built once, on the first request, by
+//! the SDK's own cache of connectors.
 
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use base64::Engine;
 
 /// The HTTPS client for every SDK client; makes no connection.
@@ -27,6 +36,10 @@ pub fn client() -> SharedHttpClient {
 }
 
 fn with_trust_store(trust: TrustStore) -> SharedHttpClient {
+    SharedHttpClient::new(OnFirstRequest(sdk_client(trust)))
+}
+
+fn sdk_client(trust: TrustStore) -> SharedHttpClient {
     let tls_context = TlsContext::builder()
         .with_trust_store(trust)
         .build()
@@ -42,6 +55,35 @@ fn with_trust_store(trust: TrustStore) -> SharedHttpClient {
         connector.set_proxy_config(Some(ProxyConfig::from_env()));
         connector.build()
     })
+}
+
+/// The SDK's client, without its eager throwaway connector per SDK client:
+/// every call but that one goes to it.
+#[derive(Debug)]
+struct OnFirstRequest(SharedHttpClient);
+
+impl HttpClient for OnFirstRequest {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        self.0.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// Mozilla's roots, as one PEM bundle (the form `TrustStore` takes).
