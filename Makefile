@@ -15,6 +15,8 @@ CHECKOV_VENV := .venv-checkov
 TARGET_DIR  := $(or $(CARGO_TARGET_DIR),target)
 FUNCTION_ZIP := $(TARGET_DIR)/lambda/cross-account-s3-writer/bootstrap.zip
 ARM64_ZIP   := $(TARGET_DIR)/lambda/cross-account-s3-writer/arm64/bootstrap.zip
+BASELINE_ZIP := $(TARGET_DIR)/lambda/bench-baseline/bootstrap.zip
+BENCH_ARGS  ?=
 STATE       ?= .run/emulator
 KEEP        ?=
 
@@ -77,8 +79,10 @@ test-infra: venv ## terraform fmt/validate/test (offline provider) and checkov
 test-e2e: build-host ## the deployed function, triggered the way AWS triggers it
 	FUNCTION_ZIP=$(FUNCTION_ZIP) $(VENV_PY) -m pytest tests/e2e -q -p no:cacheprovider
 
-bench: build-host ## cold start, memory, size and per-record CPU of the release build
-	$(VENV_PY) benches/run.py --function-zip $(FUNCTION_ZIP)
+bench: build-host ## the release build side by side with a straightforward baseline writer (benches/)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(abspath $(TARGET_DIR))" cargo lambda build --release \
+		--locked --output-format zip --manifest-path benches/baseline/Cargo.toml --lambda-dir $(TARGET_DIR)/lambda
+	$(VENV_PY) benches/run.py --function $(FUNCTION_ZIP) --baseline $(BASELINE_ZIP) $(BENCH_ARGS)
 
 fmt: ## format Rust and Terraform
 	cargo fmt --all

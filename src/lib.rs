@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod errors;
 pub mod events;
 pub mod handler;
+pub mod https;
 pub mod keys;
 pub mod metrics;
 pub mod record;

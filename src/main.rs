@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use cross_account_s3_writer::{
-    behavior_version, config::Config, credentials::Clients, handler::Handler, telemetry,
+    behavior_version, config::Config, credentials::Clients, handler::Handler, https, telemetry,
 };
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::value::RawValue;
@@ -29,7 +29,10 @@ fn main() -> ExitCode {
 
 async fn run() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
-    let base = aws_config::defaults(behavior_version()).load().await;
+    let base = aws_config::defaults(behavior_version())
+        .http_client(https::client())
+        .load()
+        .await;
     let clients = Clients::build(&config, &base).await;
     let handler = Arc::new(Handler::new(config, clients));
     // One invocation at a time, unless AWS_LAMBDA_MAX_CONCURRENCY > 1 (Lambda

@@ -204,7 +204,7 @@ fn http_client(ca_bundle: Option<&Path>) -> aws_smithy_runtime_api::client::http
         .expect("TLS context");
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
+            tls::rustls_provider::CryptoMode::Ring,
         ))
         .tls_context(tls_context)
         .build_https()
