@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import base64
+import collections
 import datetime as dt
 import io
 import json
@@ -172,10 +173,11 @@ class Process:
     """One `bootstrap` process behind its own fake Runtime API. CPU and VmHWM are read
     as each `GET /next` arrives: the function is then parked, waiting for an event."""
 
-    def __init__(self, binary: Path, aws_port: int, workdir: Path, session: str, timeout: float):
+    def __init__(self, binary: Path, aws_port: int, workdir: Path, session: str, timeout: float,
+                 extra_env: dict | None = None):
         self.cond, self.timeout, self.session = threading.Condition(), timeout, session
         self.polls: list[tuple[int, int, int]] = []  # (monotonic ns, CPU ns, VmHWM) per /next
-        self.event: tuple[str, bytes] | None = None
+        self.events: collections.deque[tuple[str, bytes]] = collections.deque()  # waiting for a /next
         self.answers: dict[str, tuple[str, bytes, int]] = {}  # request id -> (kind, body, ns)
         self.closing, self.started = False, threading.Event()
         self.runtime = serve(RuntimeHandler, proc=self)
@@ -190,7 +192,7 @@ class Process:
             "TARGET_ROLE_ARN": ROLE_ARN, "TARGET_BUCKET": BUCKET, "TARGET_EXTERNAL_ID": EXTERNAL_ID,
             "KEY_PREFIX": PREFIX, "ROLE_SESSION_NAME": session, "RUST_LOG": "warn",
             "LAMBDA_TASK_ROOT": str(binary.parent), "_HANDLER": "bootstrap",
-        }
+        } | (extra_env or {})
         with open(self.log, "wb") as log:
             self.spawn_ns = time.monotonic_ns()
             self.popen = subprocess.Popen([str(binary)], env=env, cwd=binary.parent, stdin=subprocess.DEVNULL,
@@ -213,7 +215,7 @@ class Process:
         self.wait(lambda: self.polls, "before its first /next")
         n, request_id = len(self.polls), str(uuid.uuid4())
         with self.cond:
-            self.event = (request_id, payload)
+            self.events.append((request_id, payload))
             self.cond.notify_all()
         self.wait(lambda: request_id in self.answers and len(self.polls) > n, f"answering {request_id}")
         kind, body, done_ns = self.answers[request_id]
@@ -248,9 +250,9 @@ class RuntimeHandler(Handler):
         with p.cond:
             p.polls.append(sample)
             p.cond.notify_all()
-            while p.event is None and not p.closing:
+            while not p.events and not p.closing:
                 p.cond.wait(0.1)
-            event, p.event = p.event, None
+            event = p.events.popleft() if p.events else None
         if event is None:
             self.close_connection = True
             return
@@ -329,6 +331,41 @@ def warm(binaries: dict, aws: Aws, aws_port: int, workdir: Path, n: int, latency
     finally:
         for p in procs.values():
             p.stop()
+        aws.latency_s = 0.0
+    return out
+
+
+def managed_instances(binary: Path, aws: Aws, aws_port: int, workdir: Path, n: int, latency_ms: float,
+                      timeout: float) -> dict:
+    """The function alone, as Lambda Managed Instances run it: n events queued at once for one
+    process with AWS_LAMBDA_MAX_CONCURRENCY=8, then for one with it unset (one at a time).
+    Records/s from the first event queued to the last answer; VmHWM at the end."""
+    aws.latency_s = latency_ms / 1000
+    out = {}
+    try:
+        for label, env in [("concurrent", {"AWS_LAMBDA_MAX_CONCURRENCY": "8"}), ("sequential", {})]:
+            p = Process(binary, aws_port, workdir, f"lmi-{label}", timeout, env)
+            try:
+                invoke_checked(p, aws)  # the first does AssumeRole
+                events = [sqs_event() for _ in range(n)]
+                started = time.monotonic_ns()
+                with p.cond:
+                    p.events.extend((str(uuid.uuid4()), payload) for payload, _ in events)
+                    ids = [request_id for request_id, _ in p.events]
+                    p.cond.notify_all()
+                p.wait(lambda: all(i in p.answers for i in ids), f"answering {n} queued events")
+                elapsed = (max(p.answers[i][2] for i in ids) - started) / 1e9
+                for (payload, records), i in zip(events, ids):
+                    kind, body, _ = p.answers[i]
+                    if kind != "response" or json.loads(body).get("batchItemFailures") != []:
+                        raise Misbehaved(f"{p.session}: invocation failed: {body[:400]!r}")
+                    with aws.lock:
+                        if records - aws.puts.get(p.session, set()):
+                            raise Misbehaved(f"{p.session}: answered success but records were never PUT")
+                out[label] = {"records_s": n * RECORDS / elapsed, "rss": hwm_bytes(p.popen.pid) / MIB}
+            finally:
+                p.stop()
+    finally:
         aws.latency_s = 0.0
     return out
 
@@ -417,6 +454,8 @@ def main() -> int:
                 res[name][f"wall_{key}"] = figures["wall"]
                 if key == "0":
                     res[name].update(cpu_record=figures["cpu_record"], rss=figures["rss"])
+        print(f"managed instances: {args.invocations} queued events, concurrency 8 and 1 ...", file=sys.stderr, flush=True)
+        lmi = managed_instances(binaries["function"], aws, port, workdir, args.invocations, args.latency_ms, args.timeout)
     except Misbehaved as e:
         problem = str(e)
     finally:
@@ -431,11 +470,19 @@ def main() -> int:
     print(f"  {platform.machine()}, {os.cpu_count()} CPUs, load average {load0:.2f} -> {os.getloadavg()[0]:.2f}; "
           f"{args.cold_starts} cold starts and {args.invocations} warm invocations of each, alternated\n")
     print(render(res, args.latency_ms))
+    c, q = lmi["concurrent"], lmi["sequential"]
+    speedup, rss = c["records_s"] / q["records_s"], c["rss"] / q["rss"]
+    print(f"\nLambda Managed Instances, the function alone, {args.invocations} events queued, {args.latency_ms:g} ms per request:\n"
+          f"  AWS_LAMBDA_MAX_CONCURRENCY=8: {c['records_s']:.0f} records/s, {c['rss']:.2f} MiB VmHWM; "
+          f"one at a time: {q['records_s']:.0f} records/s, {q['rss']:.2f} MiB\n"
+          f"  records/s {speedup:.1f}x (goal >= 5x {'met' if speedup >= 5 else 'NOT met'}), "
+          f"RSS {rss:.2f}x (goal <= 2x {'met' if rss <= 2 else 'NOT met'})")
     print(f"\nAll {2 * (5 + args.invocations) * 2} warm invocations succeeded, every record was PUT and checked, "
-          f"one AssumeRole per process ({len(aws.assume_role)} processes).")
+          f"one AssumeRole per process ({len(aws.assume_role)} processes, the 2 Managed Instances ones included).")
     if args.json:
         args.json.write_text(json.dumps({"started": f"{started:%Y-%m-%d %H:%M:%S}", "settings": vars(args) | {
-            "function": str(args.function), "baseline": str(args.baseline), "json": str(args.json)}, **res}, indent=1))
+            "function": str(args.function), "baseline": str(args.baseline), "json": str(args.json)}, **res,
+            "managed_instances": lmi}, indent=1))
     return 0
 
 
