@@ -21,6 +21,7 @@ import io
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -45,6 +46,7 @@ EXEC_KEY = "AKIABENCHEXECUTION01"
 RUNTIME = "/2018-06-01/runtime"
 MIB = 1024 * 1024
 RECORDS, RECORD_BYTES = 10, 1024
+COPY_ETAG = "5f363e0e58a95f06cbe9bbc662c5dfb6"
 # The issue's goals, as function/baseline ratios (printed, never enforced).
 GOALS = {"zip": 0.6, "init_wall": 0.7, "init_cpu": 0.6, "rss": 0.8, "cpu_record": 0.6, "wall_latency": 0.25}
 
@@ -67,7 +69,7 @@ def cpu_ns(pid: int) -> int:
 
 def hwm_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+        return next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:")), 0)  # 0: exiting
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -114,12 +116,17 @@ class Aws:
         self.sessions: dict[str, tuple[str, str]] = {}  # access key issued -> (session, token)
         self.puts: dict[str, set[str]] = {}  # session -> message ids PUT
         self.problems: list[str] = []
+        self.source = b""  # the copy figure's source object, served in full by GET
+        self.parts: dict[str, dict[int, int]] = {}  # upload id -> part number -> CRC32 of the part
+        self.completed: dict[str, int] = {}  # key -> bytes of its completed multipart upload
 
 
 class AwsHandler(Handler):
     aws: Aws
 
     def do_POST(self):
+        if "uploads" in self.path or "uploadId=" in self.path:
+            return self.multipart_post()
         aws, form = self.aws, urllib.parse.parse_qs(self.body().decode())
         time.sleep(aws.latency_s)
         session = form.get("RoleSessionName", ["?"])[0]
@@ -142,7 +149,43 @@ class AwsHandler(Handler):
                "</AssumeRoleResponse>").encode()
         self.reply(200, xml, {"Content-Type": "text/xml"})
 
+    # --- the copy figure: HEAD (nothing there yet), GET of the source, multipart upload
+    def do_HEAD(self):
+        time.sleep(self.aws.latency_s)
+        self.reply(404)
+
+    def do_GET(self):
+        time.sleep(self.aws.latency_s)
+        source, step = self.aws.source, 1 << 20
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(source)}\r\nETag: \"{COPY_ETAG}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        self.wfile.write(head.encode())
+        with memoryview(source) as view:
+            for at in range(0, len(source), step):
+                self.wfile.write(view[at:at + step])
+
+    def multipart_post(self):
+        aws, body = self.aws, self.body()
+        time.sleep(aws.latency_s)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query, keep_blank_values=True)
+        key = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).partition("/")[2].partition("/")[2]
+        if "uploads" in query:
+            upload_id = uuid.uuid4().hex
+            with aws.lock:
+                aws.parts[upload_id] = {}
+            xml = f"<InitiateMultipartUploadResult><Bucket>{BUCKET}</Bucket><Key>{key}</Key><UploadId>{upload_id}</UploadId></InitiateMultipartUploadResult>"
+            return self.reply(200, xml.encode(), {"Content-Type": "application/xml"})
+        with aws.lock:
+            parts = aws.parts.pop(query["uploadId"][0], {})
+            named = [int(n) for n in re.findall(rb"<PartNumber>(\d+)</PartNumber>", body)]
+            if named != sorted(parts) or named != list(range(1, len(named) + 1)):
+                aws.problems.append(f"CompleteMultipartUpload of {key}: parts {named[:5]}..., uploaded {sorted(parts)[:5]}...")
+            aws.completed[key] = sum(parts.values())
+        xml = f"<CompleteMultipartUploadResult><Bucket>{BUCKET}</Bucket><Key>{key}</Key><ETag>\"{uuid.uuid4().hex}-{len(named)}\"</ETag></CompleteMultipartUploadResult>"
+        self.reply(200, xml.encode(), {"Content-Type": "application/xml"})
+
     def do_PUT(self):
+        if "uploadId=" in self.path:
+            return self.upload_part()
         aws, body, h = self.aws, self.body(), {k.lower(): v for k, v in self.headers.items()}
         time.sleep(aws.latency_s)
         bucket, _, key = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/").partition("/")
@@ -163,6 +206,20 @@ class AwsHandler(Handler):
             aws.puts.setdefault(session, set()).add(key.rpartition("/")[2])
         if problems:
             return self.reply(400, b"<Error><Code>InvalidRequest</Code><Message>bench check</Message></Error>")
+        self.reply(200, b"", {"ETag": f'"{zlib.crc32(body):08x}"', "x-amz-checksum-crc32": crc})
+
+    def upload_part(self):
+        aws, body = self.aws, self.body()
+        time.sleep(aws.latency_s)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        number, offset = int(query["partNumber"][0]), 0
+        crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        with aws.lock:
+            parts = aws.parts.setdefault(query["uploadId"][0], {})
+            offset = sum(parts.values())  # parts may arrive out of order: checked at the end
+            parts[number] = len(body)
+            if self.headers.get("x-amz-checksum-crc32") != crc:
+                aws.problems.append(f"UploadPart {number}: CRC32 missing or wrong")
         self.reply(200, b"", {"ETag": f'"{zlib.crc32(body):08x}"', "x-amz-checksum-crc32": crc})
 
 
@@ -370,6 +427,39 @@ def managed_instances(binary: Path, aws: Aws, aws_port: int, workdir: Path, n: i
     return out
 
 
+def copy(binary: Path, aws: Aws, aws_port: int, workdir: Path, mib: int, latency_ms: float, timeout: float) -> dict:
+    """The function alone: an S3 notification of a `mib` MiB source object, copied in 8 MiB
+    parts, with the default MAX_CONCURRENT_PARTS (4) and with 1 (one part at a time).
+    Wall from the event to the answer; VmHWM at the end."""
+    aws.latency_s, aws.source = latency_ms / 1000, bytes(range(256)) * (mib * MIB // 256)
+    out = {}
+    try:
+        for label, parts in [("parallel", "4"), ("one_at_a_time", "1")]:
+            p = Process(binary, aws_port, workdir, f"copy-{label}", timeout, {"MAX_CONCURRENT_PARTS": parts})
+            try:
+                key = f"big/{label}-{uuid.uuid4()}.bin"
+                event = {"Records": [{
+                    "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": REGION,
+                    "eventTime": "2026-12-02T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+                    "userIdentity": {"principalId": "AWS:BENCH"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                    "responseElements": {"x-amz-request-id": "BENCH", "x-amz-id-2": "BENCH"},
+                    "s3": {"s3SchemaVersion": "1.0", "configurationId": "bench",
+                           "bucket": {"name": "source-bucket", "ownerIdentity": {"principalId": "BENCH"},
+                                      "arn": "arn:aws:s3:::source-bucket"},
+                           "object": {"key": key, "size": len(aws.source), "eTag": COPY_ETAG, "sequencer": "0055AED6DCD90281E5"}}}]}
+                body, wall, _ = p.invoke(json.dumps(event).encode())
+                answer = json.loads(body)
+                stored = next((n for k, n in aws.completed.items() if k.endswith(key)), None)
+                if answer.get("failed") not in (0, None) or stored != len(aws.source):
+                    raise Misbehaved(f"{p.session}: copy answered {body[:300]!r}, stored {stored} bytes")
+                out[label] = {"wall_s": wall / 1000, "rss": hwm_bytes(p.popen.pid) / MIB}
+            finally:
+                p.stop()
+    finally:
+        aws.latency_s, aws.source = 0.0, b""
+    return out
+
+
 def zip_size(binary: Path) -> float:
     """MiB of a zip holding `bootstrap` alone, deflated (zlib level 6), as Lambda's package."""
     buf = io.BytesIO()
@@ -423,6 +513,7 @@ def main() -> int:
     ap.add_argument("--cold-starts", type=int, default=20, help="fresh processes of each (20)")
     ap.add_argument("--invocations", type=int, default=50, help="measured warm invocations of each, per latency (50)")
     ap.add_argument("--latency-ms", type=float, default=25.0, help="per-request latency of the fake STS/S3 for the latency row (25)")
+    ap.add_argument("--copy-mib", type=int, default=1024, help="size of the copied S3 object, MiB (1024)")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds one step may take (30)")
     ap.add_argument("--max-seconds", type=int, default=600, help="abort the whole run after this long (600)")
@@ -456,6 +547,8 @@ def main() -> int:
                     res[name].update(cpu_record=figures["cpu_record"], rss=figures["rss"])
         print(f"managed instances: {args.invocations} queued events, concurrency 8 and 1 ...", file=sys.stderr, flush=True)
         lmi = managed_instances(binaries["function"], aws, port, workdir, args.invocations, args.latency_ms, args.timeout)
+        print(f"copy: {args.copy_mib} MiB, 4 parts and 1 part at a time ...", file=sys.stderr, flush=True)
+        copied = copy(binaries["function"], aws, port, workdir, args.copy_mib, args.latency_ms, max(args.timeout, 300))
     except Misbehaved as e:
         problem = str(e)
     finally:
@@ -477,12 +570,19 @@ def main() -> int:
           f"one at a time: {q['records_s']:.0f} records/s, {q['rss']:.2f} MiB\n"
           f"  records/s {speedup:.1f}x (goal >= 5x {'met' if speedup >= 5 else 'NOT met'}), "
           f"RSS {rss:.2f}x (goal <= 2x {'met' if rss <= 2 else 'NOT met'})")
+    par, one = copied["parallel"], copied["one_at_a_time"]
+    faster = one["wall_s"] / par["wall_s"]
+    print(f"\nS3 -> S3 copy of {args.copy_mib} MiB in 8 MiB parts, the function alone, {args.latency_ms:g} ms per request:\n"
+          f"  MAX_CONCURRENT_PARTS=4: {par['wall_s']:.2f} s, {par['rss']:.2f} MiB VmHWM; "
+          f"one part at a time: {one['wall_s']:.2f} s, {one['rss']:.2f} MiB\n"
+          f"  {faster:.1f}x faster (goal >= 3x {'met' if faster >= 3 else 'NOT met'}), "
+          f"{par['rss']:.0f} MiB (goal <= 64 MiB {'met' if par['rss'] <= 64 else 'NOT met'})")
     print(f"\nAll {2 * (5 + args.invocations) * 2} warm invocations succeeded, every record was PUT and checked, "
           f"one AssumeRole per process ({len(aws.assume_role)} processes, the 2 Managed Instances ones included).")
     if args.json:
         args.json.write_text(json.dumps({"started": f"{started:%Y-%m-%d %H:%M:%S}", "settings": vars(args) | {
             "function": str(args.function), "baseline": str(args.baseline), "json": str(args.json)}, **res,
-            "managed_instances": lmi}, indent=1))
+            "managed_instances": lmi, "copy": copied}, indent=1))
     return 0
 
 
