@@ -30,7 +30,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::config::ConfigProblem;
 use crate::events::{Decoded, RecordError};
-use crate::keys::{KeyPrefix, Layout, Namespace};
+use crate::keys::{KeyPrefix, Layout, Namespace, hex};
 use crate::metrics::Tally;
 use crate::record::{Outcome, Payload, Record, provenance};
 
@@ -364,14 +364,6 @@ fn batch_digest(parts: &[&[u8]]) -> [u8; 32] {
         hasher.update(part);
     }
     hasher.finalize().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 /// One NDJSON line.

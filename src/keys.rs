@@ -420,11 +420,19 @@ impl KeyPrefix {
         let mut out = String::with_capacity(budget);
         out.push_str(&relative[..cut]);
         out.push_str("%~");
-        for b in digest.iter() {
-            let _ = write!(out, "{b:02x}");
-        }
+        out.push_str(&hex(&digest));
         out
     }
+}
+
+/// Lowercase hex of `bytes`: the digests in shortened keys, in `content-sha256`
+/// metadata and in batch keys.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 fn is_bad_segment(segment: &str) -> bool {

@@ -36,7 +36,7 @@ use tracing::Instrument as _;
 use crate::config::Config;
 use crate::credentials::for_this_invocation;
 use crate::errors::{code, explain, status};
-use crate::keys::ObjectKey;
+use crate::keys::{ObjectKey, hex};
 use crate::record::{Failure, Payload, Record, SourceObject, Status, Written, provenance};
 use crate::sequencer;
 
@@ -969,12 +969,7 @@ async fn backoff(attempt: u32) {
 
 /// Hex SHA-256 of a body: what "the same bytes" is checked by.
 fn sha256_hex(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    hex(&Sha256::digest(body))
 }
 
 /// The part size for an object: the configured one, grown (in whole MiB) when
