@@ -11,8 +11,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, decode_as, provenance_of,
-    raw_records, records_of, within_limit,
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, decode_as,
+    provenance_of, raw_records, records_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
 
@@ -34,16 +34,21 @@ fn malformed(detail: &str) -> DecodeError {
 
 fn decode_record(
     raw: Option<&RawValue>,
-    record: Value,
+    mut record: Value,
     cx: &DecodeContext<'_>,
 ) -> Result<Record, RecordError> {
     // Read the sequence number first, so even a record that fails to decode is reported under it.
     let id = super::id_at(&record, "/dynamodb/SequenceNumber");
     let fail = RecordError::under(&id);
     let event_id = super::id_at(&record, "/eventID");
-    let has_time = record
-        .pointer("/dynamodb/ApproximateCreationDateTime")
-        .is_some_and(Value::is_number);
+    let time = super::take_timestamp(
+        &mut record,
+        "/dynamodb/ApproximateCreationDateTime",
+        TimeUnit::Seconds,
+        SOURCE,
+    )
+    .map_err(fail)?
+    .map(|t| t.to_rfc3339());
     let Some(raw) = raw else {
         return Err(fail(malformed(
             "the record could not be read as it arrived",
@@ -65,7 +70,6 @@ fn decode_record(
         "table",
     )
     .map_err(fail)?;
-    let time = has_time.then(|| typed.change.approximate_creation_date_time.to_rfc3339());
     let facts = Facts {
         event_time: time.as_deref(),
         partition_key: None,

@@ -12,8 +12,8 @@ use aws_lambda_events::kafka::KafkaRecord;
 use serde_json::Value;
 
 use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    inline_body, provenance_of,
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
+    decode_as, inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
 
@@ -52,7 +52,7 @@ fn record_id(topic: &str, partition: i64, offset: i64) -> String {
     format!("{topic}-{partition}@{offset}")
 }
 
-fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     // Read the ID first, so even a record that fails to decode is reported under it.
     let id = match (
         super::id_at(&raw, "/topic"),
@@ -63,7 +63,12 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         _ => None,
     };
     let fail = RecordError::under(&id);
+    let time = super::take_timestamp(&mut raw, "/timestamp", TimeUnit::Milliseconds, SOURCE)
+        .map_err(fail)?;
     let record: KafkaRecord = decode_as(SOURCE, raw).map_err(fail)?;
+    let Some(time) = time else {
+        return Err(fail(malformed("no timestamp")));
+    };
     let (Some(id), Some(topic)) = (id.clone(), record.topic.as_deref()) else {
         return Err(fail(malformed("no topic")));
     };
@@ -74,7 +79,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
         .and_then(|(_, value)| String::from_utf8(value.iter().map(|b| *b as u8).collect()).ok());
     let body = inline_body(record.value.clone(), true, cx.max_body_bytes).map_err(fail)?;
-    let time = record.timestamp.0.to_rfc3339();
+    let time = time.to_rfc3339();
     let layout = Layout::Kafka {
         topic,
         partition: record.partition,

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    each_record, provenance_of, within_limit,
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
+    decode_as, each_record, provenance_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
 
@@ -25,11 +25,21 @@ fn malformed(detail: &str) -> DecodeError {
     DecodeError::malformed(SOURCE, detail)
 }
 
-fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     // Read the sequence number first, so even a record that fails to decode is reported under it.
     let id = super::id_at(&raw, "/kinesis/sequenceNumber");
     let fail = RecordError::under(&id);
+    let arrival = super::take_timestamp(
+        &mut raw,
+        "/kinesis/approximateArrivalTimestamp",
+        TimeUnit::Seconds,
+        SOURCE,
+    )
+    .map_err(fail)?;
     let record: KinesisEventRecord = decode_as(SOURCE, raw).map_err(fail)?;
+    let Some(arrival) = arrival else {
+        return Err(fail(malformed("no kinesis.approximateArrivalTimestamp")));
+    };
     let Some(sequence_number) = id.clone() else {
         return Err(fail(malformed("no kinesis.sequenceNumber")));
     };
@@ -56,7 +66,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     }
     within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
     let body = Bytes::from(data);
-    let arrival = record.kinesis.approximate_arrival_timestamp.0.to_rfc3339();
+    let arrival = arrival.to_rfc3339();
     let layout = Layout::Kinesis {
         stream,
         shard_id,

@@ -112,6 +112,67 @@ impl From<RecordError> for Failure {
     }
 }
 
+/// The unit of a numeric timestamp field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TimeUnit {
+    Seconds,
+    Milliseconds,
+}
+
+/// Reads the numeric timestamp at `pointer` (a number, or a numeric string)
+/// before the typed decode, and leaves whole units there for it: the
+/// `aws_lambda_events` decoders of these fields panic on input (a fraction of
+/// 14+ digits overflows, a fractional millisecond fails an `assert`) and read
+/// `1.5` s as 1.005 s. Absent: `None`. Not a number, negative, past year 9999
+/// or a fractional millisecond: the record is malformed.
+pub(crate) fn take_timestamp(
+    raw: &mut Value,
+    pointer: &str,
+    unit: TimeUnit,
+    source_name: &'static str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, DecodeError> {
+    const MAX_MS: f64 = 253_402_300_799_999.0; // 9999-12-31T23:59:59.999Z
+    let bad = |why: &str| DecodeError::malformed(source_name, format!("{pointer} {why}"));
+    // Every object on the way must be one: serde also reads a struct from an
+    // array, by position, which would hand the typed decoder this field unchecked.
+    let mut at = &*raw;
+    for name in pointer.split('/').skip(1) {
+        let Value::Object(fields) = at else {
+            return Err(bad("is inside something that is not a JSON object"));
+        };
+        match fields.get(name) {
+            Some(next) => at = next,
+            None => return Ok(None),
+        }
+    }
+    let Some(field) = raw.pointer_mut(pointer) else {
+        return Ok(None);
+    };
+    let value = match &*field {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let ms = value.map(|v| match unit {
+        TimeUnit::Seconds => (v * 1000.0).round(),
+        TimeUnit::Milliseconds => v,
+    });
+    let ms = match ms {
+        Some(ms) if ms.is_finite() && (0.0..=MAX_MS).contains(&ms) => ms,
+        Some(_) => return Err(bad("is out of range")),
+        None => return Err(bad("is not a number")),
+    };
+    if ms.fract() != 0.0 {
+        return Err(bad("has a fraction of a millisecond"));
+    }
+    let ms = ms as i64;
+    *field = match unit {
+        TimeUnit::Seconds => Value::from(ms / 1000),
+        TimeUnit::Milliseconds => Value::from(ms),
+    };
+    Ok(chrono::DateTime::from_timestamp_millis(ms))
+}
+
 /// The non-empty string at `pointer` in a raw record. A record's ID is read
 /// before its typed decode, so even a record that fails to decode is reported under it.
 pub(crate) fn id_at(raw: &Value, pointer: &str) -> Option<String> {
@@ -611,6 +672,61 @@ pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_the_typed_decoders_would_panic_on_are_read_here() {
+        let at = |v: Value, unit| {
+            let mut raw = json!({ "t": v });
+            take_timestamp(&mut raw, "/t", unit, "kinesis")
+                .map(|t| (t.map(|t| t.to_rfc3339()), raw["t"].clone()))
+        };
+        // A long fraction (overflowed aws_lambda_events) and `1.5` s (which it read as 1.005 s).
+        assert_eq!(
+            at(
+                serde_json::from_str("1428537600.12345678901234").unwrap(),
+                TimeUnit::Seconds,
+            ),
+            Ok((
+                Some("2015-04-09T00:00:00.123+00:00".into()),
+                json!(1428537600)
+            ))
+        );
+        assert_eq!(
+            at(json!("1.5"), TimeUnit::Seconds),
+            Ok((Some("1970-01-01T00:00:01.500+00:00".into()), json!(1)))
+        );
+        assert_eq!(
+            at(json!(1763800000123u64), TimeUnit::Milliseconds),
+            Ok((
+                Some("2025-11-22T08:26:40.123+00:00".into()),
+                json!(1763800000123u64)
+            ))
+        );
+        // A fractional millisecond (failed an assert there), negative, huge, not a number.
+        for (v, unit) in [
+            (json!(1.5), TimeUnit::Milliseconds),
+            (json!(-1), TimeUnit::Seconds),
+            (json!(1e300), TimeUnit::Seconds),
+            (json!("soon"), TimeUnit::Milliseconds),
+            (json!(true), TimeUnit::Seconds),
+        ] {
+            assert!(
+                matches!(at(v.clone(), unit), Err(DecodeError::Malformed { .. })),
+                "{v}"
+            );
+        }
+        // A record, or the object holding the field, given as an array: serde would read it
+        // by position, and the typed decoder would get the field unchecked.
+        let mut positional = json!([6.6e-309]);
+        assert!(take_timestamp(&mut positional, "/t", TimeUnit::Seconds, "kinesis").is_err());
+        let mut nested = json!({ "k": [6.6e-309] });
+        assert!(take_timestamp(&mut nested, "/k/t", TimeUnit::Seconds, "kinesis").is_err());
+        let mut absent = json!({});
+        assert_eq!(
+            take_timestamp(&mut absent, "/t", TimeUnit::Seconds, "kinesis"),
+            Ok(None)
+        );
+    }
     use serde_json::json;
 
     #[test]
