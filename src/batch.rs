@@ -30,7 +30,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::config::ConfigProblem;
 use crate::events::{Decoded, RecordError};
-use crate::keys::{KeyPrefix, Layout, Namespace, hex};
+use crate::keys::{KeyPrefix, Namespace, Origin, hex};
 use crate::metrics::Tally;
 use crate::record::{Outcome, Payload, Record, provenance};
 
@@ -89,7 +89,6 @@ impl Delivery {
     /// problem for each invalid one.
     pub(crate) fn from_lookup(
         get: impl Fn(&str) -> Option<String>,
-        prefix: Option<&KeyPrefix>,
         problems: &mut Vec<ConfigProblem>,
     ) -> Self {
         let mut problem = |variable: &'static str, fault: String, fix: &str| {
@@ -146,34 +145,8 @@ impl Delivery {
                 "use gzip, or unset it (or identity) to store bodies uncompressed",
             ),
         }
-        if delivery.mode == ObjectMode::Batch && prefix.is_some_and(template_takes_batch) {
-            problem(
-                "KEY_TEMPLATE",
-                "starts with batch/, the namespace of batch objects (OBJECT_MODE=batch)".into(),
-                "start the template with {source} or another first segment",
-            );
-        }
         delivery
     }
-}
-
-/// Whether `KEY_TEMPLATE` puts record keys under `batch/`, where batch objects
-/// are (their keys are not templated). A template's first segment is
-/// `{source}` (a record's namespace, never `batch`) or plain text: rendering
-/// one record's key shows which.
-fn template_takes_batch(prefix: &KeyPrefix) -> bool {
-    let facts = crate::keys::Facts {
-        event_time: Some("2026-01-01T00:00:00Z"),
-        partition_key: None,
-    };
-    let layout = Layout::Sqs {
-        queue: "q",
-        message_id: "m",
-    };
-    prefix.template().is_some()
-        && prefix
-            .key(layout, facts)
-            .is_ok_and(|key| key.as_str()[prefix.as_str().len()..].starts_with("batch/"))
 }
 
 /// Which object holds each record of one invocation.
@@ -194,7 +167,7 @@ impl Plan {
         let mut units: Vec<Unit> = Vec::with_capacity(decoded.len());
         let mut members = Vec::with_capacity(decoded.len());
         // Per (namespace, source name): the batch being filled.
-        let mut open: HashMap<(Namespace, String), usize> = HashMap::new();
+        let mut open: HashMap<Origin, usize> = HashMap::new();
         for item in decoded {
             let batchable = match &item {
                 Ok(record) if delivery.mode == ObjectMode::Batch => batch_group(record),
@@ -210,8 +183,7 @@ impl Plan {
                 Some(&i) if units[i].fits(line.len(), delivery.max_batch_bytes) => i,
                 _ => {
                     units.push(Unit::Batch(Batch {
-                        namespace: group.0,
-                        source_name: group.1.clone(),
+                        origin: group.clone(),
                         source: record.metadata.get(provenance::SOURCE).cloned(),
                         event_time: record.metadata.get(provenance::EVENT_TIME).cloned(),
                         keys: Vec::new(),
@@ -290,8 +262,9 @@ impl Unit {
 
 /// A batch object being filled.
 struct Batch {
-    namespace: Namespace,
-    source_name: String,
+    /// What its records share: source, source name and, under `KEY_TEMPLATE`,
+    /// the key around `{id}` (event hour, partition key, ...).
+    origin: Origin,
     /// The first record's `source` and `event-time` metadata.
     source: Option<String>,
     event_time: Option<String>,
@@ -305,20 +278,16 @@ struct Batch {
 impl Batch {
     fn into_record(self, prefix: &KeyPrefix) -> Record {
         let digest = hex(&batch_digest(&[
-            self.namespace.as_str().as_bytes(),
-            self.source_name.as_bytes(),
+            self.origin.namespace.as_str().as_bytes(),
+            self.origin.container.as_bytes(),
             &self.keys,
             &self.body,
         ]));
-        let key = prefix.derived(Layout::Batch {
-            source: self.namespace.as_str(),
-            source_name: &self.source_name,
-            digest: &digest,
-        });
+        let key = prefix.batch(&self.origin, &digest);
         let mut metadata = BTreeMap::new();
         let source = self
             .source
-            .unwrap_or_else(|| self.namespace.as_str().into());
+            .unwrap_or_else(|| self.origin.namespace.as_str().into());
         metadata.insert(provenance::SOURCE.to_owned(), source);
         metadata.insert(provenance::SOURCE_ID.to_owned(), digest.clone());
         metadata.insert(SOURCE_RECORDS.to_owned(), self.records.to_string());
@@ -335,10 +304,9 @@ impl Batch {
     }
 }
 
-/// The batch a record may join: its key's origin (source and source name,
-/// whatever `KEY_TEMPLATE` made of the key), for inline bodies of batching
-/// sources only.
-fn batch_group(record: &Record) -> Option<(Namespace, String)> {
+/// The batch a record may join: its key's origin (source, source name and
+/// the templated key around `{id}`), for inline bodies of batching sources only.
+fn batch_group(record: &Record) -> Option<Origin> {
     if !matches!(record.payload, Payload::Inline(_)) {
         return None;
     }
@@ -352,7 +320,7 @@ fn batch_group(record: &Record) -> Option<(Namespace, String)> {
             | Namespace::Kafka
             | Namespace::Direct
     )
-    .then(|| (origin.namespace, origin.container.clone()))
+    .then(|| origin.clone())
 }
 
 /// SHA-256 over the batch's parts (source, source name, the records' keys,
@@ -471,6 +439,7 @@ pub fn gzip(body: &[u8]) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::Layout;
     use crate::record::{Failure, Status, Written};
     use serde_json::{Value, json};
     use std::io::Read as _;
@@ -767,26 +736,89 @@ mod tests {
     }
 
     #[test]
-    fn records_under_a_key_template_batch_by_their_origin() {
-        let template = crate::keys::KeyTemplate::parse("lake/{source}/{source_name}/{id}").unwrap();
-        let templated = prefix().with_template(template);
-        let records: Vec<Result<Record, RecordError>> = ["a", "b"]
-            .into_iter()
-            .map(|id| {
-                let mut record = sqs(id, b"x");
-                let layout = Layout::Sqs {
-                    queue: "q",
-                    message_id: id,
-                };
-                record.key = templated.key(layout, Default::default()).unwrap();
-                assert!(record.key.as_str().starts_with("incoming/lake/sqs/q/"));
-                Ok(record)
-            })
-            .collect();
-        let (objects, _) = Plan::new(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &templated);
+    fn under_a_key_template_batches_land_in_their_records_partition() {
+        let template = "lake/{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}";
+        let templated = prefix().with_template(crate::keys::KeyTemplate::parse(template).unwrap());
+        let at = |id: &str, queue: &str, time: &str| {
+            let mut record = sqs(id, b"x");
+            let layout = Layout::Sqs {
+                queue,
+                message_id: id,
+            };
+            record.key = templated.key(layout, crate::keys::Facts::at(time)).unwrap();
+            Ok(record)
+        };
+        let records = vec![
+            at("a", "q", "2026-12-02T00:10:00Z"),
+            at("b", "q", "2026-12-02T01:10:00Z"),
+            at("c", "q", "2026-12-02T00:50:00Z"),
+            at("d", "other", "2026-12-02T00:10:00Z"),
+        ];
+        let (objects, plan) = Plan::new(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &templated);
         let keys = keys_of(&objects);
-        assert_eq!(keys.len(), 1);
-        assert!(keys[0].starts_with("incoming/batch/sqs/q/"), "{}", keys[0]);
+        let frames = [
+            "incoming/lake/sqs/q/dt=2026-12-02/00/",
+            "incoming/lake/sqs/q/dt=2026-12-02/01/",
+            "incoming/lake/sqs/other/dt=2026-12-02/00/",
+        ];
+        assert_eq!(keys.len(), frames.len(), "{keys:?}");
+        for (key, head) in keys.iter().zip(frames) {
+            assert!(is_digest_between(key, head, ".ndjson"), "{key}");
+        }
+        // a and c share the first object's hour; their lines are in event order.
+        let ids = |object: &Record| -> Vec<String> {
+            body_of(object)
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| {
+                    serde_json::from_slice::<Value>(l).unwrap()["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect()
+        };
+        assert_eq!(ids(objects[0].as_ref().unwrap()), ["a", "c"]);
+        assert_eq!(
+            plan.members.iter().map(|m| m.0).collect::<Vec<_>>(),
+            [0, 1, 0, 2]
+        );
+        // A template whose {id} is not last: the digest takes its place, the
+        // type suffix ends the key; gzip adds .gz after it.
+        let inner = prefix().with_template(
+            crate::keys::KeyTemplate::parse("{source}/{source_name}/{id}/data").unwrap(),
+        );
+        let mut record = sqs("a", b"x");
+        record.key = inner
+            .key(
+                Layout::Sqs {
+                    queue: "q",
+                    message_id: "a",
+                },
+                Default::default(),
+            )
+            .unwrap();
+        let gzip = Delivery {
+            encoding: ContentEncoding::Gzip,
+            ..batch_mode(DEFAULT_MAX_BATCH_BYTES)
+        };
+        let (objects, _) = Plan::new(vec![Ok(record)], &gzip, &inner);
+        let key = &keys_of(&objects)[0];
+        assert!(
+            is_digest_between(key, "incoming/sqs/q/", "/data.ndjson.gz"),
+            "{key}"
+        );
+    }
+
+    /// Whether `key` is `head`, a SHA-256 in hex, then `tail`.
+    fn is_digest_between(key: &str, head: &str, tail: &str) -> bool {
+        key.strip_prefix(head)
+            .and_then(|rest| rest.strip_suffix(tail))
+            .is_some_and(|d| {
+                d.len() == 64
+                    && d.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            })
     }
 
     fn gunzip(bytes: &[u8]) -> Vec<u8> {
@@ -856,7 +888,6 @@ mod tests {
                         .find(|(k, _)| *k == name)
                         .map(|(_, v)| v.to_string())
                 },
-                None,
                 &mut problems,
             );
             (d, problems.iter().map(|p| p.variable).collect::<Vec<_>>())
@@ -892,17 +923,6 @@ mod tests {
                 "CONTENT_ENCODING"
             ]
         );
-        // A template may not put record keys where batch objects are.
-        let err = crate::config::Config::from_lookup(|name| match name {
-            "TARGET_ROLE_ARN" => Some("arn:aws:iam::222222222222:role/writer-target".into()),
-            "TARGET_BUCKET" => Some("writer-target-222222222222".into()),
-            "KEY_TEMPLATE" => Some("batch/{source}/{source_name}/{id}".into()),
-            "OBJECT_MODE" => Some("batch".into()),
-            _ => None,
-        })
-        .unwrap_err();
-        let variables: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
-        assert_eq!(variables, ["KEY_TEMPLATE"]);
         // Reported with the rest of the configuration's problems, at start.
         let err = crate::config::Config::from_lookup(|name| {
             (name == "CONTENT_ENCODING").then(|| "brotli".to_owned())

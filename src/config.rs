@@ -429,7 +429,7 @@ impl Config {
             namespace,
             function_name,
         });
-        let delivery = crate::batch::Delivery::from_lookup(get, key_prefix.as_ref(), &mut problems);
+        let delivery = crate::batch::Delivery::from_lookup(get, &mut problems);
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))

@@ -194,6 +194,7 @@ impl Layout<'_> {
         Some(Origin {
             namespace: self.namespace(),
             container: container.to_owned(),
+            frame: None,
         })
     }
 
@@ -330,9 +331,17 @@ impl KeyPrefix {
         match &self.1 {
             None => Ok(self.derived(layout)),
             Some(template) => {
-                let relative = template.render(&layout, facts)?;
+                let (relative, id) = template.render(&layout, facts)?;
+                let frame = Frame {
+                    head: relative[..id.start].to_owned(),
+                    tail: relative[id.end..].to_owned(),
+                };
+                let origin = layout.origin().map(|origin| Origin {
+                    frame: Some(frame),
+                    ..origin
+                });
                 let key = format!("{}{}", self.0, self.shortened(relative, 0));
-                Ok(ObjectKey::new(key, layout.origin()))
+                Ok(ObjectKey::new(key, origin))
             }
         }
     }
@@ -353,6 +362,22 @@ impl KeyPrefix {
         layout.write_id(&mut relative);
         let key = format!("{}{}", self.0, self.shortened(relative, 0));
         ObjectKey::new(key, layout.origin())
+    }
+
+    /// The key of a batch object of records from `origin`, `digest` naming
+    /// its content: laid out by `KEY_TEMPLATE` when the records' keys were
+    /// (`<digest>.ndjson` where their `{id}` is, so a batch lands in the
+    /// partition of its records), else `batch/<source>/<source name>/<digest>.ndjson`.
+    pub fn batch(&self, origin: &Origin, digest: &str) -> ObjectKey {
+        let Some(frame) = &origin.frame else {
+            return self.derived(Layout::Batch {
+                source: origin.namespace.as_str(),
+                source_name: &origin.container,
+                digest,
+            });
+        };
+        let relative = format!("{}{digest}{}.ndjson", frame.head, frame.tail);
+        ObjectKey::new(format!("{}{}", self.0, self.shortened(relative, 0)), None)
     }
 
     /// A key the caller named (direct invocation). It is used as given, so it
@@ -482,6 +507,16 @@ pub struct ObjectKey {
 pub struct Origin {
     pub namespace: Namespace,
     pub container: String,
+    /// Under `KEY_TEMPLATE`: the key rendered around `{id}`, which records
+    /// of one partition (same source name, event hour, ...) share.
+    pub frame: Option<Frame>,
+}
+
+/// A templated key but for its `{id}`: the text before and after it (below the prefix).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Frame {
+    pub head: String,
+    pub tail: String,
 }
 
 impl ObjectKey {

@@ -149,6 +149,10 @@ fn main() {
             sqs_batch_gzip,
         ),
         (
+            "batch_objects_follow_the_key_template_one_per_event_hour",
+            sqs_batch_under_a_key_template,
+        ),
+        (
             "batch_failed_put_reports_every_message_and_a_malformed_one_alone",
             sqs_batch_failures,
         ),
@@ -1783,6 +1787,42 @@ fn sqs_batch_gzip(emu: &Emulator) -> Result<(), Failed> {
             assert_eq!(&gunzip(&object.body), body);
             assert_eq!(versions(emu, &key).await, 1);
         }
+        Ok(())
+    })
+}
+
+fn sqs_batch_under_a_key_template(emu: &Emulator) -> Result<(), Failed> {
+    block_on(async {
+        let template = (
+            "KEY_TEMPLATE",
+            "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}",
+        );
+        let h = handler(emu, &[BATCH, GZIP, template], None).await;
+        // Nine messages sent at 08:26 (the samples' SentTimestamp), the last an hour later.
+        let (queue, mut batch, bodies) = ten_message_batch();
+        batch["Records"][9]["attributes"]["SentTimestamp"] = json!("1763803600000");
+        deliver_twice(&h, &batch, &fresh("r-tpl-batch")).await;
+        let expected: Vec<(String, Vec<u8>)> =
+            message_ids(&batch).into_iter().zip(bodies).collect();
+        let (key, first) = only_object(
+            emu,
+            &format!("incoming/sqs/{queue}/dt=2025-11-22/08/"),
+            ".ndjson.gz",
+        )
+        .await;
+        let (_, last) = only_object(
+            emu,
+            &format!("incoming/sqs/{queue}/dt=2025-11-22/09/"),
+            ".ndjson.gz",
+        )
+        .await;
+        assert_eq!(lines(&gunzip(&first.body)), expected[..9], "{key}");
+        assert_eq!(lines(&gunzip(&last.body)), expected[9..]);
+        assert!(
+            keys_under(emu, &format!("incoming/batch/sqs/{queue}/"))
+                .await
+                .is_empty()
+        );
         Ok(())
     })
 }

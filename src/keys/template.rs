@@ -21,6 +21,7 @@
 //! leave the prefix.
 
 use std::fmt::{self, Write as _};
+use std::ops::Range;
 
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 
@@ -206,14 +207,16 @@ impl KeyTemplate {
         }
     }
 
-    /// The key of a record below the prefix (not yet shortened).
+    /// The key of a record below the prefix (not yet shortened), and where
+    /// in it `{id}` was rendered (batch objects take that place).
     pub(super) fn render(
         &self,
         layout: &Layout<'_>,
         facts: Facts<'_>,
-    ) -> Result<String, RenderError> {
+    ) -> Result<(String, Range<usize>), RenderError> {
         let time = self.event_time(facts.event_time)?;
         let mut out = String::new();
+        let mut id = 0..0;
         for (n, pieces) in self.segments.iter().enumerate() {
             if n > 0 {
                 out.push('/');
@@ -221,11 +224,17 @@ impl KeyTemplate {
             for piece in pieces {
                 match piece {
                     Piece::Literal(text) => out.push_str(text),
-                    Piece::Token(token) => render_token(&mut out, *token, layout, facts, time),
+                    Piece::Token(token) => {
+                        let start = out.len();
+                        render_token(&mut out, *token, layout, facts, time);
+                        if *token == Token::Id {
+                            id = start..out.len();
+                        }
+                    }
                 }
             }
         }
-        Ok(out)
+        Ok((out, id))
     }
 
     /// The event time, parsed once, when a time token needs it.
@@ -312,7 +321,14 @@ mod tests {
     const HIVE: &str = "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}";
 
     fn render(template: &str, layout: Layout<'_>, facts: Facts<'_>) -> Result<String, RenderError> {
-        KeyTemplate::parse(template).unwrap().render(&layout, facts)
+        let (key, id) = KeyTemplate::parse(template)
+            .unwrap()
+            .render(&layout, facts)?;
+        // The span is the ID's own rendering, wherever the template puts it.
+        let mut own = String::new();
+        layout.write_id(&mut own);
+        assert_eq!(key[id].to_owned(), own);
+        Ok(key)
     }
 
     #[test]
