@@ -21,6 +21,7 @@ import io
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -119,6 +120,7 @@ class Aws:
         self.source = b""  # the copy figure's source object, served in full by GET
         self.parts: dict[str, dict[int, int]] = {}  # upload id -> part number -> CRC32 of the part
         self.completed: dict[str, int] = {}  # key -> bytes of its completed multipart upload
+        self.stored: dict[str, list[tuple[str, str, bytes]]] = {}  # session -> (key, Content-Encoding, body) PUT
 
 
 class AwsHandler(Handler):
@@ -204,6 +206,7 @@ class AwsHandler(Handler):
             if problems:
                 aws.problems.append(f"PUT {key} by {session}: {', '.join(problems)}")
             aws.puts.setdefault(session, set()).add(key.rpartition("/")[2])
+            aws.stored.setdefault(session, []).append((key, h.get("content-encoding", ""), body))
         if problems:
             return self.reply(400, b"<Error><Code>InvalidRequest</Code><Message>bench check</Message></Error>")
         self.reply(200, b"", {"ETag": f'"{zlib.crc32(body):08x}"', "x-amz-checksum-crc32": crc})
@@ -460,6 +463,86 @@ def copy(binary: Path, aws: Aws, aws_port: int, workdir: Path, mib: int, latency
     return out
 
 
+def order(rng: random.Random, n: int) -> bytes:
+    """A realistic JSON record of about 1 KiB: an order event with nested objects, IDs, prices, times."""
+    items = [{"sku": f"SKU-{rng.randrange(10**6):06d}", "name": rng.choice(["USB-C cable 2 m", "Desk lamp",
+              "Notebook A5, dotted", "Coffee beans 1 kg", "Running socks", "Phone case"]),
+              "qty": rng.randint(1, 5), "unit_price": round(rng.uniform(2, 120), 2)} for _ in range(rng.randint(2, 5))]
+    return json.dumps({
+        "event_type": "order.paid", "event_id": str(uuid.UUID(int=rng.getrandbits(128))), "order_id": f"o-{n:08d}",
+        "created_at": (dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=n * 7)).isoformat(),
+        "customer": {"id": f"c-{rng.randrange(10**5):05d}", "email": f"user{rng.randrange(10**5)}@example.com",
+                     "country": rng.choice(["DE", "FR", "US", "GB", "NL"]), "loyalty_tier": rng.choice(["none", "silver", "gold"])},
+        "items": items, "currency": "EUR", "total": round(sum(i["qty"] * i["unit_price"] for i in items), 2),
+        "payment": {"method": rng.choice(["card", "paypal", "sepa"]), "psp_reference": uuid.UUID(int=rng.getrandbits(128)).hex},
+        "shipping": {"carrier": rng.choice(["DHL", "UPS", "DPD"]), "service": "standard",
+                     "address": {"city": rng.choice(["Berlin", "Lyon", "Austin", "Leeds"]), "postcode": f"{rng.randrange(10**5):05d}"}},
+    }, separators=(",", ":")).encode()
+
+
+DELIVERY_MODES = [("record", {}), ("batch", {"OBJECT_MODE": "batch"}),
+                  ("batch + gzip", {"OBJECT_MODE": "batch", "CONTENT_ENCODING": "gzip"})]
+
+
+def delivery(binary: Path, aws: Aws, aws_port: int, workdir: Path, messages: int, timeout: float) -> dict:
+    """The function alone, 0 ms per request: `messages` SQS messages of order JSON, in events of
+    10 and of 100, in each OBJECT_MODE. Counts the PUTs and stored bytes, checks that every
+    message is in what was stored (its body exactly), and times the CPU per MiB of bodies."""
+    out = {}
+    for size in (10, 100):
+        for label, env in DELIVERY_MODES:
+            rng = random.Random(size)  # every mode gets the same messages
+            p = Process(binary, aws_port, workdir, f"delivery-{size}-{label.replace(' + ', '-')}", timeout, env)
+            try:
+                cpu_ms, body_bytes, sent = 0.0, 0, {}
+                for first in range(-size, messages, size):  # the first event (AssumeRole) is not counted
+                    if first == 0:
+                        skip, cpu_ms, body_bytes, sent = len(aws.stored.get(p.session, [])), 0.0, 0, {}
+                    bodies = {str(uuid.uuid4()): order(rng, first + i) for i in range(size)}
+                    event = {"Records": [{"messageId": i, "receiptHandle": "rh", "body": b.decode(), "attributes": {
+                        "SentTimestamp": "1764633600000"}, "messageAttributes": {}, "md5OfBody": "0" * 32,
+                        "eventSource": "aws:sqs", "eventSourceARN": QUEUE_ARN, "awsRegion": REGION} for i, b in bodies.items()]}
+                    answer, _, cpu = p.invoke(json.dumps(event).encode())
+                    if json.loads(answer).get("batchItemFailures") != []:
+                        raise Misbehaved(f"{p.session}: records failed: {answer[:400]!r}")
+                    cpu_ms, body_bytes = cpu_ms + cpu, body_bytes + sum(map(len, bodies.values()))
+                    sent |= bodies
+                objects = aws.stored[p.session][skip:]
+                if stored_messages(objects) != sent:
+                    raise Misbehaved(f"{p.session}: what was stored is not exactly the {messages} messages sent")
+                out[(size, label)] = {"puts_per_1000": len(objects) * 1000 / messages,
+                                      "stored_mib": sum(len(b) for _, _, b in objects) / MIB,
+                                      "body_mib": body_bytes / MIB, "cpu_ms_per_mib": cpu_ms / (body_bytes / MIB)}
+            finally:
+                p.stop()
+    return out
+
+
+def stored_messages(objects: list[tuple[str, str, bytes]]) -> dict[str, bytes]:
+    """Message ID -> body, read back from the stored objects (one per record, or NDJSON lines)."""
+    found = {}
+    for key, encoding, body in objects:
+        body = zlib.decompress(body, 31) if encoding == "gzip" else body
+        if not key.endswith((".ndjson", ".ndjson.gz")):
+            found[key.rpartition("/")[2]] = body
+            continue
+        for line in body.splitlines():
+            r = json.loads(line)  # body_json is the message as sent: compared re-encoded alike
+            found[r["id"]] = (json.dumps(r["body_json"], separators=(",", ":")).encode() if "body_json" in r
+                              else r["body"].encode() if "body" in r else base64.b64decode(r["body_base64"]))
+    return found
+
+
+def render_delivery(res: dict, messages: int) -> str:
+    lines = [f"Delivery, the function alone: {messages} SQS messages of order JSON "
+             f"(~{res[(10, 'record')]['body_mib'] * MIB / messages:.0f} B each), 0 ms per request:",
+             f"  {'messages per event':<20}{'mode':<14}{'PUTs per 1000':>14}{'stored, MiB':>13}{'ratio':>7}{'CPU ms per MiB':>16}"]
+    for (size, label), r in res.items():
+        ratio = res[(size, "batch")]["stored_mib"] / r["stored_mib"]
+        lines.append(f"  {size:<20}{label:<14}{r['puts_per_1000']:>14.0f}{r['stored_mib']:>13.3f}{ratio:>7.2f}{r['cpu_ms_per_mib']:>16.1f}")
+    return "\n".join(lines)
+
+
 def zip_size(binary: Path) -> float:
     """MiB of a zip holding `bootstrap` alone, deflated (zlib level 6), as Lambda's package."""
     buf = io.BytesIO()
@@ -514,10 +597,13 @@ def main() -> int:
     ap.add_argument("--invocations", type=int, default=50, help="measured warm invocations of each, per latency (50)")
     ap.add_argument("--latency-ms", type=float, default=25.0, help="per-request latency of the fake STS/S3 for the latency row (25)")
     ap.add_argument("--copy-mib", type=int, default=1024, help="size of the copied S3 object, MiB (1024)")
+    ap.add_argument("--delivery-messages", type=int, default=1000, help="SQS messages per delivery mode, a multiple of 100 (1000)")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds one step may take (30)")
     ap.add_argument("--max-seconds", type=int, default=600, help="abort the whole run after this long (600)")
     args = ap.parse_args()
+    if args.delivery_messages < 100 or args.delivery_messages % 100:
+        ap.error("--delivery-messages must be a multiple of 100")
     if args.invocations < 45:
         ap.error("--invocations must be at least 45 (peak RSS is read after the 50th invocation)")
     sys.setswitchinterval(0.0005)  # the fakes are threads: hand the GIL over quickly
@@ -549,6 +635,8 @@ def main() -> int:
         lmi = managed_instances(binaries["function"], aws, port, workdir, args.invocations, args.latency_ms, args.timeout)
         print(f"copy: {args.copy_mib} MiB, 4 parts and 1 part at a time ...", file=sys.stderr, flush=True)
         copied = copy(binaries["function"], aws, port, workdir, args.copy_mib, args.latency_ms, max(args.timeout, 300))
+        print(f"delivery: {args.delivery_messages} messages per mode, in events of 10 and 100 ...", file=sys.stderr, flush=True)
+        delivered = delivery(binaries["function"], aws, port, workdir, args.delivery_messages, args.timeout)
     except Misbehaved as e:
         problem = str(e)
     finally:
@@ -577,12 +665,14 @@ def main() -> int:
           f"one part at a time: {one['wall_s']:.2f} s, {one['rss']:.2f} MiB\n"
           f"  {faster:.1f}x faster (goal >= 3x {'met' if faster >= 3 else 'NOT met'}), "
           f"{par['rss']:.0f} MiB (goal <= 64 MiB {'met' if par['rss'] <= 64 else 'NOT met'})")
+    print("\n" + render_delivery(delivered, args.delivery_messages))
     print(f"\nAll {2 * (5 + args.invocations) * 2} warm invocations succeeded, every record was PUT and checked, "
           f"one AssumeRole per process ({len(aws.assume_role)} processes, the 2 Managed Instances ones included).")
     if args.json:
         args.json.write_text(json.dumps({"started": f"{started:%Y-%m-%d %H:%M:%S}", "settings": vars(args) | {
             "function": str(args.function), "baseline": str(args.baseline), "json": str(args.json)}, **res,
-            "managed_instances": lmi, "copy": copied}, indent=1))
+            "managed_instances": lmi, "copy": copied,
+            "delivery": [{"messages_per_event": size, "mode": label} | r for (size, label), r in delivered.items()]}, indent=1))
     return 0
 
 
