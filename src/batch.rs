@@ -543,17 +543,10 @@ mod tests {
         );
         assert_eq!(object.content_type.as_deref(), Some(NDJSON));
         assert_eq!(object.metadata[SOURCE_RECORDS], "10");
-        let ids: Vec<String> = body_of(object)
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                serde_json::from_slice::<Value>(l).unwrap()["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
-        assert_eq!(ids, (0..10).map(|n| format!("m-{n}")).collect::<Vec<_>>());
+        assert_eq!(
+            line_ids(object),
+            (0..10).map(|n| format!("m-{n}")).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -766,19 +759,7 @@ mod tests {
             assert!(is_digest_between(key, head, ".ndjson"), "{key}");
         }
         // a and c share the first object's hour; their lines are in event order.
-        let ids = |object: &Record| -> Vec<String> {
-            body_of(object)
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(|l| {
-                    serde_json::from_slice::<Value>(l).unwrap()["id"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned()
-                })
-                .collect()
-        };
-        assert_eq!(ids(objects[0].as_ref().unwrap()), ["a", "c"]);
+        assert_eq!(line_ids(objects[0].as_ref().unwrap()), ["a", "c"]);
         assert_eq!(
             plan.members.iter().map(|m| m.0).collect::<Vec<_>>(),
             [0, 1, 0, 2]
@@ -808,6 +789,20 @@ mod tests {
             is_digest_between(key, "incoming/sqs/q/", "/data.ndjson.gz"),
             "{key}"
         );
+    }
+
+    /// The `id` of each NDJSON line of a batch object, in order.
+    fn line_ids(object: &Record) -> Vec<String> {
+        body_of(object)
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                serde_json::from_slice::<Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
     }
 
     /// Whether `key` is `head`, a SHA-256 in hex, then `tail`.
