@@ -10,6 +10,7 @@
 //!                ─ reply (per source) ─► SQS batchItemFailures | HTTP response | summary | error
 //! ```
 
+pub mod allocator;
 pub mod arn;
 pub mod batch;
 pub mod config;

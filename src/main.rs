@@ -4,12 +4,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use cross_account_s3_writer::{
-    behavior_version, config::Config, credentials::Clients, handler::Handler, https, telemetry,
+    allocator, behavior_version, config::Config, credentials::Clients, handler::Handler, https,
+    telemetry,
 };
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
 fn main() -> ExitCode {
+    allocator::tune();
     telemetry::init();
     // A current-thread runtime: one invocation at a time, or several interleaved on it.
     let result = tokio::runtime::Builder::new_current_thread()
