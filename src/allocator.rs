@@ -8,12 +8,13 @@
 //!
 //! Two settings keep its memory at glibc's level, which `make bench` checks
 //! (peak RSS after 50 invocations):
-//! - `no_thp` (a Cargo feature): mimalloc otherwise lets its eagerly committed
-//!   arena be backed by transparent huge pages, and every 2 MiB region it
-//!   touches becomes resident: +4 MiB here.
+//! - `no_thp` (a Cargo feature): without it the peak was 4 MiB higher; its
+//!   eagerly committed arena gets transparent huge pages (turning eager commit
+//!   off, `MIMALLOC_ARENA_EAGER_COMMIT=0`, removed the 4 MiB as well).
 //! - [`tune`]: pages freed at the end of an invocation go back to the kernel at
 //!   once instead of after mimalloc's 10 ms delay, so the next invocation's
-//!   peak does not stack on the last one's (−0.4 MiB, no measurable CPU).
+//!   peak does not stack on the last one's (−0.1 to −0.4 MiB in the runs
+//!   measured, no measurable CPU).
 //!
 //! In the library, not just the binary, so the tests run on the allocator
 //! that ships.
