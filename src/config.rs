@@ -16,6 +16,11 @@ use crate::metrics::MetricsConfig;
 pub const MAX_CHAINED_SESSION_SECONDS: u64 = 3600;
 /// Smallest session STS grants.
 pub const MIN_SESSION_SECONDS: u64 = 900;
+/// `MAX_CONCURRENT_WRITES` when unset: SQS's default batch size, so a default
+/// SQS batch is written in one round of PUTs. With 8, its last two records waited
+/// for the first responses: one more round of S3 latency, and 10% more CPU per
+/// record in `make bench` (benches/LEVERS.md).
+pub const DEFAULT_MAX_CONCURRENT_WRITES: usize = 10;
 /// Lambda's synchronous payload limit; a body larger than this can't have arrived inline anyway.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 const DEFAULT_KEY_PREFIX: &str = "incoming/";
@@ -300,15 +305,18 @@ impl Config {
                 }
             };
 
-        let max_concurrent_writes = match parse_number::<usize>(get("MAX_CONCURRENT_WRITES"), 8) {
+        let max_concurrent_writes = match parse_number::<usize>(
+            get("MAX_CONCURRENT_WRITES"),
+            DEFAULT_MAX_CONCURRENT_WRITES,
+        ) {
             Ok(n) if (1..=64).contains(&n) => n,
             Ok(n) => {
                 problem(
                     "MAX_CONCURRENT_WRITES",
                     format!("{n} is outside 1..=64"),
-                    "use a number from 1 to 64, or unset it for 8",
+                    "use a number from 1 to 64, or unset it for 10",
                 );
-                8
+                DEFAULT_MAX_CONCURRENT_WRITES
             }
             Err(v) => {
                 problem(
@@ -316,7 +324,7 @@ impl Config {
                     format!("{v:?} is not a whole number"),
                     "use a number from 1 to 64",
                 );
-                8
+                DEFAULT_MAX_CONCURRENT_WRITES
             }
         };
 
@@ -651,7 +659,7 @@ mod tests {
         assert_eq!(c.target_region.as_deref(), Some("eu-west-1"));
         assert_eq!(c.key_prefix.as_str(), "incoming/");
         assert_eq!(c.role_session_length, Duration::from_secs(3600));
-        assert_eq!(c.max_concurrent_writes, 8);
+        assert_eq!(c.max_concurrent_writes, 10);
         assert_eq!(c.role_session_name, "cross-account-s3-writer");
         assert!(!c.force_path_style);
         assert_eq!(c.external_id, None);

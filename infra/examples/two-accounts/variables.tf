@@ -124,7 +124,7 @@ variable "role_session_seconds" {
 variable "max_concurrent_writes" {
   description = "MAX_CONCURRENT_WRITES of the function."
   type        = number
-  default     = 8
+  default     = 10
 }
 
 variable "ses_raw_mail_bucket" {

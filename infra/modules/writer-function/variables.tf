@@ -287,7 +287,7 @@ variable "role_session_seconds" {
 variable "max_concurrent_writes" {
   description = "MAX_CONCURRENT_WRITES: PutObject calls in flight per invocation."
   type        = number
-  default     = 8
+  default     = 10
 
   validation {
     condition     = var.max_concurrent_writes >= 1 && var.max_concurrent_writes <= 64 && floor(var.max_concurrent_writes) == var.max_concurrent_writes

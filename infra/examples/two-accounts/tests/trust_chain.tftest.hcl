@@ -211,7 +211,7 @@ run "trust_chain" {
       KEY_PREFIX            = "incoming/"
       ROLE_SESSION_NAME     = "cross-account-s3-writer"
       ROLE_SESSION_SECONDS  = "3600"
-      MAX_CONCURRENT_WRITES = "8"
+      MAX_CONCURRENT_WRITES = "10"
       METRICS_NAMESPACE     = "cross-account-s3-writer"
     }
     error_message = "The function's environment does not point at the target role, bucket, owner, region and prefix."
