@@ -314,7 +314,9 @@ impl Config {
                 problem(
                     "MAX_CONCURRENT_WRITES",
                     format!("{n} is outside 1..=64"),
-                    "use a number from 1 to 64, or unset it for 10",
+                    &format!(
+                        "use a number from 1 to 64, or unset it for {DEFAULT_MAX_CONCURRENT_WRITES}"
+                    ),
                 );
                 DEFAULT_MAX_CONCURRENT_WRITES
             }
