@@ -85,7 +85,7 @@ def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
 
 
 def run(emu: Emulator, zip_path: Path) -> None:
-    step = Step("Two emulated accounts, provisioned from infra/policies")
+    step = Step("Two emulated accounts, provisioned from the modules' policy templates")
     emu.start()
     emu.provision()
     state = emu.state

@@ -6,7 +6,7 @@ the *lambda account* -> AssumeRole with ExternalId -> target role in the *bucket
 PutObject under a prefix, gated by a bucket policy). ministack with ``AUTH=true`` enforces
 SigV4, identity policies, trust policies (including ``sts:ExternalId``) and bucket-policy
 denies, so the chain can be exercised locally with the very policy documents Terraform
-deploys (``infra/policies/*.json.tftpl``, rendered here with ``string.Template``).
+deploys (``infra/modules/*/policies/*.json.tftpl``, rendered here with ``string.Template``).
 
 CLI (state lives in ``DIR/emulator.json``)::
 
@@ -52,7 +52,10 @@ import boto3
 from botocore.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-POLICY_DIR = REPO_ROOT / "infra" / "policies"
+# Each Terraform module keeps its own policy documents (a copied module folder is complete);
+# the emulator renders the very same files.
+POLICY_DIRS = (REPO_ROOT / "infra" / "modules" / "writer-function" / "policies",
+               REPO_ROOT / "infra" / "modules" / "target-bucket" / "policies")
 STATE_FILE = "emulator.json"
 
 REGION = "us-east-1"
@@ -146,8 +149,11 @@ class EmulatorError(RuntimeError):
 # --------------------------------------------------------------------------------------------
 
 def render_policy(name: str, **values: str) -> dict:
-    """Render ``infra/policies/<name>.json.tftpl``; a missing placeholder is an error."""
-    path = POLICY_DIR / f"{name}.json.tftpl"
+    """Render ``infra/modules/*/policies/<name>.json.tftpl``; a missing placeholder is an error."""
+    found = [d / f"{name}.json.tftpl" for d in POLICY_DIRS if (d / f"{name}.json.tftpl").exists()]
+    if len(found) != 1:
+        raise EmulatorError(f"policy template {name!r}: expected in exactly one of {[str(d) for d in POLICY_DIRS]}")
+    path = found[0]
     try:
         text = string.Template(path.read_text()).substitute(values)
     except KeyError as missing:
@@ -539,7 +545,7 @@ class Emulator:
     # -- provisioning ----------------------------------------------------------------------
 
     def provision(self) -> None:
-        """Both accounts, from infra/policies, then the execution-role sessions."""
+        """Both accounts, from the modules' policy templates, then the execution-role sessions."""
         execution_role_arn = role_arn(LAMBDA_ACCOUNT, EXECUTION_ROLE)
         no_assume_role_arn = role_arn(LAMBDA_ACCOUNT, NO_ASSUME_ROLE)
         target_role_arn = role_arn(BUCKET_ACCOUNT, TARGET_ROLE)

@@ -26,7 +26,7 @@ extra_case_() {
 }
 
 # --- the trust chain ---------------------------------------------------------------------------
-case_ trust-principal-wildcard policies/target-trust.json.tftpl trust_chain \
+case_ trust-principal-wildcard modules/target-bucket/policies/target-trust.json.tftpl trust_chain \
   "must trust exactly the writer's execution role" \
   '"AWS": "${execution_role_arn}"' \
   '"AWS": "*"'
@@ -34,43 +34,43 @@ extra_case_ trust-principal-other-role examples/two-accounts/main.tf trust_chain
   "must trust exactly the writer's execution role" \
   'execution_role_arn      = module.writer_function.execution_role_arn' \
   'execution_role_arn      = "arn:aws:iam::${var.lambda_account_id}:role/someone-else"'
-case_ trust-without-external-id policies/target-trust.json.tftpl trust_chain \
+case_ trust-without-external-id modules/target-bucket/policies/target-trust.json.tftpl trust_chain \
   "must require sts:ExternalId" \
   $'"Action": "sts:AssumeRole",\n      "Condition": { "StringEquals": { "sts:ExternalId": "${external_id}" } }' \
   '"Action": "sts:AssumeRole"'
-case_ execution-assumes-any-role policies/execution-assume-target.json.tftpl trust_chain \
+case_ execution-assumes-any-role modules/writer-function/policies/execution-assume-target.json.tftpl trust_chain \
   "may assume only the target role" \
   '"Resource": "${target_role_arn}"' \
   '"Resource": "*"'
 
 # --- what the target role may do -----------------------------------------------------------------
-case_ write-wildcard-resource policies/target-write.json.tftpl trust_chain \
+case_ write-wildcard-resource modules/target-bucket/policies/target-write.json.tftpl trust_chain \
   "s3:PutObject must be allowed on exactly <bucket>/<key_prefix>*" \
   $'"Action": "s3:PutObject",\n      "Resource": "${bucket_arn}/${key_prefix}*"' \
   $'"Action": "s3:PutObject",\n      "Resource": "*"'
-case_ write-extra-s3-action policies/target-write.json.tftpl trust_chain \
+case_ write-extra-s3-action modules/target-bucket/policies/target-write.json.tftpl trust_chain \
   "Without KMS the target role may do exactly s3:PutObject and s3:GetObject" \
   '"Action": "s3:PutObject"' \
   '"Action": ["s3:PutObject", "s3:DeleteObject"]'
-case_ head-beyond-prefix policies/target-write.json.tftpl trust_chain \
+case_ head-beyond-prefix modules/target-bucket/policies/target-write.json.tftpl trust_chain \
   "s3:GetObject must be allowed on exactly <bucket>/<key_prefix>*" \
   $'"Action": "s3:GetObject",\n      "Resource": "${bucket_arn}/${key_prefix}*"' \
   $'"Action": "s3:GetObject",\n      "Resource": "${bucket_arn}/*"'
-extra_case_ head-with-list-bucket policies/target-write.json.tftpl trust_chain \
+extra_case_ head-with-list-bucket modules/target-bucket/policies/target-write.json.tftpl trust_chain \
   "Without KMS the target role may do exactly s3:PutObject and s3:GetObject" \
   '"Action": "s3:GetObject"' \
   '"Action": ["s3:GetObject", "s3:ListBucket"]'
 
 # --- the bucket policy -------------------------------------------------------------------------
-case_ cond-write-deny-removed policies/bucket-policy.json.tftpl trust_chain \
+case_ cond-write-deny-removed modules/target-bucket/policies/bucket-policy.json.tftpl trust_chain \
   "The bucket policy must deny PutObject/CompleteMultipartUpload under <bucket>/<key_prefix>*" \
   $',\n    {\n      "Sid": "DenyUnconditionalWritesUnderThePrefix",\n      "Effect": "Deny",\n      "Principal": "*",\n      "Action": "s3:PutObject",\n      "Resource": "${bucket_arn}/${key_prefix}*",\n      "Condition": {\n        "Null": { "s3:if-none-match": "true", "s3:if-match": "true" },\n        "Bool": { "s3:ObjectCreationOperation": "true" }\n      }\n    }' \
   ''
-extra_case_ cond-write-no-mpu-exemption policies/bucket-policy.json.tftpl trust_chain \
+extra_case_ cond-write-no-mpu-exemption modules/target-bucket/policies/bucket-policy.json.tftpl trust_chain \
   "The bucket policy must deny PutObject/CompleteMultipartUpload under <bucket>/<key_prefix>*" \
   $',\n        "Bool": { "s3:ObjectCreationOperation": "true" }' \
   ''
-extra_case_ cond-write-ignores-if-match policies/bucket-policy.json.tftpl trust_chain \
+extra_case_ cond-write-ignores-if-match modules/target-bucket/policies/bucket-policy.json.tftpl trust_chain \
   "The bucket policy must deny PutObject/CompleteMultipartUpload under <bucket>/<key_prefix>*" \
   '"Null": { "s3:if-none-match": "true", "s3:if-match": "true" }' \
   '"Null": { "s3:if-none-match": "true" }'
@@ -99,11 +99,11 @@ extra_case_ exclusive-misses-a-policy modules/writer-function/main.tf triggers \
   'policy_names = [for p in aws_iam_role_policy.execution : p.name if p.name != "consume-trigger-queue"]'
 
 # --- optional hardening ------------------------------------------------------------------------
-case_ trust-any-function policies/execution-trust-function.json.tftpl hardening \
+case_ trust-any-function modules/writer-function/policies/execution-trust-function.json.tftpl hardening \
   "trusts Lambda only for this function" \
   '"ArnLike": { "aws:SourceArn": ["${function_arn}", "${function_arn}:*"] }' \
   '"ArnLike": { "aws:SourceArn": "arn:aws:lambda:*:${lambda_account_id}:function:*" }'
-extra_case_ xray-extra-action policies/execution-xray.json.tftpl hardening \
+extra_case_ xray-extra-action modules/writer-function/policies/execution-xray.json.tftpl hardening \
   "Active tracing needs exactly xray:PutTraceSegments and xray:PutTelemetryRecords" \
   '"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]' \
   '"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetTraceSummaries"]'
@@ -117,7 +117,7 @@ extra_case_ async-config-not-on-alias modules/writer-function/main.tf hardening 
   ''
 
 # --- KMS ---------------------------------------------------------------------------------------
-case_ kms-key-policy-without-role policies/kms-key-policy.json.tftpl kms \
+case_ kms-key-policy-without-role modules/target-bucket/policies/kms-key-policy.json.tftpl kms \
   "key policy must let the target role use the key" \
   '"Principal": { "AWS": "${target_role_arn}" }' \
   '"Principal": { "AWS": "arn:${partition}:iam::${bucket_account_id}:root" }'
@@ -126,13 +126,13 @@ extra_case_ kms-role-policy-without-key modules/target-bucket/main.tf kms \
   'var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
   'false ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"'
 
-extra_case_ kms-role-direct-kms-calls policies/target-kms.json.tftpl kms \
+extra_case_ kms-role-direct-kms-calls modules/target-bucket/policies/target-kms.json.tftpl kms \
   "The target role may use the key only via S3 in the bucket's region" \
   '"kms:ViaService": "s3.${region}.amazonaws.com",' \
   ''
 
 # --- what the execution role may read ---------------------------------------------------------
-extra_case_ source-versions-any-bucket policies/execution-read-source.json.tftpl triggers \
+extra_case_ source-versions-any-bucket modules/writer-function/policies/execution-read-source.json.tftpl triggers \
   "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only" \
   '"Resource": "${source_bucket_arn}/*"' \
   '"Resource": "*"'
@@ -140,7 +140,7 @@ case_ source-read-beyond-filter-prefix modules/writer-function/main.tf triggers 
   "on the source bucket's objects under the filter prefix only" \
   '{ source_bucket_arn = local.s3_source_read_scope }' \
   '{ source_bucket_arn = local.s3_source_bucket_arn }'
-extra_case_ raw-mail-beyond-prefix policies/execution-read-raw-mail.json.tftpl triggers \
+extra_case_ raw-mail-beyond-prefix modules/writer-function/policies/execution-read-raw-mail.json.tftpl triggers \
   "The execution role may read SES raw mail (s3:GetObject only) under <bucket>/<prefix>* only" \
   '"Resource": "${raw_mail_bucket_arn}/${raw_mail_prefix}*"' \
   '"Resource": "${raw_mail_bucket_arn}/*"'
@@ -164,11 +164,11 @@ extra_case_ stream-without-destination modules/writer-function/main.tf streams \
   "must be described in the failure queue" \
   $'  destination_config {\n    on_failure {\n      destination_arn = aws_sqs_queue.failures.arn\n    }\n  }\n' \
   ''
-case_ kinesis-read-any-stream policies/execution-read-kinesis.json.tftpl streams \
+case_ kinesis-read-any-stream modules/writer-function/policies/execution-read-kinesis.json.tftpl streams \
   "may read exactly the Kinesis trigger stream" \
   '"Resource": "${stream_arn}"' \
   '"Resource": "*"'
-extra_case_ dynamodb-list-any-table policies/execution-read-dynamodb-stream.json.tftpl streams \
+extra_case_ dynamodb-list-any-table modules/writer-function/policies/execution-read-dynamodb-stream.json.tftpl streams \
   "list only that table's streams" \
   '"Resource": "${table_arn}/stream/*"' \
   '"Resource": "*"'
@@ -180,7 +180,7 @@ case_ delivery-setting-dropped modules/writer-function/main.tf delivery \
   '      CONTENT_ENCODING     = null'
 
 # --- SSE-C ---------------------------------------------------------------------------------------
-extra_case_ sse-c-allowed-by-policy policies/bucket-policy.json.tftpl trust_chain \
+extra_case_ sse-c-allowed-by-policy modules/target-bucket/policies/bucket-policy.json.tftpl trust_chain \
   "SSE-C must be blocked" \
   '"Condition": { "Null": { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } }' \
   '"Condition": { "Null": { "s3:x-amz-server-side-encryption-customer-algorithm": "true" } }'
@@ -190,7 +190,7 @@ extra_case_ sse-c-not-blocked modules/target-bucket/main.tf trust_chain \
   ''
 
 # --- failures that do not vanish, and their alarms ----------------------------------------------
-case_ send-failures-any-queue policies/execution-send-failures.json.tftpl failures \
+case_ send-failures-any-queue modules/writer-function/policies/execution-send-failures.json.tftpl failures \
   "The execution role may sqs:SendMessage to exactly the failure queue" \
   '"Resource": "${queue_arn}"' \
   '"Resource": "*"'
@@ -198,11 +198,11 @@ case_ async-without-destination modules/writer-function/main.tf failures \
   "Asynchronous invocations must have bounded retries and event age, and the failure queue as on-failure destination" \
   $'\n  destination_config {\n    on_failure {\n      destination = aws_sqs_queue.failures.arn\n    }\n  }\n' \
   ''
-extra_case_ sns-dead-letters-any-topic policies/failure-queue-from-sns.json.tftpl failures \
+extra_case_ sns-dead-letters-any-topic modules/writer-function/policies/failure-queue-from-sns.json.tftpl failures \
   "The failure queue policy must let exactly SNS (from the topic) and EventBridge (from the rule) send" \
   $',\n      "Condition": { "ArnEquals": { "aws:SourceArn": "${topic_arn}" } }' \
   ''
-extra_case_ eventbridge-dead-letters-any-rule policies/failure-queue-from-eventbridge.json.tftpl failures \
+extra_case_ eventbridge-dead-letters-any-rule modules/writer-function/policies/failure-queue-from-eventbridge.json.tftpl failures \
   "The failure queue policy must let exactly SNS (from the topic) and EventBridge (from the rule) send" \
   '"Condition": { "ArnEquals": { "aws:SourceArn": "${rule_arn}" } }' \
   '"Condition": { "StringEquals": { "aws:SourceAccount": "111111111111" } }'

@@ -27,7 +27,7 @@ DLQ_TIMEOUT = 60
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory) -> Emulator:
-    """Both accounts provisioned from infra/policies; torn down after the session."""
+    """Both accounts provisioned from infra/modules/*/policies; torn down after the session."""
     with Emulator(tmp_path_factory.mktemp("emulator")) as emu:
         yield emu
 

@@ -134,7 +134,7 @@ def test_target_bucket_is_configured_like_terraform(emulator):
 
 
 def test_deployed_policies_are_the_rendered_templates(emulator):
-    """One source of truth: what the emulator serves is infra/policies, rendered."""
+    """One source of truth: what the emulator serves is infra/modules/*/policies, rendered."""
     iam = emulator.client("iam", "bucket_root")
     stored = iam.get_role_policy(RoleName=TARGET_ROLE, PolicyName="target-write")["PolicyDocument"]
     stored = json.loads(stored) if isinstance(stored, str) else stored

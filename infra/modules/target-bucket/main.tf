@@ -1,7 +1,7 @@
 # Bucket account: the target bucket, its policy and optional KMS key, and the role the writer
 # function assumes.
 #
-# Every policy document is rendered from ../../policies/*.json.tftpl (the same files the local
+# Every policy document is rendered from policies/*.json.tftpl, inside this module (the same files the local
 # emulator provisions with); optional statements are appended, nothing is written inline.
 
 data "aws_partition" "current" {}
@@ -9,7 +9,7 @@ data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  policies   = "${path.module}/../../policies"
+  policies   = "${path.module}/policies"
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
   # The region this provider creates resources in. `id` is the region name too (the offline

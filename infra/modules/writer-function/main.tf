@@ -1,6 +1,6 @@
 # Lambda account: the writer function, its execution role, its log group and optional triggers.
 #
-# Every policy document is rendered from ../../policies/*.json.tftpl (the same files the local
+# Every policy document is rendered from policies/*.json.tftpl, inside this module (the same files the local
 # emulator provisions with); nothing here is written inline.
 
 data "aws_partition" "current" {}
@@ -8,7 +8,7 @@ data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  policies   = "${path.module}/../../policies"
+  policies   = "${path.module}/policies"
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
   # (the stand-in provider of the offline tests fills id, not region)
