@@ -3,7 +3,7 @@
 ################################################################################
 
 variable "function_name" {
-  description = "Name of the Lambda function; also names the log group (/aws/lambda/<name>) and, by default, the execution role and the role session."
+  description = "Name of the Lambda function; also names the log group (`/aws/lambda/<name>`) and, by default, the execution role and the role session."
   type        = string
   default     = "cross-account-s3-writer"
 
@@ -74,7 +74,7 @@ variable "reserved_concurrency" {
 }
 
 variable "log_retention_in_days" {
-  description = "Retention of the function's log group /aws/lambda/<function_name>."
+  description = "Retention of the function's log group `/aws/lambda/<function_name>`."
   type        = number
   default     = 30
 
@@ -158,7 +158,7 @@ variable "alias_name" {
 }
 
 variable "execution_role_name" {
-  description = "Name of the execution role. null: \"<function_name>-execution\"."
+  description = "Name of the execution role. null: `<function_name>-execution`."
   type        = string
   default     = null
 
@@ -351,7 +351,7 @@ variable "max_concurrent_parts" {
 }
 
 variable "ses_raw_mail_bucket" {
-  description = "SES_RAW_MAIL_BUCKET: bucket (in the lambda account) where an SES receipt rule's S3 action stores raw mail, so the function copies the raw message. null: not set. Grants the execution role s3:GetObject on <bucket>/<ses_raw_mail_prefix>*."
+  description = "SES_RAW_MAIL_BUCKET: bucket (in the lambda account) where an SES receipt rule's S3 action stores raw mail, so the function copies the raw message. null: not set. Grants the execution role s3:GetObject on `<bucket>/<ses_raw_mail_prefix>*`."
   type        = string
   default     = null
 
@@ -362,7 +362,7 @@ variable "ses_raw_mail_bucket" {
 }
 
 variable "ses_raw_mail_prefix" {
-  description = "SES_RAW_MAIL_PREFIX: object key prefix of the SES S3 action (the function reads <prefix><messageId>). Empty or ending with '/': the read grant is <bucket>/<prefix>*, rendered from execution-read-raw-mail.json.tftpl."
+  description = "SES_RAW_MAIL_PREFIX: object key prefix of the SES S3 action (the function reads `<prefix><messageId>`). Empty or ending with '/': the read grant is `<bucket>/<prefix>*`, rendered from execution-read-raw-mail.json.tftpl."
   type        = string
   default     = ""
 
@@ -394,7 +394,7 @@ variable "sqs_queue_name" {
 }
 
 variable "sqs_dlq_name" {
-  description = "Name of the trigger queue's dead-letter queue. null: \"<sqs_queue_name>-dlq\". A new name replaces the queue, and the messages waiting in it are lost."
+  description = "Name of the trigger queue's dead-letter queue. null: `<sqs_queue_name>-dlq`. A new name replaces the queue, and the messages waiting in it are lost."
   type        = string
   default     = null
 
@@ -628,7 +628,7 @@ variable "s3_source_events" {
 }
 
 variable "s3_source_filter_prefix" {
-  description = "Only objects whose key starts with this prefix trigger the function; the execution role may then read only <bucket>/<prefix>*. null or ending with '/'."
+  description = "Only objects whose key starts with this prefix trigger the function; the execution role may then read only `<bucket>/<prefix>*`. null or ending with '/'."
   type        = string
   default     = null
 
@@ -655,7 +655,7 @@ variable "create_function_url" {
 ################################################################################
 
 variable "failure_queue_name" {
-  description = "Name of the queue that receives failed asynchronous invocations (Lambda on-failure destination) and the SNS/EventBridge dead letters. null: \"<function_name>-failures\". Its own input so that renaming the function does not replace the queue (and lose its messages)."
+  description = "Name of the queue that receives failed asynchronous invocations (Lambda on-failure destination) and the SNS/EventBridge dead letters. null: `<function_name>-failures`. Its own input so that renaming the function does not replace the queue (and lose its messages)."
   type        = string
   default     = null
 
