@@ -13,9 +13,10 @@ Requirements, Providers, Modules, Resources, Inputs and Outputs. A user who runs
 a module gets the same block, so their own tooling can take over.
 
 Read from every *.tf file of the module: `terraform { required_version, required_providers }`,
-`resource`/`data`/`module` blocks, and `variable`/`output` blocks with the one-line `description`,
-`type` and `default` attributes this repository writes (no heredocs, no multi-line types or
-defaults: the script refuses them rather than print them differently from terraform-docs).
+`resource`/`data`/`module` blocks, and `variable`/`output` blocks with the one-line `description`
+and `default` attributes this repository writes and their `type` (one line, or several up to the
+balancing bracket, printed as written in `<pre>` as terraform-docs does). Heredoc descriptions
+and multi-line defaults are refused rather than printed differently from terraform-docs.
 
 One rule beyond terraform-docs: a description may not hold `<word>` outside backticks
 (terraform-docs leaves it raw and GitHub drops it as an unknown HTML tag); write `` `<word>` ``.
@@ -134,11 +135,27 @@ def value_cell(where: str, raw: str) -> str:
     return f"<pre>{pretty}</pre>"
 
 
+def type_source(body: str):
+    """The `type` expression as written: one line, or the lines up to its balancing bracket."""
+    m = re.search(r"^  type\s+= (.*)$", body, re.M)
+    if not m:
+        return None
+    lines = [m.group(1).rstrip()]
+    rest = body[m.end() + 1:].split("\n")
+    depth = lambda text: sum(text.count(c) for c in "({[") - sum(text.count(c) for c in ")}]")
+    while depth("\n".join(lines)) > 0:
+        if not rest:
+            raise Refused("unbalanced type expression")
+        lines.append(rest.pop(0).rstrip())
+    return "\n".join(lines)
+
+
 def type_cell(where: str, raw) -> str:
+    """terraform-docs: a one-line type in backticks, a multi-line one as written in <pre>."""
     if raw is None:
         return "`any`"
-    if raw.count("(") != raw.count(")") or raw.count("{") != raw.count("}"):
-        raise Refused(f"{where}: multi-line type")
+    if "\n" in raw:
+        return "<pre>" + raw.strip().replace("\n", "<br/>") + "</pre>"
     return f"`{raw}`"
 
 
@@ -196,7 +213,7 @@ def generate(module: Path) -> str:
     for (name,), body in sorted(blocks(text, "variable")):
         where = f"{module.name} variable {name}"
         default = attr(body, "default")
-        inputs.append([anchor("input", name), description(where, body), type_cell(where, attr(body, "type")),
+        inputs.append([anchor("input", name), description(where, body), type_cell(where, type_source(body)),
                        "n/a" if default is None else value_cell(where, default),
                        "yes" if default is None else "no"])
     sections.append(table("Inputs", ["Name", "Description", "Type", "Default", "Required"], inputs, "No inputs."))
