@@ -438,6 +438,7 @@ impl Config {
         let metrics = metrics_on.then_some(MetricsConfig {
             namespace,
             function_name,
+            log: crate::telemetry::LogSettings::from_lookup(&lookup),
         });
         let delivery = crate::batch::Delivery::from_lookup(get, &mut problems);
 
@@ -637,6 +638,19 @@ mod tests {
         );
         let c = config(&with(&[("METRICS_NAMESPACE", "Team/Writer")])).unwrap();
         assert_eq!(c.metrics.unwrap().namespace, "Team/Writer");
+        let c = config(&with(&[
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("AWS_LAMBDA_LOG_LEVEL", "ERROR"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.metrics.unwrap().log,
+            crate::telemetry::LogSettings {
+                json: true,
+                level: crate::telemetry::LogLevel::Error
+            },
+            "metric lines are stamped for Lambda's log-level filter"
+        );
         assert_eq!(config(&with(&[("METRICS", "off")])).unwrap().metrics, None);
         for (var, value) in [
             ("METRICS", "maybe"),

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 fn main() -> ExitCode {
     allocator::tune();
-    telemetry::init();
+    let logs = telemetry::init();
     // A current-thread runtime: one invocation at a time, or several interleaved on it.
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // Logged once, by its Display: the messages say what to fix.
-            tracing::error!("{error}");
+            telemetry::fatal(&logs, &error.to_string());
             ExitCode::FAILURE
         }
     }

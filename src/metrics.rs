@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use crate::record::{Outcome, Status};
+use crate::telemetry::LogSettings;
 
 /// EMF takes at most 100 values for one metric in one document.
 const MAX_VALUES: usize = 100;
@@ -22,6 +23,10 @@ const MAX_VALUES: usize = 100;
 pub struct MetricsConfig {
     pub namespace: String,
     pub function_name: String,
+    /// Lambda's log format and level: in JSON format each document also
+    /// carries the `level` and `timestamp` Lambda's log-level filter needs
+    /// to keep it ([`LogSettings::stamp`]).
+    pub log: LogSettings,
 }
 
 /// What one invocation did, as the metrics count it.
@@ -123,6 +128,10 @@ impl MetricsConfig {
                 }],
             }),
         );
+        if let Some((level, timestamp)) = self.log.stamp(timestamp_ms) {
+            root.insert("level".into(), json!(level));
+            root.insert("timestamp".into(), json!(timestamp));
+        }
         root.insert("FunctionName".into(), json!(self.function_name));
         root.insert("Source".into(), json!(source));
         for (name, _, value) in metrics {
@@ -143,6 +152,7 @@ mod tests {
         MetricsConfig {
             namespace: "writer".into(),
             function_name: "fn".into(),
+            log: LogSettings::default(),
         }
     }
 
@@ -260,5 +270,48 @@ mod tests {
         let doc = assert_valid_emf(&docs[0]);
         assert!(doc.get("WriteLatency").is_none());
         assert_eq!(doc["RecordsReceived"], 0);
+    }
+
+    #[test]
+    fn in_json_format_every_document_passes_lambdas_filter_at_every_level() {
+        use crate::telemetry::LogLevel;
+        use crate::telemetry::tests::lambda_keeps;
+        let outcomes: Vec<Outcome> = (0..150).map(|_| written(Status::Created, 1)).collect();
+        let tally = Tally::of(&outcomes, &vec![Duration::from_millis(2); 150]);
+        for level in LogLevel::ALL {
+            let metrics = MetricsConfig {
+                log: LogSettings { json: true, level },
+                ..config()
+            };
+            let docs = metrics.documents("sqs", &tally, 1_700_000_000_123);
+            assert_eq!(docs.len(), 2);
+            for line in &docs {
+                let doc = assert_valid_emf(line);
+                assert_eq!(lambda_keeps(line, level), (level, true), "{line}");
+                let timestamp = doc["timestamp"].as_str().unwrap();
+                let parsed = chrono::DateTime::parse_from_rfc3339(timestamp).unwrap();
+                assert_eq!(
+                    parsed.timestamp_millis(),
+                    1_700_000_000_123,
+                    "the EMF Timestamp's instant"
+                );
+                assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_123u64);
+            }
+            assert_eq!(
+                assert_valid_emf(&docs[0])["ObjectsCreated"],
+                150,
+                "values unchanged"
+            );
+        }
+    }
+
+    #[test]
+    fn in_text_format_documents_are_unchanged() {
+        let line = &config().documents("whoami", &Tally::default(), 1)[0];
+        let doc = assert_valid_emf(line);
+        assert!(
+            doc.get("level").is_none() && doc.get("timestamp").is_none(),
+            "{line}"
+        );
     }
 }

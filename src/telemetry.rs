@@ -1,36 +1,404 @@
 //! Logging: JSON when Lambda's log format is JSON, text otherwise; level from
 //! `AWS_LAMBDA_LOG_LEVEL`, overridden by `RUST_LOG`.
 //!
-//! The SDK's own crates are held at `warn` unless `RUST_LOG` names them: at
-//! debug they log request details (including access key IDs) that don't belong
-//! in a function's logs.
+//! With the JSON log format, Lambda filters application logs by level
+//! ("Log-level filtering", AWS Lambda Developer Guide): a line is kept only at
+//! the configured level or a less detailed one (at WARN: WARN, ERROR, FATAL),
+//! and a line whose `level` is missing or invalid, or whose `timestamp` is not
+//! valid RFC 3339, is taken as INFO. So every line this function writes in JSON
+//! format carries both: tracing's lines get a `timestamp` (RFC 3339, UTC) and
+//! `level`, and the EMF metric lines get them from [`LogSettings::stamp`].
+//! Text format is unchanged (Lambda adds its own timestamp and filters nothing).
+//!
+//! The SDK's own crates are held at `warn` (or the configured level, when less
+//! detailed) unless `RUST_LOG` names them: at debug they log request details
+//! (including access key IDs) that don't belong in a function's logs.
 
+use std::fmt;
+
+use tracing::Subscriber;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
-pub fn init() {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .map(|l| l.to_ascii_lowercase())
-        .unwrap_or_else(|| "info".into());
-    let filter = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| {
-        format!("{level},aws_config=warn,aws_smithy_runtime=warn,aws_smithy_http_client=warn,aws_sdk_s3=warn,aws_sdk_sts=warn,hyper=warn,rustls=warn")
-    });
-    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .without_time();
-    let result = if json {
-        // The span list carries the runtime's requestId and the record being written.
-        builder
-            .json()
-            .with_current_span(false)
-            .with_span_list(true)
-            .try_init()
-    } else {
-        builder.with_ansi(false).try_init()
-    };
+/// Lambda's application log levels, most detailed first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl LogLevel {
+    pub const ALL: [LogLevel; 6] = [
+        LogLevel::Trace,
+        LogLevel::Debug,
+        LogLevel::Info,
+        LogLevel::Warn,
+        LogLevel::Error,
+        LogLevel::Fatal,
+    ];
+
+    /// Lambda's name for a level, as `AWS_LAMBDA_LOG_LEVEL` and a line's
+    /// `level` spell it (any case).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|level| level.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERROR",
+            LogLevel::Fatal => "FATAL",
+        }
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How Lambda treats this function's output: `AWS_LAMBDA_LOG_FORMAT` (JSON or
+/// text) and `AWS_LAMBDA_LOG_LEVEL` (the application log level; INFO when
+/// unset, as in Lambda).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogSettings {
+    pub json: bool,
+    pub level: LogLevel,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            json: false,
+            level: LogLevel::Info,
+        }
+    }
+}
+
+impl LogSettings {
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            json: lookup("AWS_LAMBDA_LOG_FORMAT")
+                .is_some_and(|f| f.trim().eq_ignore_ascii_case("json")),
+            level: lookup("AWS_LAMBDA_LOG_LEVEL")
+                .and_then(|l| LogLevel::parse(&l))
+                .unwrap_or(LogLevel::Info),
+        }
+    }
+
+    /// The `level` and `timestamp` members an EMF line needs in JSON format,
+    /// `None` in text format.
+    ///
+    /// The level is the configured one: the least severe level Lambda's filter
+    /// keeps, so the metric lines survive at every level (TRACE to FATAL)
+    /// without claiming more severity than the setting forces (at the default,
+    /// INFO, they read INFO). Without it Lambda would take them as INFO and drop
+    /// them at WARN and above, and with them the metrics and the alarms built
+    /// on them. CloudWatch ignores both members when it extracts the metrics.
+    pub fn stamp(&self, timestamp_ms: u64) -> Option<(&'static str, String)> {
+        self.json
+            .then(|| (self.level.as_str(), rfc3339_millis(timestamp_ms)))
+    }
+
+    /// The tracing filter for these settings: the function's level and the
+    /// SDK crates at `warn` or above. Tracing has no FATAL: in JSON format
+    /// nothing below FATAL would pass Lambda's filter, so nothing is formatted;
+    /// in text format (nothing filters) FATAL means ERROR.
+    fn directives(&self) -> String {
+        let level = match self.level {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+            LogLevel::Fatal if self.json => "off",
+            LogLevel::Fatal => "error",
+        };
+        let sdk = if self.level > LogLevel::Warn {
+            level
+        } else {
+            "warn"
+        };
+        let crates = [
+            "aws_config",
+            "aws_smithy_runtime",
+            "aws_smithy_http_client",
+            "aws_sdk_s3",
+            "aws_sdk_sts",
+            "hyper",
+            "rustls",
+        ];
+        std::iter::once(level.to_owned())
+            .chain(crates.iter().map(|c| format!("{c}={sdk}")))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The subscriber for these settings writing to `writer`; `rust_log`
+    /// (`RUST_LOG`), when set, replaces the filter.
+    pub fn subscriber<W>(
+        &self,
+        rust_log: Option<&str>,
+        writer: W,
+    ) -> Box<dyn Subscriber + Send + Sync>
+    where
+        W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+    {
+        let filter = rust_log
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.directives());
+        let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_target(false)
+            .with_writer(writer);
+        if self.json {
+            // The default timer: RFC 3339 in UTC with microseconds, under
+            // `timestamp`. The span list carries the runtime's requestId and
+            // the record being written.
+            Box::new(
+                builder
+                    .json()
+                    .with_current_span(false)
+                    .with_span_list(true)
+                    .finish(),
+            )
+        } else {
+            Box::new(builder.without_time().with_ansi(false).finish())
+        }
+    }
+
+    /// A line for the error that ends the process (invalid configuration): in
+    /// JSON format at FATAL, so it passes the filter at every level.
+    pub fn fatal_line(&self, message: &str, timestamp_ms: u64) -> Option<String> {
+        let (_, timestamp) = self.stamp(timestamp_ms)?;
+        let line = serde_json::json!({
+            "timestamp": timestamp,
+            "level": LogLevel::Fatal.as_str(),
+            "fields": { "message": message },
+        });
+        Some(format!("{line}\n"))
+    }
+}
+
+/// `timestamp_ms` (since the Unix epoch) as RFC 3339 in UTC with milliseconds.
+pub fn rfc3339_millis(timestamp_ms: u64) -> String {
+    let ms = i64::try_from(timestamp_ms).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+pub fn init() -> LogSettings {
+    let settings = LogSettings::from_env();
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let subscriber = settings.subscriber(rust_log.as_deref(), std::io::stdout);
     // Only fails when a subscriber is already set (tests): keep that one.
-    let _ = result;
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    settings
+}
+
+/// Logs the error that ends the process: at FATAL in JSON format (see
+/// [`LogSettings::fatal_line`]), as an ERROR event in text format.
+pub fn fatal(settings: &LogSettings, message: &str) {
+    match settings.fatal_line(message, now_ms()) {
+        Some(line) => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(line.as_bytes());
+            let _ = out.flush();
+        }
+        None => tracing::error!("{message}"),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::Value;
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    /// Everything the subscriber writes, for the test to read back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn lines(&self) -> Vec<String> {
+            String::from_utf8(self.0.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        }
+    }
+
+    fn json(level: LogLevel) -> LogSettings {
+        LogSettings { json: true, level }
+    }
+
+    /// What Lambda's filter does with a JSON line at `threshold`: its level
+    /// (INFO when `level` is invalid or missing, or `timestamp` is not RFC 3339),
+    /// and whether it is kept.
+    pub(crate) fn lambda_keeps(line: &str, threshold: LogLevel) -> (LogLevel, bool) {
+        let doc: Value = serde_json::from_str(line).expect("a JSON line");
+        let timestamp_ok = doc["timestamp"]
+            .as_str()
+            .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok());
+        let level = doc["level"]
+            .as_str()
+            .and_then(LogLevel::parse)
+            .filter(|_| timestamp_ok)
+            .unwrap_or(LogLevel::Info);
+        (level, level >= threshold)
+    }
+
+    fn emit_one_of_each() {
+        tracing::trace!("a trace line");
+        tracing::debug!("a debug line");
+        tracing::info!("an info line");
+        tracing::warn!(id = "m-1", "a warn line");
+        tracing::error!("an error line");
+    }
+
+    #[test]
+    fn every_json_line_passes_lambdas_filter_at_every_level() {
+        for threshold in LogLevel::ALL {
+            let out = Captured::default();
+            let subscriber = json(threshold).subscriber(None, {
+                let out = out.clone();
+                move || out.clone()
+            });
+            tracing::subscriber::with_default(subscriber, emit_one_of_each);
+            let lines = out.lines();
+            for line in &lines {
+                let doc: Value = serde_json::from_str(line).unwrap();
+                let timestamp = doc["timestamp"].as_str().expect("a timestamp");
+                chrono::DateTime::parse_from_rfc3339(timestamp)
+                    .unwrap_or_else(|e| panic!("{timestamp:?} is not RFC 3339 ({e}): {line}"));
+                let (level, kept) = lambda_keeps(line, threshold);
+                assert!(kept, "{level} dropped at {threshold}: {line}");
+                assert_eq!(doc["level"], level.as_str(), "{line}");
+            }
+            // Exactly the events at or above the threshold (tracing's five
+            // levels; FATAL keeps none of them), so nothing kept is lost.
+            let expected = LogLevel::ALL[..5]
+                .iter()
+                .filter(|l| **l >= threshold)
+                .count();
+            assert_eq!(lines.len(), expected, "at {threshold}: {lines:?}");
+        }
+    }
+
+    #[test]
+    fn the_fatal_line_passes_at_every_level_and_only_in_json() {
+        for threshold in LogLevel::ALL {
+            let line = json(threshold)
+                .fatal_line("bad config", 1_700_000_000_123)
+                .unwrap();
+            assert!(line.ends_with('\n') && line.matches('\n').count() == 1);
+            assert_eq!(lambda_keeps(&line, threshold), (LogLevel::Fatal, true));
+            let doc: Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(doc["fields"]["message"], "bad config");
+        }
+        assert_eq!(LogSettings::default().fatal_line("x", 1), None);
+    }
+
+    #[test]
+    fn text_format_is_unchanged_plain_lines_without_time() {
+        let out = Captured::default();
+        let subscriber = LogSettings::default().subscriber(None, {
+            let out = out.clone();
+            move || out.clone()
+        });
+        tracing::subscriber::with_default(subscriber, emit_one_of_each);
+        assert_eq!(
+            out.lines(),
+            [
+                " INFO an info line",
+                " WARN a warn line id=\"m-1\"",
+                "ERROR an error line"
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_from_lambdas_variables() {
+        let settings = |format: Option<&str>, level: Option<&str>| {
+            LogSettings::from_lookup(|name| match name {
+                "AWS_LAMBDA_LOG_FORMAT" => format.map(str::to_owned),
+                "AWS_LAMBDA_LOG_LEVEL" => level.map(str::to_owned),
+                _ => None,
+            })
+        };
+        assert_eq!(settings(None, None), LogSettings::default());
+        assert_eq!(settings(Some("JSON"), Some("warn")), json(LogLevel::Warn));
+        assert_eq!(settings(Some("json"), Some("FATAL")), json(LogLevel::Fatal));
+        assert_eq!(
+            settings(Some("Text"), Some("nonsense")),
+            LogSettings::default()
+        );
+    }
+
+    #[test]
+    fn sdk_crates_stay_at_warn_or_the_level() {
+        assert!(
+            json(LogLevel::Debug)
+                .directives()
+                .contains("aws_sdk_s3=warn")
+        );
+        assert!(
+            json(LogLevel::Error)
+                .directives()
+                .contains("aws_sdk_s3=error")
+        );
+        assert!(json(LogLevel::Fatal).directives().starts_with("off,"));
+        let text_fatal = LogSettings {
+            json: false,
+            level: LogLevel::Fatal,
+        };
+        assert!(text_fatal.directives().starts_with("error,"));
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_milliseconds() {
+        assert_eq!(
+            rfc3339_millis(1_700_000_000_123),
+            "2023-11-14T22:13:20.123Z"
+        );
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+    }
 }
