@@ -6,13 +6,24 @@ use std::error::Error as StdError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 /// AssumeRole was refused or failed. The message names both sides that could be at fault.
+///
+/// Right after `terraform apply` neither may be at fault yet: IAM is eventually
+/// consistent, and AWS's IAM User Guide ("Troubleshooting general issues":
+/// "Changes that I make are not always immediately visible",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency>)
+/// says a new or changed role, policy or trust may take a while to take
+/// effect. We expect seconds, at most a minute or two, so the hint says to
+/// wait and retry before debugging.
 #[derive(Debug, thiserror::Error)]
 pub enum AssumeRoleError {
     #[error(
         "AccessDenied: the execution role {execution_role} may not assume the target role {target_role}. \
          Either (1) the execution role's policy lacks sts:AssumeRole on {target_role} (lambda account), or \
          (2) the target role's trust policy does not name {execution_role}, or requires an ExternalId other \
-         than the one in TARGET_EXTERNAL_ID (bucket account; this function {sends}). STS said: {detail}"
+         than the one in TARGET_EXTERNAL_ID (bucket account; this function {sends}). If the roles or their \
+         policies were created or changed moments ago (right after terraform apply), IAM may not have \
+         propagated them yet (usually seconds, up to a minute or two): wait, retry, and debug only if it \
+         persists. STS said: {detail}"
     )]
     AccessDenied {
         execution_role: String,
@@ -111,4 +122,35 @@ pub fn find_in_chain<'a, T: StdError + 'static>(
         current = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_access_denied_hint_names_both_causes_and_propagation() {
+        let message = AssumeRoleError::AccessDenied {
+            execution_role: "arn:aws:iam::111111111111:role/writer-exec".into(),
+            target_role: "arn:aws:iam::222222222222:role/writer-target".into(),
+            sends: "sends the ExternalId from TARGET_EXTERNAL_ID",
+            detail: "User is not authorized to perform: sts:AssumeRole".into(),
+        }
+        .to_string();
+        for part in [
+            "AccessDenied: the execution role arn:aws:iam::111111111111:role/writer-exec may not assume \
+             the target role arn:aws:iam::222222222222:role/writer-target",
+            "(1) the execution role's policy lacks sts:AssumeRole on arn:aws:iam::222222222222:role/writer-target",
+            "(2) the target role's trust policy does not name arn:aws:iam::111111111111:role/writer-exec",
+            "ExternalId other than the one in TARGET_EXTERNAL_ID",
+            "right after terraform apply",
+            "propagated",
+            "up to a minute or two",
+            "wait, retry",
+            "STS said: User is not authorized",
+        ] {
+            assert!(message.contains(part), "{part:?} missing from: {message}");
+        }
+        assert_eq!(message.lines().count(), 1, "one log line");
+    }
 }

@@ -697,6 +697,10 @@ fn assert_names_both_causes(emu: &Emulator, message: &str, execution_role: &str)
         message.contains("trust policy") && message.contains("ExternalId"),
         "cause 2: {message}"
     );
+    assert!(
+        message.contains("propagated") && message.contains("wait, retry"),
+        "IAM propagation after an apply: {message}"
+    );
 }
 
 fn wrong_external_id(emu: &Emulator) -> Result<(), Failed> {
