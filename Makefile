@@ -14,13 +14,18 @@ VENV_PY     := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 TARGET_DIR  := $(or $(CARGO_TARGET_DIR),target)
 FUNCTION_ZIP := $(TARGET_DIR)/lambda/cross-account-s3-writer/bootstrap.zip
-ARM64_ZIP   := $(TARGET_DIR)/lambda/cross-account-s3-writer/arm64/bootstrap.zip
+ARM64_ZIP   := $(TARGET_DIR)/lambda-arm64/cross-account-s3-writer/bootstrap.zip
+# The arm64 zip where the README and infra/examples/two-accounts (package_path) expect it: in
+# this checkout, wherever CARGO_TARGET_DIR points (build-arm64 copies it here when it differs).
+DEPLOY_ZIP  := target/lambda-arm64/cross-account-s3-writer/bootstrap.zip
+# Lambda's name for this machine's architecture (what build-host produces).
+HOST_ARCH   := $(patsubst aarch64,arm64,$(shell uname -m))
 BASELINE_ZIP := $(TARGET_DIR)/lambda/bench-baseline/bootstrap.zip
 BENCH_ARGS  ?=
 STATE       ?= .run/emulator
 KEEP        ?=
 
-.PHONY: help venv demo test test-rust test-infra test-e2e build-host build-arm64 emulator emulator-env emulator-down bench fmt lint clean
+.PHONY: help venv demo test test-rust test-infra test-e2e test-arm64 build-host build-arm64 emulator emulator-env emulator-down bench fmt lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,13 +42,17 @@ $(CHECKOV_VENV)/.installed: infra/requirements-checkov.txt
 
 venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## install the Python tools (ministack, boto3, cargo-lambda, pytest, checkov)
 
+# Each build records the architecture of the bootstrap it zipped (read from its ELF header) in
+# <zip>.arch; the Terraform module refuses, at plan time, a package of another architecture.
 build-host: $(VENV)/.installed ## release build for this machine, zipped as Lambda wants it (what the emulator runs)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --output-format zip --lambda-dir $(TARGET_DIR)/lambda
+	$(PYTHON) scripts/package_arch.py $(FUNCTION_ZIP) --expect $(HOST_ARCH)
 	@ls -l $(FUNCTION_ZIP)
 
-build-arm64: $(VENV)/.installed ## release build for AWS (arm64, what infra/ deploys)
+build-arm64: $(VENV)/.installed ## release build for AWS (arm64, what infra/ deploys) at target/lambda-arm64/
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --lambda-dir $(TARGET_DIR)/lambda-arm64
-	@ls -l $(TARGET_DIR)/lambda-arm64/cross-account-s3-writer/bootstrap.zip
+	$(PYTHON) scripts/package_arch.py $(ARM64_ZIP) --expect arm64 --copy-to $(DEPLOY_ZIP)
+	@ls -l $(DEPLOY_ZIP) $(DEPLOY_ZIP).arch
 
 demo: build-host ## the whole system against two emulated accounts (KEEP=1 leaves the emulator running)
 	$(VENV_PY) scripts/demo.py --function-zip $(FUNCTION_ZIP) $(if $(KEEP),--keep --state $(STATE),)
@@ -65,6 +74,7 @@ test: venv ## every test (what CI runs)
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-infra
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory test-arm64
 
 lint: ## formatting and clippy
 	cargo fmt --all -- --check
@@ -79,6 +89,10 @@ test-infra: venv ## terraform fmt/validate/test (offline provider) and checkov
 test-e2e: build-host ## the deployed function, triggered the way AWS triggers it
 	FUNCTION_ZIP=$(FUNCTION_ZIP) $(VENV_PY) -m pytest tests/e2e -q -p no:cacheprovider
 
+test-arm64: build-arm64 ## the arm64 zip infra/ deploys, run under qemu-user against the emulator
+	bash scripts/install-arm64-emulation.sh
+	ARM64_ZIP=$(DEPLOY_ZIP) $(VENV_PY) -m pytest tests/arm64 -q -p no:cacheprovider
+
 bench: build-host ## the release build side by side with a straightforward baseline writer (benches/)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(abspath $(TARGET_DIR))" cargo lambda build --release \
 		--locked --output-format zip --manifest-path benches/baseline/Cargo.toml --lambda-dir $(TARGET_DIR)/lambda
@@ -89,5 +103,5 @@ fmt: ## format Rust and Terraform
 	terraform fmt -recursive infra
 
 clean: ## remove build output, venvs and emulator state
-	rm -rf $(VENV) $(CHECKOV_VENV) .run
+	rm -rf $(VENV) $(CHECKOV_VENV) .run target/lambda-arm64
 	cargo clean

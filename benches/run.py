@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import base64
-import collections
 import datetime as dt
 import io
 import json
@@ -26,7 +25,6 @@ import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,8 +33,11 @@ import urllib.parse
 import uuid
 import zipfile
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+# The local Lambda Runtime API (and HTTP plumbing), shared with tests/arm64.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from lambda_runtime_api import PROCESSES, Handler, Misbehaved, Process, hwm_bytes, serve  # noqa: E402
 
 REGION = "us-east-1"
 ACCOUNT, TARGET_ACCOUNT = "111111111111", "222222222222"
@@ -44,66 +45,11 @@ ROLE_ARN = f"arn:aws:iam::{TARGET_ACCOUNT}:role/writer-target"
 BUCKET, EXTERNAL_ID, PREFIX = f"writer-target-{TARGET_ACCOUNT}", "bench-external-id", "incoming/"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:bench-queue"
 EXEC_KEY = "AKIABENCHEXECUTION01"
-RUNTIME = "/2018-06-01/runtime"
 MIB = 1024 * 1024
 RECORDS, RECORD_BYTES = 10, 1024
 COPY_ETAG = "5f363e0e58a95f06cbe9bbc662c5dfb6"
 # The issue's goals, as function/baseline ratios (printed, never enforced).
 GOALS = {"zip": 0.6, "init_wall": 0.7, "init_cpu": 0.6, "rss": 0.8, "cpu_record": 0.6, "wall_latency": 0.25}
-
-
-class Misbehaved(Exception):
-    """A function did something wrong: its figures mean nothing."""
-
-
-def cpu_ns(pid: int) -> int:
-    """CPU time of all live threads of `pid`: the first field of each /proc/PID/task/*/schedstat (ns)."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            pass  # a thread that just exited
-    return total
-
-
-def hwm_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        return next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:")), 0)  # 0: exiting
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the Runtime API and S3
-    disable_nagle_algorithm = True  # no delayed-ACK stalls
-
-    def log_message(self, *args):
-        pass
-
-    def body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            out = b""
-            while size := int(self.rfile.readline().split(b";")[0], 16):
-                out += self.rfile.read(size)
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b""):
-                pass
-            return out
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def reply(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
-        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}", f"Content-Length: {len(body)}"]
-        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-
-
-def serve(handler: type, **attrs) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (handler,), attrs))
-    server.daemon_threads = True
-    server.handle_error = lambda *a: None if isinstance(sys.exc_info()[1], OSError) else \
-        ThreadingHTTPServer.handle_error(server, *a)  # a peer killed mid-request is expected; nothing else
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    return server
 
 
 # ------------------------------------------------------------------ fake STS + S3, shared by both
@@ -229,106 +175,21 @@ class AwsHandler(Handler):
 # ------------------------------------------------------------------ one process and its Runtime API
 
 
-class Process:
-    """One `bootstrap` process behind its own fake Runtime API. CPU and VmHWM are read
-    as each `GET /next` arrives: the function is then parked, waiting for an event."""
-
-    def __init__(self, binary: Path, aws_port: int, workdir: Path, session: str, timeout: float,
-                 extra_env: dict | None = None):
-        self.cond, self.timeout, self.session = threading.Condition(), timeout, session
-        self.polls: list[tuple[int, int, int]] = []  # (monotonic ns, CPU ns, VmHWM) per /next
-        self.events: collections.deque[tuple[str, bytes]] = collections.deque()  # waiting for a /next
-        self.answers: dict[str, tuple[str, bytes, int]] = {}  # request id -> (kind, body, ns)
-        self.closing, self.started = False, threading.Event()
-        self.runtime = serve(RuntimeHandler, proc=self)
-        self.log = workdir / f"{session}.log"
-        env = {
-            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(workdir),
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self.runtime.server_address[1]}",
-            "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": EXEC_KEY, "AWS_SECRET_ACCESS_KEY": "e" * 40, "AWS_SESSION_TOKEN": "exec-token",
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}", "AWS_EC2_METADATA_DISABLED": "true",
-            "TARGET_ROLE_ARN": ROLE_ARN, "TARGET_BUCKET": BUCKET, "TARGET_EXTERNAL_ID": EXTERNAL_ID,
-            "KEY_PREFIX": PREFIX, "ROLE_SESSION_NAME": session, "RUST_LOG": "warn",
-            "LAMBDA_TASK_ROOT": str(binary.parent), "_HANDLER": "bootstrap",
-        } | (extra_env or {})
-        with open(self.log, "wb") as log:
-            self.spawn_ns = time.monotonic_ns()
-            self.popen = subprocess.Popen([str(binary)], env=env, cwd=binary.parent, stdin=subprocess.DEVNULL,
-                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.started.set()
-        PROCESSES.append(self)
-
-    def wait(self, predicate, what: str) -> None:
-        end = time.monotonic() + self.timeout
-        with self.cond:
-            while not predicate():
-                if self.popen.poll() is not None or time.monotonic() > end:
-                    tail = self.log.read_text(errors="replace")[-1500:]
-                    state = f"exited {self.popen.returncode}" if self.popen.returncode is not None else "timed out"
-                    raise Misbehaved(f"{self.session} {state} {what}\n{tail}")
-                self.cond.wait(0.05)
-
-    def invoke(self, payload: bytes) -> tuple[bytes, float, float]:
-        """One event, from parked in /next to parked again: (response body, wall ms, CPU ms)."""
-        self.wait(lambda: self.polls, "before its first /next")
-        n, request_id = len(self.polls), str(uuid.uuid4())
-        with self.cond:
-            self.events.append((request_id, payload))
-            self.cond.notify_all()
-        self.wait(lambda: request_id in self.answers and len(self.polls) > n, f"answering {request_id}")
-        kind, body, done_ns = self.answers[request_id]
-        if kind != "response":
-            raise Misbehaved(f"{self.session}: invocation failed: {body[:400]!r}")
-        return body, (done_ns - self.sent_ns) / 1e6, (self.polls[n][1] - self.polls[n - 1][1]) / 1e6
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait()
-        with self.cond:
-            self.closing = True
-            self.cond.notify_all()
-        self.runtime.shutdown()
-        self.runtime.server_close()
-        if self in PROCESSES:
-            PROCESSES.remove(self)
-
-
-PROCESSES: list[Process] = []
-
-
-class RuntimeHandler(Handler):
-    proc: Process
-
-    def do_GET(self):
-        p = self.proc
-        now = time.monotonic_ns()
-        p.started.wait()  # a fast start can poll before Popen has returned here
-        sample = (now, cpu_ns(p.popen.pid), hwm_bytes(p.popen.pid))
-        with p.cond:
-            p.polls.append(sample)
-            p.cond.notify_all()
-            while not p.events and not p.closing:
-                p.cond.wait(0.1)
-            event = p.events.popleft() if p.events else None
-        if event is None:
-            self.close_connection = True
-            return
-        p.sent_ns = time.monotonic_ns()
-        self.reply(200, event[1], {
-            "Content-Type": "application/json", "Lambda-Runtime-Aws-Request-Id": event[0],
-            "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 60_000),
-            "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:bench",
-        })
-
-    def do_POST(self):
-        body, parts, now = self.body(), self.path.split("/"), time.monotonic_ns()
-        with self.proc.cond:  # .../invocation/<id>/response or /error, or .../init/error
-            self.proc.answers[parts[-2]] = (parts[-1], body, now)
-            self.proc.cond.notify_all()
-        self.reply(202, b'{"status":"OK"}')
+def spawn(binary: Path, aws_port: int, workdir: Path, session: str, timeout: float,
+          extra_env: dict | None = None) -> Process:
+    """One `bootstrap` process with Lambda's environment, behind its own Runtime API."""
+    env = {
+        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(workdir),
+        "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": EXEC_KEY, "AWS_SECRET_ACCESS_KEY": "e" * 40, "AWS_SESSION_TOKEN": "exec-token",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}", "AWS_EC2_METADATA_DISABLED": "true",
+        "TARGET_ROLE_ARN": ROLE_ARN, "TARGET_BUCKET": BUCKET, "TARGET_EXTERNAL_ID": EXTERNAL_ID,
+        "KEY_PREFIX": PREFIX, "ROLE_SESSION_NAME": session, "RUST_LOG": "warn",
+        "LAMBDA_TASK_ROOT": str(binary.parent), "_HANDLER": "bootstrap",
+    } | (extra_env or {})
+    return Process([str(binary)], env, workdir, session, timeout,
+                   function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:bench")
 
 
 # ------------------------------------------------------------------ measurements
@@ -362,7 +223,7 @@ def cold_starts(binaries: dict, aws_port: int, workdir: Path, n: int, timeout: f
     out = {name: {"init_wall": [], "init_cpu": [], "init_rss": []} for name in binaries}
     for i in range(n):
         for name in (list(binaries) if i % 2 == 0 else list(binaries)[::-1]):
-            p = Process(binaries[name], aws_port, workdir, f"{name}-cold-{i}", timeout)
+            p = spawn(binaries[name], aws_port, workdir, f"{name}-cold-{i}", timeout)
             try:
                 p.wait(lambda: p.polls, "during init")
                 t, cpu, rss = p.polls[0]
@@ -377,7 +238,7 @@ def cold_starts(binaries: dict, aws_port: int, workdir: Path, n: int, timeout: f
 def warm(binaries: dict, aws: Aws, aws_port: int, workdir: Path, n: int, latency_ms: float, timeout: float) -> dict:
     """One process of each, invoked in alternation: 5 warm-up events (the first does AssumeRole), then n."""
     aws.latency_s = latency_ms / 1000
-    procs = {name: Process(b, aws_port, workdir, f"{name}-warm-{latency_ms:g}ms", timeout) for name, b in binaries.items()}
+    procs = {name: spawn(b, aws_port, workdir, f"{name}-warm-{latency_ms:g}ms", timeout) for name, b in binaries.items()}
     out = {name: {"wall": [], "cpu_record": [], "rss": None} for name in binaries}
     try:
         for i in range(5 + n):
@@ -404,7 +265,7 @@ def managed_instances(binary: Path, aws: Aws, aws_port: int, workdir: Path, n: i
     out = {}
     try:
         for label, env in [("concurrent", {"AWS_LAMBDA_MAX_CONCURRENCY": "8"}), ("sequential", {})]:
-            p = Process(binary, aws_port, workdir, f"lmi-{label}", timeout, env)
+            p = spawn(binary, aws_port, workdir, f"lmi-{label}", timeout, env)
             try:
                 invoke_checked(p, aws)  # the first does AssumeRole
                 events = [sqs_event() for _ in range(n)]
@@ -438,7 +299,7 @@ def copy(binary: Path, aws: Aws, aws_port: int, workdir: Path, mib: int, latency
     out = {}
     try:
         for label, parts in [("parallel", "4"), ("one_at_a_time", "1")]:
-            p = Process(binary, aws_port, workdir, f"copy-{label}", timeout, {"MAX_CONCURRENT_PARTS": parts})
+            p = spawn(binary, aws_port, workdir, f"copy-{label}", timeout, {"MAX_CONCURRENT_PARTS": parts})
             try:
                 key = f"big/{label}-{uuid.uuid4()}.bin"
                 event = {"Records": [{
@@ -492,7 +353,7 @@ def delivery(binary: Path, aws: Aws, aws_port: int, workdir: Path, messages: int
     for size in (10, 100):
         for label, env in DELIVERY_MODES:
             rng = random.Random(size)  # every mode gets the same messages
-            p = Process(binary, aws_port, workdir, f"delivery-{size}-{label.replace(' + ', '-')}", timeout, env)
+            p = spawn(binary, aws_port, workdir, f"delivery-{size}-{label.replace(' + ', '-')}", timeout, env)
             try:
                 cpu_ms, body_bytes, sent = 0.0, 0, {}
                 for first in range(-size, messages, size):  # the first event (AssumeRole) is not counted
