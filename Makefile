@@ -1,8 +1,12 @@
 # The two commands a newcomer needs:
 #   make demo   the whole system against two emulated AWS accounts, in one run
-#   make test   every test: unit, emulator integration, Terraform, end-to-end
+#   make test   every test: unit, emulator integration, Terraform, end-to-end, and the arm64
+#               zip Terraform deploys, run under qemu-user
 # Everything they need is installed here: Python tools into .venv (and .venv-checkov),
-# Rust crates by cargo. Only a Rust toolchain, Python 3.11+ with pip and terraform are assumed.
+# Rust crates by cargo, the aarch64 target by cargo lambda (rustup), qemu-user-static and
+# libc6-arm64-cross by apt-get (scripts/install-arm64-emulation.sh, as root or with sudo).
+# Only a Rust toolchain, Python 3.11+ with pip and terraform are assumed (and, for test-arm64,
+# Debian/Ubuntu's apt-get or those two packages' equivalents).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
