@@ -218,6 +218,13 @@ pub fn init() -> LogSettings {
     let subscriber = settings.subscriber(rust_log.as_deref(), std::io::stdout);
     // Only fails when a subscriber is already set (tests): keep that one.
     let _ = tracing::subscriber::set_global_default(subscriber);
+    if settings.json {
+        // A panic's message is plain text on stderr, which Lambda would take as
+        // INFO and drop at WARN and above: write it as a FATAL line instead.
+        std::panic::set_hook(Box::new(move |info| {
+            fatal(&settings, &format!("panic: {info}"))
+        }));
+    }
     settings
 }
 
