@@ -38,6 +38,9 @@ def arm64_zip() -> Path:
     path = Path(value)
     if not value or not path.is_file():
         pytest.fail(f"ARM64_ZIP must name the arm64 bootstrap.zip (`make build-arm64`); got {value!r}", pytrace=False)
+    record = package_arch.arch_path(path)
+    if not record.is_file() or record.read_text() != "arm64\n":
+        pytest.fail(f"{record} must say `arm64` (make build-arm64 writes it; Terraform checks it)", pytrace=False)
     return path
 
 
