@@ -14,7 +14,7 @@ its record at DEPLOY_ZIP (and DEPLOY_ZIP.arch), unless that is the same file: `m
 uses it so the path the README and the Terraform example name (`target/lambda-arm64/...` in the
 checkout) holds the build even when CARGO_TARGET_DIR points elsewhere. Each file is written
 beside its final name and renamed into place; the copy's old record goes first and the new one
-comes last, so an interrupted copy leaves a zip without a record (which Terraform refuses),
+comes last, so an interrupted copy leaves a zip without a record (nothing for Terraform to check),
 never a record that describes another zip. Python standard library only.
 """
 
