@@ -567,7 +567,11 @@ class Emulator:
 
     def _provision_lambda_account(self, execution_role_arn: str, target_role_arn: str) -> None:
         iam = self.client("iam", "lambda_root")
-        trust = render_policy("execution-trust", lambda_account_id=LAMBDA_ACCOUNT)
+        # The module's default trust: Lambda, for the writer function only (aws:SourceAccount and
+        # aws:SourceArn). ministack does not evaluate the Lambda service's trust, so the small
+        # credential-vendor functions (other names) can still run as these roles here.
+        trust = render_policy("execution-trust-function", lambda_account_id=LAMBDA_ACCOUNT,
+                              function_arn=f"arn:{PARTITION}:lambda:{REGION}:{LAMBDA_ACCOUNT}:function:{FUNCTION_NAME}")
         common = {
             "logs": render_policy("execution-logs", log_group_arn=LOG_GROUP_ARN),
             "read-source": render_policy("execution-read-source",
@@ -675,7 +679,7 @@ class Emulator:
     def _vend_credentials(self, role_name: str, expected_role_arn: str) -> dict:
         """A session of ``role_name`` as Lambda hands it to a function running as that role.
 
-        The execution roles trust only ``lambda.amazonaws.com`` (with aws:SourceAccount), so no
+        The execution roles trust only ``lambda.amazonaws.com`` (aws:SourceAccount, aws:SourceArn), so no
         identity of ours may AssumeRole them -- ministack refuses the account root too. The honest
         way to a session is the one Lambda uses: a tiny function with that execution role,
         invoked once, returns the credentials it was given. ministack derives them from the

@@ -223,6 +223,28 @@ extra_case_ dlq-alarm-on-trigger-queue modules/writer-function/main.tf failures 
   'dimensions  = { QueueName = aws_sqs_queue.dlq[0].name }' \
   'dimensions  = { QueueName = aws_sqs_queue.this[0].name }'
 
+# --- the lambda account: package architecture, KMS for objects read, execution trust --------------
+case_ arch-mismatch-not-refused modules/writer-function/main.tf package_architecture \
+  'run "x86_64_build_for_arm64_fails_the_plan"... fail' \
+  'condition     = local.package_arch == null || local.package_arch == var.architecture' \
+  'condition     = local.package_arch == null || var.architecture != ""'
+case_ source-decrypt-not-via-s3 modules/writer-function/policies/execution-decrypt-source.json.tftpl source_kms \
+  "The S3 trigger's source key: kms:Decrypt on exactly that key, only via S3" \
+  $'"StringEquals": { "kms:ViaService": "s3.${region}.amazonaws.com" },\n        ' \
+  ''
+extra_case_ source-decrypt-any-key modules/writer-function/policies/execution-decrypt-source.json.tftpl source_kms \
+  "The S3 trigger's source key: kms:Decrypt on exactly that key, only via S3" \
+  '"Resource": "${kms_key_arn}"' \
+  '"Resource": "*"'
+case_ raw-mail-decrypt-any-bucket modules/writer-function/policies/execution-decrypt-raw-mail.json.tftpl source_kms \
+  "The raw-mail key: kms:Decrypt on exactly that key, only via S3 in eu-west-1, only for test-mail-bucket" \
+  '"StringLike": { "kms:EncryptionContext:aws:s3:arn": ["${bucket_arn}", "${object_arns}"] }' \
+  '"StringLike": { "kms:EncryptionContext:aws:s3:arn": "*" }'
+case_ execution-trust-default-account-wide modules/writer-function/variables.tf execution_trust \
+  "By default the execution role trusts Lambda for this function only" \
+  $'Only shapes a role the module creates (ignored with execution_role_arn)."\n  type        = bool\n  default     = true' \
+  $'Only shapes a role the module creates (ignored with execution_role_arn)."\n  type        = bool\n  default     = false'
+
 # Break one copy and run its test file; succeed only if the test fails with the expected message.
 run_case() {
   local i=$1 name=${names[$1]} dir=$work/${names[$1]} log=$work/${names[$1]}.log

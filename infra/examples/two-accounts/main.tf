@@ -9,7 +9,9 @@
 #   once the role it assumes exists, with its policy).
 
 locals {
-  package_path = coalesce(var.package_path, "${path.root}/../../../target/lambda/cross-account-s3-writer/bootstrap.zip")
+  # `make build-arm64` writes the zip here (and its architecture record, bootstrap.zip.arch);
+  # infra/tests/package_path.py checks that the Makefile, the READMEs and this default agree.
+  package_path = coalesce(var.package_path, "${path.root}/../../../target/lambda-arm64/cross-account-s3-writer/bootstrap.zip")
 }
 
 module "writer_function" {
@@ -38,6 +40,8 @@ module "writer_function" {
   max_concurrent_writes = var.max_concurrent_writes
   ses_raw_mail_bucket   = var.ses_raw_mail_bucket
   ses_raw_mail_prefix   = var.ses_raw_mail_prefix
+  # the raw-mail bucket's customer managed KMS key (kms:Decrypt through S3), null: none
+  ses_raw_mail_kms_key_arn = var.ses_raw_mail_kms_key_arn
 
   create_sqs_trigger    = var.create_sqs_trigger
   sqs_queue_name        = var.sqs_queue_name
@@ -53,6 +57,7 @@ module "writer_function" {
   create_s3_trigger       = var.create_s3_trigger
   s3_source_bucket        = var.s3_source_bucket
   s3_source_filter_prefix = var.s3_source_filter_prefix
+  s3_source_kms_key_arn   = var.s3_source_kms_key_arn
 
   create_function_url = var.create_function_url
 
@@ -62,6 +67,8 @@ module "writer_function" {
   metrics_namespace                  = var.metrics_namespace
   create_alarms                      = var.create_alarms
   alarm_sns_topic_arn                = var.alarm_sns_topic_arn
+
+  records_failed_alarm_treat_missing_data = var.records_failed_alarm_treat_missing_data
 
   # every other input, from variables of the same name (or noted)
   description                              = var.function_description
@@ -102,7 +109,7 @@ module "writer_function" {
   stream_maximum_record_age_in_seconds      = var.stream_maximum_record_age_in_seconds
   stream_bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error
 
-  # optional hardening (all off by default)
+  # optional hardening (off by default, except the trust pinned to this function)
   execution_role_arn                   = var.execution_role_arn
   restrict_execution_trust_to_function = var.restrict_execution_trust_to_function
   tracing_mode                         = var.tracing_mode

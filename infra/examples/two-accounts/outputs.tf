@@ -1,16 +1,16 @@
 output "function_name" {
   description = "Name of the function: aws lambda invoke --function-name <this>."
-  value       = module.writer_function.function_name
+  value       = module.writer_function.lambda_function_name
 }
 
 output "function_arn" {
   description = "ARN of the function."
-  value       = module.writer_function.function_arn
+  value       = module.writer_function.lambda_function_arn
 }
 
 output "execution_role_arn" {
   description = "Execution role of the function (lambda account); the only principal the target role trusts."
-  value       = module.writer_function.execution_role_arn
+  value       = module.writer_function.lambda_role_arn
 }
 
 output "target_role_arn" {
@@ -45,17 +45,32 @@ output "function_environment" {
 
 output "queue_url" {
   description = "Queue that triggers the function (null without the SQS trigger)."
-  value       = module.writer_function.queue_url
+  value       = module.writer_function.sqs_queue_url
+}
+
+output "queue_arn" {
+  description = "ARN of the queue that triggers the function, for producers' sqs:SendMessage grants (null without the SQS trigger)."
+  value       = module.writer_function.sqs_queue_arn
+}
+
+output "invoke_target_arn" {
+  description = "What producers invoke: the alias ARN with alias_name, else the function ARN."
+  value       = module.writer_function.lambda_invoke_target_arn
+}
+
+output "failure_queue_arn" {
+  description = "ARN of the failure queue (for a consumer's or an alarm's grants)."
+  value       = module.writer_function.sqs_failure_queue_arn
 }
 
 output "dead_letter_queue_url" {
   description = "Dead-letter queue (null without the SQS trigger)."
-  value       = module.writer_function.dead_letter_queue_url
+  value       = module.writer_function.sqs_dead_letter_queue_url
 }
 
 output "failure_queue_url" {
   description = "Queue of failed asynchronous invocations and SNS/EventBridge dead letters: read failed records here."
-  value       = module.writer_function.failure_queue_url
+  value       = module.writer_function.sqs_failure_queue_url
 }
 
 output "alarm_names" {
@@ -65,13 +80,13 @@ output "alarm_names" {
 
 output "function_url" {
   description = "Function URL, AWS_IAM auth (null when not created)."
-  value       = module.writer_function.function_url
+  value       = module.writer_function.lambda_function_url
 }
 
 output "try_it" {
   description = "Commands to invoke the function and see the object in the bucket account."
   value       = <<-EOT
-    aws lambda invoke --function-name ${module.writer_function.function_name} --region ${var.lambda_region}${var.lambda_profile == null ? "" : " --profile ${var.lambda_profile}"} --payload '{"action":"whoami"}' --cli-binary-format raw-in-base64-out out.json && cat out.json
+    aws lambda invoke --function-name ${module.writer_function.lambda_function_name} --region ${var.lambda_region}${var.lambda_profile == null ? "" : " --profile ${var.lambda_profile}"} --payload '{"action":"whoami"}' --cli-binary-format raw-in-base64-out out.json && cat out.json
     aws s3 ls s3://${module.target_bucket.bucket_name}/${var.key_prefix} --recursive${var.bucket_profile == null ? "" : " --profile ${var.bucket_profile}"}
   EOT
 }

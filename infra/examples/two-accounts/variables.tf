@@ -74,7 +74,7 @@ variable "function_name" {
 }
 
 variable "package_path" {
-  description = "The function zip. null: ../../../target/lambda/cross-account-s3-writer/bootstrap.zip (the repository's cargo lambda output, relative to this directory)."
+  description = "The function zip. null: ../../../target/lambda-arm64/cross-account-s3-writer/bootstrap.zip (what `make build-arm64` writes, with its architecture record bootstrap.zip.arch; relative to this directory)."
   type        = string
   default     = null
 }
@@ -460,9 +460,9 @@ variable "execution_role_arn" {
 }
 
 variable "restrict_execution_trust_to_function" {
-  description = "Trust only this function (aws:SourceArn) in the execution role's trust."
+  description = "Trust only this function (aws:SourceArn, with aws:SourceAccount) in the execution role's trust. false: any Lambda function of the lambda account that is given the role."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "tracing_mode" {
@@ -573,4 +573,22 @@ variable "max_concurrent_parts" {
   description = "MAX_CONCURRENT_PARTS: parts of one multipart copy in flight. null: 4."
   type        = number
   default     = null
+}
+
+variable "s3_source_kms_key_arn" {
+  description = "Customer managed KMS key of the S3 trigger's source bucket: the execution role gets kms:Decrypt on it, through S3, for that bucket only. null: none (SSE-S3)."
+  type        = string
+  default     = null
+}
+
+variable "ses_raw_mail_kms_key_arn" {
+  description = "Customer managed KMS key of the SES raw-mail bucket: the execution role gets kms:Decrypt on it, through S3, for that bucket and prefix only. null: none (SSE-S3)."
+  type        = string
+  default     = null
+}
+
+variable "records_failed_alarm_treat_missing_data" {
+  description = "Missing-data treatment of the records-failed alarm: notBreaching (an idle function is OK) or missing (INSUFFICIENT_DATA when no metric line arrives)."
+  type        = string
+  default     = "notBreaching"
 }

@@ -60,6 +60,11 @@ locals {
 
   ses_raw_mail_bucket_arn = var.ses_raw_mail_bucket == null ? null : "arn:${local.partition}:s3:::${var.ses_raw_mail_bucket}"
 
+  # The build's architecture record next to the zip (`make build-arm64` / `make build-host` write
+  # "<zip>.arch": arm64 or x86_64); null when there is none.
+  package_arch_path = "${var.package_path}.arch"
+  package_arch      = fileexists(local.package_arch_path) ? trimspace(file(local.package_arch_path)) : null
+
   # AWS: at least 6 x the function timeout plus the batching window (a message can wait the
   # window before its batch starts, and Lambda may retry a throttled batch).
   sqs_visibility_timeout_minimum = 6 * var.timeout + var.sqs_maximum_batching_window_in_seconds
@@ -94,6 +99,26 @@ locals {
       "read-ses-raw-mail" = templatefile("${local.policies}/execution-read-raw-mail.json.tftpl", {
         raw_mail_bucket_arn = local.ses_raw_mail_bucket_arn
         raw_mail_prefix     = var.ses_raw_mail_prefix
+      })
+    },
+    # kms:Decrypt for objects the function reads that are encrypted with a customer managed key:
+    # exactly that key, only through S3 of this region (kms:ViaService), only for that bucket's
+    # objects (the encryption context S3 sends is the object ARN, or the bucket ARN when the
+    # object was written with an S3 Bucket Key).
+    var.create_s3_trigger && var.s3_source_bucket != null && var.s3_source_kms_key_arn != null ? {
+      "decrypt-s3-trigger-source" = templatefile("${local.policies}/execution-decrypt-source.json.tftpl", {
+        kms_key_arn = var.s3_source_kms_key_arn
+        region      = local.region
+        bucket_arn  = local.s3_source_bucket_arn
+        object_arns = "${local.s3_source_read_scope}/*"
+      })
+    } : {},
+    var.ses_raw_mail_bucket == null || var.ses_raw_mail_kms_key_arn == null ? {} : {
+      "decrypt-ses-raw-mail" = templatefile("${local.policies}/execution-decrypt-raw-mail.json.tftpl", {
+        kms_key_arn = var.ses_raw_mail_kms_key_arn
+        region      = local.region
+        bucket_arn  = local.ses_raw_mail_bucket_arn
+        object_arns = "${local.ses_raw_mail_bucket_arn}/${var.ses_raw_mail_prefix}*"
       })
     },
     # Stream triggers: Lambda's poller reads the stream as the execution role; exactly that
@@ -271,13 +296,36 @@ resource "aws_lambda_function" "this" {
       error_message = "execution_role_arn must be a role of the function's own account (${local.account_id}): Lambda cannot use another account's role."
     }
     precondition {
-      condition     = local.create_execution_role || (var.execution_role_name == null && var.permissions_boundary == null && !var.restrict_execution_trust_to_function)
-      error_message = "execution_role_name, permissions_boundary and restrict_execution_trust_to_function shape the role the module creates; with execution_role_arn (your own role) set them on that role instead."
+      condition     = local.create_execution_role || (var.execution_role_name == null && var.permissions_boundary == null)
+      error_message = "execution_role_name and permissions_boundary shape the role the module creates; with execution_role_arn (your own role) set them on that role instead."
+    }
+    # The build records its architecture next to the zip: a binary of the other architecture
+    # would fail every invocation with an exec format error, so refuse it here.
+    precondition {
+      condition     = local.package_arch == null || local.package_arch == var.architecture
+      error_message = "The package ${var.package_path} was built for ${coalesce(local.package_arch, "?")} (${local.package_arch_path}), but architecture = \"${var.architecture}\": build it with `${var.architecture == "arm64" ? "make build-arm64" : "make build-host"}` (x86_64 on an x86_64 machine), or set architecture = \"${coalesce(local.package_arch, "?")}\"."
+    }
+    precondition {
+      condition     = var.s3_source_kms_key_arn == null || var.create_s3_trigger
+      error_message = "s3_source_kms_key_arn grants kms:Decrypt for the S3 trigger's source bucket: it needs create_s3_trigger = true."
+    }
+    precondition {
+      condition     = var.ses_raw_mail_kms_key_arn == null || var.ses_raw_mail_bucket != null
+      error_message = "ses_raw_mail_kms_key_arn grants kms:Decrypt for the SES raw-mail bucket: it needs ses_raw_mail_bucket."
     }
     precondition {
       condition     = var.alias_name == null || var.publish
       error_message = "alias_name needs publish = true: an alias points at a published version."
     }
+  }
+}
+
+# Without the build's record the architecture cannot be checked: a warning, not an error (a zip
+# built by other means, or by a version of the Makefile before the record).
+check "package_architecture_recorded" {
+  assert {
+    condition     = local.package_arch != null || !fileexists(var.package_path) # (a missing zip is refused by package_path's validation)
+    error_message = "The architecture of ${var.package_path} could not be verified: ${local.package_arch_path} does not exist. `make build-arm64` writes it (arm64; `make build-host` on an x86_64 machine for x86_64); a zip of the other architecture than architecture = \"${var.architecture}\" fails every invocation with an exec format error."
   }
 }
 
@@ -689,9 +737,10 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
-  # No data = nothing happened (Errors, RecordsFailed, ... are only published when non-zero or
-  # when the function runs).
-  treat_missing_data = "notBreaching"
+  # No data = nothing happened (AWS/Lambda metrics are only published when the function runs).
+  # records-failed, the function's own EMF metric: no data is an idle function, or metric lines
+  # that did not arrive; records_failed_alarm_treat_missing_data decides (notBreaching by default).
+  treat_missing_data = each.key == "records-failed" ? var.records_failed_alarm_treat_missing_data : "notBreaching"
   alarm_actions      = local.alarm_actions
   ok_actions         = local.alarm_actions
   tags               = var.tags

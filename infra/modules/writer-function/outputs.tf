@@ -1,10 +1,123 @@
-output "function_name" {
+# Names in the terraform-aws-modules manner (lambda_*, sqs_*). The unprefixed names further down are
+# deprecated aliases of these, kept for one major version (see infra/CHANGELOG.md).
+
+output "lambda_function_name" {
   description = "Name of the Lambda function."
   value       = aws_lambda_function.this.function_name
 }
 
-output "function_arn" {
+output "lambda_function_arn" {
   description = "ARN of the Lambda function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "lambda_function_version" {
+  description = "Latest published version of the function (\"$LATEST\" without publish)."
+  value       = aws_lambda_function.this.version
+}
+
+output "lambda_function_url" {
+  description = "Function URL (AWS_IAM auth; null when not created)."
+  value       = one(aws_lambda_function_url.this[*].function_url)
+}
+
+output "lambda_alias_arn" {
+  description = "ARN of the alias the triggers invoke (invoke it rather than the unqualified function); null without alias_name."
+  value       = one(aws_lambda_alias.this[*].arn)
+}
+
+output "lambda_invoke_target_arn" {
+  description = "What every trigger invokes, and what producers should invoke (aws lambda invoke --function-name): the alias ARN with alias_name, else the unqualified function ARN."
+  value       = local.invoke_arn
+}
+
+output "lambda_role_arn" {
+  description = "ARN of the execution role (the module's, or execution_role_arn); the target role's trust policy names it."
+  value       = local.execution_role_arn
+}
+
+output "lambda_role_name" {
+  description = "Name of the execution role."
+  value       = local.create_execution_role ? aws_iam_role.execution[0].name : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1)
+}
+
+output "lambda_cloudwatch_log_group_name" {
+  description = "Log group of the function."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "lambda_cloudwatch_log_group_arn" {
+  description = "ARN of the function's log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
+output "sqs_queue_arn" {
+  description = "ARN of the trigger queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.this[*].arn)
+}
+
+output "sqs_queue_name" {
+  description = "Name of the trigger queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.this[*].name)
+}
+
+output "sqs_queue_url" {
+  description = "URL of the trigger queue: send messages here (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.this[*].url)
+}
+
+output "sqs_dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.dlq[*].arn)
+}
+
+output "sqs_dead_letter_queue_name" {
+  description = "Name of the dead-letter queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.dlq[*].name)
+}
+
+output "sqs_dead_letter_queue_url" {
+  description = "URL of the dead-letter queue (null without the SQS trigger)."
+  value       = one(aws_sqs_queue.dlq[*].url)
+}
+
+output "sqs_failure_queue_arn" {
+  description = "ARN of the failure queue: failed asynchronous invocations (Lambda on-failure destination) and SNS/EventBridge dead letters."
+  value       = aws_sqs_queue.failures.arn
+}
+
+output "sqs_failure_queue_name" {
+  description = "Name of the failure queue."
+  value       = aws_sqs_queue.failures.name
+}
+
+output "sqs_failure_queue_url" {
+  description = "URL of the failure queue: read failed records here (aws sqs receive-message)."
+  value       = aws_sqs_queue.failures.url
+}
+
+output "lambda_logging_config" {
+  description = "The function's logging configuration: log_format (JSON), application_log_level (log_level: Lambda drops the function's lines below it; the EMF metric lines pass at every level) and system_log_level."
+  value = {
+    log_format            = aws_lambda_function.this.logging_config[0].log_format
+    application_log_level = aws_lambda_function.this.logging_config[0].application_log_level
+    system_log_level      = aws_lambda_function.this.logging_config[0].system_log_level
+    log_group             = aws_lambda_function.this.logging_config[0].log_group
+  }
+}
+
+output "package_architecture" {
+  description = "Architecture the build recorded next to the zip (`<package_path>.arch`: arm64 or x86_64); null when there is no record (the plan then warns that it could not verify the architecture)."
+  value       = local.package_arch
+}
+
+output "function_name" {
+  description = "Deprecated alias of lambda_function_name (same value), removed in the next major version: use lambda_function_name."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Deprecated alias of lambda_function_arn (same value), removed in the next major version: use lambda_function_arn."
   value       = aws_lambda_function.this.arn
 }
 
@@ -30,12 +143,12 @@ output "account_id" {
 }
 
 output "execution_role_arn" {
-  description = "ARN of the execution role (the module's, or execution_role_arn); the target role's trust policy names it."
+  description = "Deprecated alias of lambda_role_arn (same value), removed in the next major version: use lambda_role_arn."
   value       = local.execution_role_arn
 }
 
 output "execution_role_name" {
-  description = "Name of the execution role."
+  description = "Deprecated alias of lambda_role_name (same value), removed in the next major version: use lambda_role_name."
   value       = local.create_execution_role ? aws_iam_role.execution[0].name : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1)
 }
 
@@ -73,17 +186,17 @@ output "execution_role_exclusive" {
 }
 
 output "function_version" {
-  description = "Latest published version of the function (\"$LATEST\" without publish)."
+  description = "Deprecated alias of lambda_function_version (same value), removed in the next major version: use lambda_function_version."
   value       = aws_lambda_function.this.version
 }
 
 output "alias_arn" {
-  description = "ARN of the alias the triggers invoke; null without alias_name."
+  description = "Deprecated alias of lambda_alias_arn (same value), removed in the next major version: use lambda_alias_arn."
   value       = one(aws_lambda_alias.this[*].arn)
 }
 
 output "invoke_arn" {
-  description = "What every trigger invokes: the alias ARN, or the unqualified function ARN."
+  description = "Deprecated alias of lambda_invoke_target_arn (same value), removed in the next major version: use lambda_invoke_target_arn."
   value       = local.invoke_arn
 }
 
@@ -93,37 +206,37 @@ output "tracing_mode" {
 }
 
 output "log_group_name" {
-  description = "Log group of the function."
+  description = "Deprecated alias of lambda_cloudwatch_log_group_name (same value), removed in the next major version: use lambda_cloudwatch_log_group_name."
   value       = aws_cloudwatch_log_group.this.name
 }
 
 output "log_group_arn" {
-  description = "ARN of the function's log group."
+  description = "Deprecated alias of lambda_cloudwatch_log_group_arn (same value), removed in the next major version: use lambda_cloudwatch_log_group_arn."
   value       = aws_cloudwatch_log_group.this.arn
 }
 
 output "queue_arn" {
-  description = "ARN of the trigger queue (null without the SQS trigger)."
+  description = "Deprecated alias of sqs_queue_arn (same value), removed in the next major version: use sqs_queue_arn."
   value       = one(aws_sqs_queue.this[*].arn)
 }
 
 output "queue_name" {
-  description = "Name of the trigger queue (null without the SQS trigger)."
+  description = "Deprecated alias of sqs_queue_name (same value), removed in the next major version: use sqs_queue_name."
   value       = one(aws_sqs_queue.this[*].name)
 }
 
 output "dead_letter_queue_name" {
-  description = "Name of the dead-letter queue (null without the SQS trigger)."
+  description = "Deprecated alias of sqs_dead_letter_queue_name (same value), removed in the next major version: use sqs_dead_letter_queue_name."
   value       = one(aws_sqs_queue.dlq[*].name)
 }
 
 output "failure_queue_name" {
-  description = "Name of the failure queue."
+  description = "Deprecated alias of sqs_failure_queue_name (same value), removed in the next major version: use sqs_failure_queue_name."
   value       = aws_sqs_queue.failures.name
 }
 
 output "queue_url" {
-  description = "URL of the trigger queue: send messages here (null without the SQS trigger)."
+  description = "Deprecated alias of sqs_queue_url (same value), removed in the next major version: use sqs_queue_url."
   value       = one(aws_sqs_queue.this[*].url)
 }
 
@@ -138,12 +251,12 @@ output "queue_redrive_policy" {
 }
 
 output "dead_letter_queue_arn" {
-  description = "ARN of the dead-letter queue (null without the SQS trigger)."
+  description = "Deprecated alias of sqs_dead_letter_queue_arn (same value), removed in the next major version: use sqs_dead_letter_queue_arn."
   value       = one(aws_sqs_queue.dlq[*].arn)
 }
 
 output "dead_letter_queue_url" {
-  description = "URL of the dead-letter queue (null without the SQS trigger)."
+  description = "Deprecated alias of sqs_dead_letter_queue_url (same value), removed in the next major version: use sqs_dead_letter_queue_url."
   value       = one(aws_sqs_queue.dlq[*].url)
 }
 
@@ -173,7 +286,7 @@ output "lambda_permissions" {
 }
 
 output "function_url" {
-  description = "Function URL (AWS_IAM auth; null when not created)."
+  description = "Deprecated alias of lambda_function_url (same value), removed in the next major version: use lambda_function_url."
   value       = one(aws_lambda_function_url.this[*].function_url)
 }
 
@@ -183,12 +296,12 @@ output "function_url_auth_type" {
 }
 
 output "failure_queue_arn" {
-  description = "ARN of the failure queue: failed asynchronous invocations (Lambda on-failure destination) and SNS/EventBridge dead letters."
+  description = "Deprecated alias of sqs_failure_queue_arn (same value), removed in the next major version: use sqs_failure_queue_arn."
   value       = aws_sqs_queue.failures.arn
 }
 
 output "failure_queue_url" {
-  description = "URL of the failure queue: read failed records here (aws sqs receive-message)."
+  description = "Deprecated alias of sqs_failure_queue_url (same value), removed in the next major version: use sqs_failure_queue_url."
   value       = aws_sqs_queue.failures.url
 }
 
@@ -257,7 +370,7 @@ output "metrics_namespace" {
 }
 
 output "alarms" {
-  description = "CloudWatch alarms (suffix => name, namespace, metric_name, dimensions, statistic, threshold, comparison_operator, alarm_actions); empty without create_alarms."
+  description = "CloudWatch alarms (suffix => name, namespace, metric_name, dimensions, statistic, threshold, comparison_operator, treat_missing_data, alarm_actions); empty without create_alarms."
   value = { for k, a in aws_cloudwatch_metric_alarm.this : k => {
     alarm_name          = a.alarm_name
     namespace           = a.namespace
@@ -266,6 +379,7 @@ output "alarms" {
     statistic           = a.statistic
     threshold           = a.threshold
     comparison_operator = a.comparison_operator
+    treat_missing_data  = a.treat_missing_data
     alarm_actions       = tolist(a.alarm_actions)
     ok_actions          = tolist(a.ok_actions)
   } }

@@ -20,17 +20,17 @@ variable "description" {
 }
 
 variable "package_path" {
-  description = "Path of the deployment zip built by `cargo lambda build --release --arm64 --output-format zip` (target/lambda/cross-account-s3-writer/bootstrap.zip). Relative paths are relative to the directory Terraform runs in."
+  description = "Path of the deployment zip: `make build-arm64` writes `target/lambda-arm64/cross-account-s3-writer/bootstrap.zip` and its architecture record `bootstrap.zip.arch`. When `<package_path>.arch` exists, a plan whose architecture differs fails; without it a check warns that the architecture could not be verified. Relative paths are relative to the directory Terraform runs in."
   type        = string
 
   validation {
     condition     = fileexists(var.package_path)
-    error_message = "package_path does not exist: build it first with `cargo lambda build --release --arm64 --output-format zip` (x86_64: drop --arm64 and set architecture = \"x86_64\")."
+    error_message = "package_path does not exist: build it first with `make build-arm64` (target/lambda-arm64/cross-account-s3-writer/bootstrap.zip; x86_64: `make build-host` on an x86_64 machine and architecture = \"x86_64\")."
   }
 }
 
 variable "architecture" {
-  description = "Instruction set of the function: arm64 (Graviton, the default) or x86_64. Must match the build (cargo lambda build --arm64 or not)."
+  description = "Instruction set of the function: arm64 (Graviton, the default) or x86_64. Must match the build: the plan fails when `<package_path>.arch` (written by `make build-arm64` / `make build-host`) names another one."
   type        = string
   default     = "arm64"
 
@@ -91,7 +91,7 @@ variable "log_group_kms_key_arn" {
 }
 
 variable "log_level" {
-  description = "Application log level; Lambda passes it to the function as AWS_LAMBDA_LOG_LEVEL (logging_config.application_log_level)."
+  description = "Application log level (logging_config.application_log_level, JSON log format): Lambda drops the function's lines below it and passes it as AWS_LAMBDA_LOG_LEVEL. Every level keeps the EMF metric lines (RecordsFailed, ...) and so the records-failed alarm: the function writes them with a level that passes every filter (see the README's Logs and metrics)."
   type        = string
   default     = "INFO"
 
@@ -124,9 +124,9 @@ variable "execution_role_arn" {
 }
 
 variable "restrict_execution_trust_to_function" {
-  description = "Trust only this function (aws:SourceArn = its ARN, or a version/alias of it) in the execution role's trust, not every Lambda function of the account that is given the role (iam:PassRole). Off by default: enable it once verified in your account (see the README)."
+  description = "The execution role's trust names this function only (aws:SourceArn = its ARN, or a version/alias of it, with aws:SourceAccount), as AWS recommends for service roles, so a function that is given the role (iam:PassRole) elsewhere in the account cannot use it. false: any Lambda function of this account may be given the role. Only shapes a role the module creates (ignored with execution_role_arn)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "tracing_mode" {
@@ -369,6 +369,17 @@ variable "ses_raw_mail_prefix" {
   validation {
     condition     = var.ses_raw_mail_prefix == "" || (can(regex("^[A-Za-z0-9!_.'()=+,@-][A-Za-z0-9!_.'()=+,@/-]*/$", var.ses_raw_mail_prefix)) && !strcontains(var.ses_raw_mail_prefix, "//"))
     error_message = "ses_raw_mail_prefix must be empty or end with '/', without '//', wildcards or '$'."
+  }
+}
+
+variable "ses_raw_mail_kms_key_arn" {
+  description = "KMS key ARN the SES raw-mail bucket encrypts with (SSE-KMS with a customer managed key). Grants the execution role kms:Decrypt on exactly this key, only through S3 in this region and only for that bucket's objects under `ses_raw_mail_prefix` (`execution-decrypt-raw-mail.json.tftpl`). The key's policy must allow this account (root delegation, or the execution role). null: no grant (SSE-S3 or the AWS managed aws/s3 key)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ses_raw_mail_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.ses_raw_mail_kms_key_arn))
+    error_message = "ses_raw_mail_kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias."
   }
 }
 
@@ -638,6 +649,17 @@ variable "s3_source_filter_prefix" {
   }
 }
 
+variable "s3_source_kms_key_arn" {
+  description = "KMS key ARN the S3 trigger's source bucket encrypts with (SSE-KMS with a customer managed key). Grants the execution role kms:Decrypt on exactly this key, only through S3 in this region and only for that bucket's objects under `s3_source_filter_prefix` (`execution-decrypt-source.json.tftpl`). The key's policy must allow this account (root delegation, or the execution role). null: no grant (SSE-S3 or the AWS managed aws/s3 key)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_source_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.s3_source_kms_key_arn))
+    error_message = "s3_source_kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias."
+  }
+}
+
 variable "s3_source_filter_suffix" {
   description = "Only objects whose key ends with this suffix trigger the function."
   type        = string
@@ -760,5 +782,16 @@ variable "alarm_period_seconds" {
   validation {
     condition     = var.alarm_period_seconds >= 60 && var.alarm_period_seconds % 60 == 0
     error_message = "alarm_period_seconds must be a multiple of 60."
+  }
+}
+
+variable "records_failed_alarm_treat_missing_data" {
+  description = "How the records-failed alarm treats a period without RecordsFailed data points. notBreaching (default): no data is OK, which is what an idle function looks like. missing: the alarm goes to INSUFFICIENT_DATA when no EMF line arrives, so metrics that stop arriving (a function that no longer runs, lines filtered out) show instead of passing as OK. The other alarms' metrics are AWS's own and stay notBreaching."
+  type        = string
+  default     = "notBreaching"
+
+  validation {
+    condition     = contains(["notBreaching", "missing", "breaching", "ignore"], var.records_failed_alarm_treat_missing_data)
+    error_message = "records_failed_alarm_treat_missing_data must be notBreaching, missing, breaching or ignore."
   }
 }

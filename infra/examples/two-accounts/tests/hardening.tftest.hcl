@@ -35,10 +35,11 @@ run "defaults" {
   command = apply
 
   assert {
-    condition = [for s in jsondecode(module.writer_function.execution_role_trust_policy).Statement : s.Condition] == [
-      { StringEquals = { "aws:SourceAccount" = "111111111111" } }
-    ]
-    error_message = "By default the execution role trusts Lambda of its own account (aws:SourceAccount only)."
+    condition = [for s in jsondecode(module.writer_function.execution_role_trust_policy).Statement : s.Condition] == [{
+      StringEquals = { "aws:SourceAccount" = "111111111111" }
+      ArnLike      = { "aws:SourceArn" = [module.writer_function.function_arn, "${module.writer_function.function_arn}:*"] }
+    }]
+    error_message = "By default the execution role trusts Lambda for this function only (aws:SourceAccount and aws:SourceArn; restrict_execution_trust_to_function defaults to true)."
   }
   assert {
     condition     = module.writer_function.tracing_mode == "PassThrough" && !contains(keys(module.writer_function.execution_role_policies), "write-xray-traces")

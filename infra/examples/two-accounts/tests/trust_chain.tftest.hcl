@@ -75,13 +75,16 @@ run "trust_chain" {
   # --- the execution role: trusted by Lambda, may assume exactly the target role -------------
   assert {
     condition = jsondecode(module.writer_function.execution_role_trust_policy).Statement == [{
-      Sid       = "LambdaServiceOfThisAccount"
+      Sid       = "LambdaServiceForThisFunctionOnly"
       Effect    = "Allow"
       Principal = { Service = "lambda.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = "111111111111" } }
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = "111111111111" }
+        ArnLike      = { "aws:SourceArn" = [module.writer_function.lambda_function_arn, "${module.writer_function.lambda_function_arn}:*"] }
+      }
     }]
-    error_message = "The execution role must be trusted by lambda.amazonaws.com of the lambda account only."
+    error_message = "The execution role must be trusted by lambda.amazonaws.com of the lambda account only, for this function only (the default)."
   }
   assert {
     condition     = toset(keys(module.writer_function.execution_role_policies)) == toset(["assume-target-role", "write-own-log-group", "send-failed-async-events"])

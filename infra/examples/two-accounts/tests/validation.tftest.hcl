@@ -237,8 +237,8 @@ run "writer_function_refuses_settings_for_a_role_it_does_not_create" {
     aws = aws.lambda
   }
   variables {
-    execution_role_arn                   = "arn:aws:iam::111111111111:role/platform-owned"
-    restrict_execution_trust_to_function = true
+    execution_role_arn   = "arn:aws:iam::111111111111:role/platform-owned"
+    permissions_boundary = "arn:aws:iam::111111111111:policy/boundary"
   }
   expect_failures = [aws_lambda_function.this]
 }
