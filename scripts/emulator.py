@@ -71,6 +71,8 @@ TARGET_ROLE = "writer-target"
 TARGET_BUCKET = f"writer-target-{BUCKET_ACCOUNT}"
 SOURCE_BUCKET = f"writer-source-{LAMBDA_ACCOUNT}"
 KEY_PREFIX = "incoming/"
+# The target-bucket module's default noncurrent_version_expiration_days.
+NONCURRENT_VERSION_EXPIRATION_DAYS = 30
 FUNCTION_NAME = "cross-account-s3-writer"
 LOG_GROUP_ARN = f"arn:{PARTITION}:logs:{REGION}:{LAMBDA_ACCOUNT}:log-group:/aws/lambda/{FUNCTION_NAME}"
 
@@ -173,6 +175,25 @@ def combine_policies(base: dict, *optional: dict) -> dict:
 
 def role_arn(account: str, name: str) -> str:
     return f"arn:{PARTITION}:iam::{account}:role/{name}"
+
+
+def prefix_writers_policy(bucket_arn: str, target_role_arn: str) -> dict:
+    """``bucket-policy-prefix-writers`` as the module deploys it for a bucket it creates: under the
+    prefix only the target role writes (``aws:PrincipalArn``).
+
+    ministack 1.5.33 evaluates ``aws:PrincipalArn`` in bucket policies, but for an assumed role it
+    compares the *session* ARN (``arn:aws:sts::B:assumed-role/<role>/<session>``) where AWS puts
+    the role's ARN. The exception list therefore also names the target role's sessions here (a
+    value no AWS request context carries for this key, so it grants nothing there); without it
+    ministack would refuse the target role itself. Its account root bypasses bucket policies
+    entirely (AWS applies an explicit deny to the root user too).
+    """
+    policy = render_policy("bucket-policy-prefix-writers", bucket_arn=bucket_arn, key_prefix=KEY_PREFIX,
+                           target_role_arn=target_role_arn)
+    session_arns = target_role_arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/*"
+    for statement in policy["Statement"]:
+        statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = [target_role_arn, session_arns]
+    return policy
 
 
 # --------------------------------------------------------------------------------------------
@@ -633,8 +654,12 @@ class Emulator:
         kms_key_arn = None
         if self.kms:
             kms = self.client("kms", "bucket_root")
-            key_policy = render_policy("kms-key-policy", partition=PARTITION, bucket_account_id=BUCKET_ACCOUNT,
-                                       target_role_arn=target_role_arn, region=REGION)
+            # The module's key policy: the account's administration statement, then the target
+            # role's (via S3 of the region, from the bucket account, for this bucket only).
+            key_policy = combine_policies(
+                render_policy("kms-key-policy", partition=PARTITION, bucket_account_id=BUCKET_ACCOUNT),
+                render_policy("kms-key-policy-target-role", target_role_arn=target_role_arn, region=REGION,
+                              bucket_account_id=BUCKET_ACCOUNT, bucket_arn=bucket_arn))
             kms_key_arn = kms.create_key(Policy=json.dumps(key_policy), Description="cross-account-s3-writer",
                                          KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
             iam.put_role_policy(RoleName=TARGET_ROLE, PolicyName="target-kms", PolicyDocument=json.dumps(
@@ -657,8 +682,9 @@ class Emulator:
         s3.put_bucket_encryption(Bucket=TARGET_BUCKET, ServerSideEncryptionConfiguration={"Rules": [
             {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": bool(kms_key_arn)}]})
         s3.put_bucket_lifecycle_configuration(Bucket=TARGET_BUCKET, LifecycleConfiguration={"Rules": [
-            {"ID": "abort-incomplete-multipart", "Status": "Enabled", "Filter": {"Prefix": ""},
-             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
+            {"ID": "abort-incomplete-multipart-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+             "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_VERSION_EXPIRATION_DAYS}}]})
         # Deployed as in production, but not enforced here: DenyUnconditionalWritesUnderThePrefix
         # needs s3:if-none-match, s3:if-match and s3:ObjectCreationOperation, and ministack 1.5.33
         # puts none of them into the request context (iam_actions._s3_object_context). So the
@@ -674,6 +700,7 @@ class Emulator:
             # statement's Null:false condition never holds (another key id is accepted).
             policy = combine_policies(policy, render_policy("bucket-policy-kms", bucket_arn=bucket_arn,
                                                             kms_key_arn=kms_key_arn))
+        policy = combine_policies(policy, prefix_writers_policy(bucket_arn, target_role_arn))
         s3.put_bucket_policy(Bucket=TARGET_BUCKET, Policy=json.dumps(policy))
 
     def _vend_credentials(self, role_name: str, expected_role_arn: str) -> dict:

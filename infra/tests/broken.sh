@@ -117,19 +117,75 @@ extra_case_ async-config-not-on-alias modules/writer-function/main.tf hardening 
   ''
 
 # --- KMS ---------------------------------------------------------------------------------------
-case_ kms-key-policy-without-role modules/target-bucket/policies/kms-key-policy.json.tftpl kms \
+case_ kms-key-policy-without-role modules/target-bucket/policies/kms-key-policy-target-role.json.tftpl kms \
   "key policy must let the target role use the key" \
   '"Principal": { "AWS": "${target_role_arn}" }' \
-  '"Principal": { "AWS": "arn:${partition}:iam::${bucket_account_id}:root" }'
+  '"Principal": { "AWS": "arn:aws:iam::${bucket_account_id}:root" }'
 extra_case_ kms-role-policy-without-key modules/target-bucket/main.tf kms \
   "With KMS the target role may do exactly" \
-  'var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
+  'local.use_kms ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
   'false ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"'
+# The key policy alone authorizes in the key's account: its statement must carry the bucket.
+case_ kms-key-policy-any-bucket modules/target-bucket/policies/kms-key-policy-target-role.json.tftpl kms_key_policy \
+  "and only for this bucket (kms:EncryptionContext:aws:s3:arn = the bucket ARN)" \
+  $',\n          "kms:EncryptionContext:aws:s3:arn": "${bucket_arn}"' \
+  ''
+extra_case_ kms-key-policy-any-account modules/target-bucket/policies/kms-key-policy-target-role.json.tftpl kms_key_policy \
+  "from the bucket account, and only for this bucket" \
+  $'\n          "kms:CallerAccount": "${bucket_account_id}",' \
+  ''
+# An existing bucket key (create_bucket = false, existing_kms_key_arn).
+case_ existing-key-not-granted modules/target-bucket/main.tf existing_kms_key \
+  "The target role may use exactly the existing key" \
+  'local.use_kms ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"' \
+  'var.create_kms_key ? jsondecode(templatefile("${local.policies}/target-kms.json.tftpl"'
+extra_case_ existing-key-not-sent modules/target-bucket/outputs.tf existing_kms_key \
+  "The function must name the existing key on every PUT" \
+  'value       = local.kms_key_arn' \
+  'value       = var.create_kms_key ? local.kms_key_arn : null'
 
 extra_case_ kms-role-direct-kms-calls modules/target-bucket/policies/target-kms.json.tftpl kms \
   "The target role may use the key only via S3 in the bucket's region" \
   '"kms:ViaService": "s3.${region}.amazonaws.com",' \
   ''
+
+# --- who may write under the prefix (bucket policy) --------------------------------------------
+case_ prefix-writers-deny-off-by-default modules/target-bucket/main.tf prefix_writers \
+  "A created bucket's policy must deny object writes under" \
+  'coalesce(var.deny_other_prefix_writers, var.create_bucket)' \
+  'coalesce(var.deny_other_prefix_writers, false)'
+case_ prefix-writers-put-allowed modules/target-bucket/policies/bucket-policy-prefix-writers.json.tftpl prefix_writers \
+  "A created bucket's policy must deny object writes under" \
+  '"Action": ["s3:PutObject", "s3:ReplicateObject"]' \
+  '"Action": "s3:ReplicateObject"'
+extra_case_ prefix-writers-whole-bucket modules/target-bucket/policies/bucket-policy-prefix-writers.json.tftpl prefix_writers \
+  "A created bucket's policy must deny object writes under" \
+  '"Resource": "${bucket_arn}/${key_prefix}*"' \
+  '"Resource": "${bucket_arn}/*"'
+
+# --- the caller's additions keep the hardening; noncurrent versions expire --------------------
+case_ extra-statements-replace-hardening modules/target-bucket/main.tf bucket_extensions \
+  "The hardening statements must remain, unchanged and first" \
+  'Statement = concat(local.hardening_bucket_policy_statements, var.bucket_policy_statements)' \
+  'Statement = concat(slice(local.hardening_bucket_policy_statements, 0, length(var.bucket_policy_statements) > 0 ? 1 : length(local.hardening_bucket_policy_statements)), var.bucket_policy_statements)'
+case_ noncurrent-versions-kept-forever modules/target-bucket/variables.tf bucket_extensions \
+  "expires noncurrent versions after 30 days" \
+  $'null: keep them forever."\n  type        = number\n  default     = 30\n' \
+  $'null: keep them forever."\n  type        = number\n  default     = null\n'
+extra_case_ expected-owner-dropped modules/target-bucket/main.tf bucket_extensions \
+  "must carry expected_bucket_owner = the bucket account" \
+  $'  expected_bucket_owner = local.account_id\n  versioning_configuration {' \
+  '  versioning_configuration {'
+
+# --- flipping create_bucket / manage_bucket_settings destroys nothing --------------------------
+case_ flags-not-latched modules/target-bucket/flags.tf bucket_flags \
+  "was expected to report an error but did not" \
+  $'    ignore_changes = [input]\n' \
+  ''
+extra_case_ flags-latch-ignores-manage modules/target-bucket/flags.tf bucket_flags \
+  "was expected to report an error but did not" \
+  'condition     = self.output.create_bucket == var.create_bucket && self.output.manage_bucket_settings == local.manage_bucket_settings' \
+  'condition     = self.output.create_bucket == var.create_bucket'
 
 # --- what the execution role may read ---------------------------------------------------------
 extra_case_ source-versions-any-bucket modules/writer-function/policies/execution-read-source.json.tftpl triggers \

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator import BUCKET_ACCOUNT, LAMBDA_ACCOUNT, TARGET_ROLE, EmulatorError, _process_alive, render_policy
+from emulator import (BUCKET_ACCOUNT, LAMBDA_ACCOUNT, NONCURRENT_VERSION_EXPIRATION_DAYS, TARGET_ROLE, EmulatorError,
+                      _process_alive, _session, combine_policies, prefix_writers_policy, render_policy)
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
@@ -131,6 +132,41 @@ def test_target_bucket_is_configured_like_terraform(emulator):
     assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert [(r["ID"], r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"],
+             r["NoncurrentVersionExpiration"]["NoncurrentDays"]) for r in lifecycle] == [
+        ("abort-incomplete-multipart-uploads", 1, NONCURRENT_VERSION_EXPIRATION_DAYS)]
+
+
+@pytest.fixture(scope="module")
+def other_writer_of_the_bucket_account(emulator):
+    """A role of the bucket account whose own policy may put objects anywhere in the bucket."""
+    iam = emulator.client("iam", "bucket_root")
+    iam.create_role(RoleName="other-writer", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": f"arn:aws:iam::{BUCKET_ACCOUNT}:root"}}]}))
+    iam.put_role_policy(RoleName="other-writer", PolicyName="put-anywhere", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
+                                                "Resource": f"arn:aws:s3:::{emulator.state['bucket']}/*"}]}))
+    session = emulator.client("sts", "bucket_root").assume_role(
+        RoleArn=f"arn:aws:iam::{BUCKET_ACCOUNT}:role/other-writer", RoleSessionName="other-writer")
+    return _session(session["Credentials"])
+
+
+def test_other_principals_of_the_bucket_account_cannot_write_under_the_prefix(emulator, other_writer_of_the_bucket_account):
+    """DenyObjectWritesUnderThePrefixByOtherPrincipals: aws:PrincipalArn other than the target role."""
+    bucket, s3 = emulator.state["bucket"], emulator.client("s3", other_writer_of_the_bucket_account)
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket=bucket, Key=emulator.state["key_prefix"] + "emulator-check/spoofed.txt", Body=b"no",
+                      IfNoneMatch="*")
+    assert error_code(refused) == "AccessDenied"
+    # Its own grant still works elsewhere in the bucket: the deny covers the prefix only.
+    root = emulator.client("s3", "bucket_root")
+    version = s3.put_object(Bucket=bucket, Key="elsewhere/other-writer.txt", Body=b"mine")["VersionId"]
+    root.delete_object(Bucket=bucket, Key="elsewhere/other-writer.txt", VersionId=version)
+    # ... and the target role still writes under the prefix (the deny's exception).
+    target_s3(emulator).put_object(Bucket=bucket, Key=emulator.state["key_prefix"] + "emulator-check/own.txt",
+                                   Body=b"ok", IfNoneMatch="*")
 
 
 def test_deployed_policies_are_the_rendered_templates(emulator):
@@ -145,8 +181,15 @@ def test_deployed_policies_are_the_rendered_templates(emulator):
 def test_bucket_policy_is_the_rendered_template(emulator):
     """Including DenyUnconditionalWritesUnderThePrefix, which ministack provisions but cannot enforce."""
     stored = emulator.client("s3", "bucket_root").get_bucket_policy(Bucket=emulator.state["bucket"])["Policy"]
-    assert json.loads(stored) == render_policy("bucket-policy", bucket_arn=f"arn:aws:s3:::{emulator.state['bucket']}",
-                                               key_prefix=emulator.state["key_prefix"], sse_algorithm="AES256")
+    bucket_arn = f"arn:aws:s3:::{emulator.state['bucket']}"
+    expected = combine_policies(
+        render_policy("bucket-policy", bucket_arn=bucket_arn, key_prefix=emulator.state["key_prefix"],
+                      sse_algorithm="AES256"),
+        prefix_writers_policy(bucket_arn, emulator.state["target_role_arn"]))
+    assert json.loads(stored) == expected
+    prefix_writers = expected["Statement"][-1]
+    assert prefix_writers["Sid"] == "DenyObjectWritesUnderThePrefixByOtherPrincipals"
+    assert prefix_writers["Condition"]["ArnNotLike"]["aws:PrincipalArn"][0] == emulator.state["target_role_arn"]
 
 
 def test_rendering_fails_loudly_on_a_missing_placeholder():

@@ -127,7 +127,8 @@ module "target_bucket" {
   create_bucket = var.create_bucket
   force_destroy = var.force_destroy
 
-  create_kms_key = var.create_kms_key
+  create_kms_key       = var.create_kms_key
+  existing_kms_key_arn = var.existing_kms_key_arn
 
   role_name               = var.target_role_name
   execution_role_arn      = module.writer_function.execution_role_arn
@@ -141,4 +142,10 @@ module "target_bucket" {
   kms_key_deletion_window_in_days    = var.kms_key_deletion_window_in_days
   permissions_boundary               = var.target_role_permissions_boundary
   tags                               = var.resource_tags
+
+  # bucket policy and lifecycle: the module's hardening plus the caller's additions
+  deny_other_prefix_writers    = var.deny_other_prefix_writers
+  prefix_writer_exception_arns = var.prefix_writer_exception_arns
+  bucket_policy_statements     = var.bucket_policy_statements
+  lifecycle_rules              = var.lifecycle_rules
 }

@@ -432,9 +432,9 @@ variable "manage_bucket_settings" {
 }
 
 variable "noncurrent_version_expiration_days" {
-  description = "Delete noncurrent object versions after this many days. null: keep them (the function writes create-only, so versions only come from other writers)."
+  description = "Delete noncurrent object versions this many days after they become noncurrent (every If-Match replacement of an S3 copy leaves one). null: keep them forever."
   type        = number
-  default     = null
+  default     = 30
 }
 
 variable "kms_key_deletion_window_in_days" {
@@ -447,6 +447,36 @@ variable "target_role_permissions_boundary" {
   description = "Permissions boundary policy ARN for the target role (bucket account)."
   type        = string
   default     = null
+}
+
+variable "existing_kms_key_arn" {
+  description = "Existing customer managed KMS key (key ARN, not an alias) the bucket encrypts with; the target role gets GenerateDataKey/Decrypt via S3 for this bucket, the function names it on every PUT. Its key policy must allow the target role (output kms_key_policy_statement of the target-bucket module; see its README). Excludes create_kms_key."
+  type        = string
+  default     = null
+}
+
+variable "deny_other_prefix_writers" {
+  description = "Bucket policy denies object writes under key_prefix to everyone but the target role and prefix_writer_exception_arns. null: on when the bucket is created here."
+  type        = bool
+  default     = null
+}
+
+variable "prefix_writer_exception_arns" {
+  description = "IAM principals (role/user/root ARNs) that may still write under key_prefix, e.g. a break-glass admin role or a replication role."
+  type        = list(string)
+  default     = []
+}
+
+variable "bucket_policy_statements" {
+  description = "Further bucket policy statements (objects with a unique Sid), appended after the module's hardening statements."
+  type        = any
+  default     = []
+}
+
+variable "lifecycle_rules" {
+  description = "Further lifecycle rules (see the target-bucket module's lifecycle_rules input), after the module's own."
+  type        = any
+  default     = []
 }
 
 ################################################################################

@@ -29,8 +29,18 @@ output "sse_algorithm" {
 }
 
 output "kms_key_arn" {
-  description = "ARN of the KMS key (null without create_kms_key); the function's SSE_KMS_KEY_ARN."
+  description = "ARN of the KMS key the bucket encrypts with: the key this module created (create_kms_key) or existing_kms_key_arn; null with SSE-S3. The function's SSE_KMS_KEY_ARN: it names the key on every PUT with an S3 Bucket Key, so the encryption context is the bucket ARN the grants are conditioned on."
   value       = local.kms_key_arn
+}
+
+output "kms_key_created" {
+  description = "Whether this module created (and manages) the KMS key."
+  value       = var.create_kms_key
+}
+
+output "kms_key_policy_statement" {
+  description = "Key policy (JSON, one statement) that lets the target role use the key via S3 for this bucket only. Part of the created key's policy; with existing_kms_key_arn, add this statement to that key's policy (required when the key is in another account, or its policy does not delegate to the bucket account's IAM policies). Null with SSE-S3."
+  value       = local.use_kms ? jsonencode(local.kms_key_policy_target_role) : null
 }
 
 output "kms_key_policy" {
@@ -70,6 +80,26 @@ output "role_policy" {
 output "bucket_policy" {
   description = "The bucket policy (JSON). Applied when manage_bucket_settings; otherwise merge it into the existing bucket's policy yourself."
   value       = local.manage_bucket_settings ? aws_s3_bucket_policy.this[0].policy : local.bucket_policy
+}
+
+output "bucket_policy_sids" {
+  description = "Sids of the bucket policy's statements: the module's hardening statements first, then bucket_policy_statements."
+  value       = [for s in jsondecode(local.bucket_policy).Statement : s.Sid]
+}
+
+output "prefix_writers" {
+  description = "Principal ARN patterns that may write under key_prefix (aws:PrincipalArn); null when deny_other_prefix_writers is off (then IAM decides)."
+  value       = local.deny_other_prefix_writers ? concat([aws_iam_role.this.arn], var.prefix_writer_exception_arns) : null
+}
+
+output "lifecycle_rules" {
+  description = "Lifecycle rules applied to the bucket (the module's abort-incomplete-multipart-uploads rule, with the noncurrent-version expiry, then lifecycle_rules); empty when the bucket settings are not managed here."
+  value       = flatten([for c in aws_s3_bucket_lifecycle_configuration.this : c.rule])
+}
+
+output "bucket_ownership" {
+  description = "create_bucket and manage_bucket_settings as this module last took the bucket on (latched; a plan that changes them stops, see the README)."
+  value       = terraform_data.bucket_ownership.output
 }
 
 output "bucket_policy_applied" {

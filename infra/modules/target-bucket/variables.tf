@@ -31,13 +31,71 @@ variable "force_destroy" {
 }
 
 variable "noncurrent_version_expiration_days" {
-  description = "Delete noncurrent object versions after this many days. null: keep them (the function writes create-only, so versions only come from other writers)."
+  description = "Delete noncurrent object versions this many days after they become noncurrent (the writer replaces S3-notification copies with If-Match, so every replacement leaves one; other writers too). null: keep them forever."
   type        = number
-  default     = null
+  default     = 30
 
   validation {
     condition     = var.noncurrent_version_expiration_days == null ? true : var.noncurrent_version_expiration_days >= 1
     error_message = "noncurrent_version_expiration_days must be null or >= 1."
+  }
+}
+
+variable "lifecycle_rules" {
+  description = "Further lifecycle rules, after the module's own rule `abort-incomplete-multipart-uploads` (which they cannot replace: ids must differ). prefix null: the whole bucket. Applied with manage_bucket_settings."
+  type = list(object({
+    id                                 = string
+    enabled                            = optional(bool, true)
+    prefix                             = optional(string)
+    expiration_days                    = optional(number)
+    noncurrent_version_expiration_days = optional(number)
+    transitions = optional(list(object({
+      days          = number
+      storage_class = string
+    })), [])
+    noncurrent_version_transitions = optional(list(object({
+      noncurrent_days = number
+      storage_class   = string
+    })), [])
+  }))
+  default = []
+
+  validation {
+    condition     = length(distinct([for r in var.lifecycle_rules : r.id])) == length(var.lifecycle_rules) && !contains([for r in var.lifecycle_rules : r.id], "abort-incomplete-multipart-uploads")
+    error_message = "lifecycle_rules ids must be unique and differ from the module's own rule abort-incomplete-multipart-uploads."
+  }
+}
+
+variable "bucket_policy_statements" {
+  description = "Further bucket policy statements (objects as in a policy document's Statement list, e.g. jsondecode(data.aws_iam_policy_document.x.json).Statement), appended after the module's hardening statements. An explicit Deny wins over any Allow, so these can grant more but never lift a hardening deny. Each needs a Sid that the module's statements do not use."
+  type        = any
+  default     = []
+
+  validation {
+    condition = can(length(var.bucket_policy_statements)) && alltrue([for s in var.bucket_policy_statements :
+      can(s.Sid) && can(s.Effect) && !contains([
+        "DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix",
+        "DenyCustomerProvidedKeys", "DenyOtherKmsKeys", "DenyObjectWritesUnderThePrefixByOtherPrincipals",
+      ], try(s.Sid, ""))
+    ]) && length(distinct([for s in var.bucket_policy_statements : try(s.Sid, "")])) == length(var.bucket_policy_statements)
+    error_message = "bucket_policy_statements must be a list of statement objects, each with Effect and a unique Sid that is not one of the module's own statements."
+  }
+}
+
+variable "deny_other_prefix_writers" {
+  description = "Bucket policy: deny s3:PutObject and s3:ReplicateObject under key_prefix to every principal but the target role and prefix_writer_exception_arns (aws:PrincipalArn), the bucket account's own users, roles and root included. null: on for a bucket this module creates (create_bucket), off for an existing one."
+  type        = bool
+  default     = null
+}
+
+variable "prefix_writer_exception_arns" {
+  description = "Principals that may still write under key_prefix when deny_other_prefix_writers is on (IAM role, user or account root ARNs; ArnLike wildcards allowed), e.g. a break-glass admin role or an S3 replication role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.prefix_writer_exception_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", arn))])
+    error_message = "prefix_writer_exception_arns must be IAM role, user or root ARNs (arn:aws:iam::<account>:role/<name>, ...)."
   }
 }
 
@@ -49,6 +107,17 @@ variable "create_kms_key" {
   description = "Create a customer managed KMS key (rotation on) and use SSE-KMS with an S3 Bucket Key. false: SSE-S3 (AES256)."
   type        = bool
   default     = false
+}
+
+variable "existing_kms_key_arn" {
+  description = "ARN of an existing customer managed KMS key (not an alias) the bucket encrypts with (SSE-KMS, S3 Bucket Key): the target role gets kms:GenerateDataKey and kms:Decrypt on it, via S3 for this bucket only, and the function names it on every PUT (output kms_key_arn). The key's own policy must allow the target role too (output kms_key_policy_statement; see the README). Excludes create_kms_key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.existing_kms_key_arn))
+    error_message = "existing_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias, a key ID or a wildcard."
+  }
 }
 
 variable "kms_key_deletion_window_in_days" {

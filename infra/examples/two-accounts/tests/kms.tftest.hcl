@@ -71,7 +71,7 @@ run "kms" {
 
   # Bucket policy: expects aws:kms and this key.
   assert {
-    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys", "DenyOtherKmsKeys"]
+    condition     = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys", "DenyOtherKmsKeys", "DenyObjectWritesUnderThePrefixByOtherPrincipals"]
     error_message = "With KMS the bucket policy appends the statements of bucket-policy-kms.json.tftpl."
   }
   assert {

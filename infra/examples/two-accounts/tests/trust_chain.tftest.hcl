@@ -159,10 +159,10 @@ run "trust_chain" {
 
   # --- the bucket policy -----------------------------------------------------------------------
   assert {
-    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys"] && alltrue([
+    condition = [for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUnexpectedEncryption", "DenyUnconditionalWritesUnderThePrefix", "DenyCustomerProvidedKeys", "DenyObjectWritesUnderThePrefixByOtherPrincipals"] && alltrue([
       for s in jsondecode(module.target_bucket.bucket_policy).Statement : s.Effect == "Deny"
     ])
-    error_message = "The SSE-S3 bucket policy must be the three Deny statements of bucket-policy.json.tftpl."
+    error_message = "The SSE-S3 bucket policy of a created bucket must be the Deny statements of bucket-policy.json.tftpl, then the prefix-writers deny (bucket-policy-prefix-writers.json.tftpl)."
   }
   # Conditional writes enforced (AWS "Enforce conditional writes on Amazon S3 buckets", example 3):
   # a PutObject or CompleteMultipartUpload (s3:ObjectCreationOperation true) carrying neither
