@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::arn::{KmsKeyArn, RoleArn, is_account_id};
 use crate::keys::{KeyPrefix, KeyTemplate};
-use crate::metrics::MetricsConfig;
+use crate::telemetry::LogSettings;
 
 /// Largest session a chained role may get: AssumeRole called with role
 /// credentials (the Lambda execution role's) is capped at one hour by STS.
@@ -71,7 +71,19 @@ pub struct Config {
     /// Per-invocation EMF metrics (`METRICS`, `METRICS_NAMESPACE`); `None` when off.
     pub metrics: Option<MetricsConfig>,
     /// Batched objects and compression (`OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`).
-    pub delivery: crate::batch::Delivery,
+    pub delivery: Delivery,
+}
+
+/// Where metrics go, from configuration (`METRICS`, `METRICS_NAMESPACE`);
+/// `crate::metrics` writes the documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsConfig {
+    pub namespace: String,
+    pub function_name: String,
+    /// Lambda's log format and level: in JSON format each document also
+    /// carries the `level` and `timestamp` Lambda's log-level filter needs
+    /// to keep it ([`LogSettings::stamp`]).
+    pub log: LogSettings,
 }
 
 /// Location of raw mail written by an SES receipt rule's S3 action.
@@ -438,9 +450,9 @@ impl Config {
         let metrics = metrics_on.then_some(MetricsConfig {
             namespace,
             function_name,
-            log: crate::telemetry::LogSettings::from_lookup(&lookup),
+            log: LogSettings::from_lookup(&lookup),
         });
-        let delivery = crate::batch::Delivery::from_lookup(get, &mut problems);
+        let delivery = Delivery::from_lookup(get, &mut problems);
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
@@ -468,6 +480,115 @@ impl Config {
             }
             _ => Err(ConfigError { problems }),
         }
+    }
+}
+
+/// Default cap on one batch object (uncompressed): Firehose's default buffer size.
+pub const DEFAULT_MAX_BATCH_BYTES: usize = 5 * 1024 * 1024;
+const MIN_MAX_BATCH_BYTES: usize = 1024;
+/// Bounds what one object holds in memory.
+const MAX_MAX_BATCH_BYTES: usize = 512 * 1024 * 1024;
+
+/// `OBJECT_MODE`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ObjectMode {
+    /// One object per record (the default).
+    #[default]
+    Record,
+    /// One NDJSON object per batch of a batching source.
+    Batch,
+}
+
+/// `CONTENT_ENCODING`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContentEncoding {
+    /// Stored as is (the default).
+    #[default]
+    Identity,
+    /// gzip, deterministic (fixed level, no name, no timestamp).
+    Gzip,
+}
+
+/// How records become objects: `OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub mode: ObjectMode,
+    pub max_batch_bytes: usize,
+    pub encoding: ContentEncoding,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Self {
+            mode: ObjectMode::Record,
+            max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
+            encoding: ContentEncoding::Identity,
+        }
+    }
+}
+
+impl Delivery {
+    /// Reads the variables through `get` (trimmed, empty = unset), adding a
+    /// problem for each invalid one.
+    fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        problems: &mut Vec<ConfigProblem>,
+    ) -> Self {
+        let mut problem = |variable: &'static str, fault: String, fix: &str| {
+            problems.push(ConfigProblem {
+                variable,
+                fault,
+                fix: fix.to_owned(),
+            })
+        };
+        let mut delivery = Delivery::default();
+        match get("OBJECT_MODE")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("record") => {}
+            Some("batch") => delivery.mode = ObjectMode::Batch,
+            Some(v) => problem(
+                "OBJECT_MODE",
+                format!("{v:?} is not record or batch"),
+                "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
+            ),
+        }
+        match get("BATCH_FORMAT")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("ndjson") => {}
+            Some(v) => problem(
+                "BATCH_FORMAT",
+                format!("{v:?} is not a supported format"),
+                "use ndjson (the only format), or unset it",
+            ),
+        }
+        match get("MAX_BATCH_BYTES").map(|v| v.parse::<usize>()) {
+            None => {}
+            Some(Ok(n)) if (MIN_MAX_BATCH_BYTES..=MAX_MAX_BATCH_BYTES).contains(&n) => {
+                delivery.max_batch_bytes = n
+            }
+            Some(_) => problem(
+                "MAX_BATCH_BYTES",
+                "is not a whole number of bytes from 1024 to 536870912 (512 MiB)".into(),
+                "use a number of bytes in that range, or unset it for 5 MiB",
+            ),
+        }
+        match get("CONTENT_ENCODING")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("identity" | "none") => {}
+            Some("gzip") => delivery.encoding = ContentEncoding::Gzip,
+            Some(v) => problem(
+                "CONTENT_ENCODING",
+                format!("{v:?} is not supported"),
+                "use gzip, or unset it (or identity) to store bodies uncompressed",
+            ),
+        }
+        delivery
     }
 }
 
@@ -850,5 +971,61 @@ mod tests {
             );
             assert!(err.to_string().contains(named), "{template}: {err}");
         }
+    }
+
+    #[test]
+    fn delivery_is_validated() {
+        let parse = |vars: &[(&str, &str)]| {
+            let mut problems = Vec::new();
+            let d = Delivery::from_lookup(
+                |name| {
+                    vars.iter()
+                        .find(|(k, _)| *k == name)
+                        .map(|(_, v)| v.to_string())
+                },
+                &mut problems,
+            );
+            (d, problems.iter().map(|p| p.variable).collect::<Vec<_>>())
+        };
+        assert_eq!(parse(&[]), (Delivery::default(), vec![]));
+        let (d, problems) = parse(&[
+            ("OBJECT_MODE", "batch"),
+            ("BATCH_FORMAT", "ndjson"),
+            ("MAX_BATCH_BYTES", "2048"),
+            ("CONTENT_ENCODING", "gzip"),
+        ]);
+        assert!(problems.is_empty());
+        assert_eq!(
+            d,
+            Delivery {
+                mode: ObjectMode::Batch,
+                max_batch_bytes: 2048,
+                encoding: ContentEncoding::Gzip
+            }
+        );
+        let (_, problems) = parse(&[
+            ("OBJECT_MODE", "lines"),
+            ("BATCH_FORMAT", "parquet"),
+            ("MAX_BATCH_BYTES", "10"),
+            ("CONTENT_ENCODING", "zstd"),
+        ]);
+        assert_eq!(
+            problems,
+            [
+                "OBJECT_MODE",
+                "BATCH_FORMAT",
+                "MAX_BATCH_BYTES",
+                "CONTENT_ENCODING"
+            ]
+        );
+        // Reported with the rest of the configuration's problems, at start.
+        let err =
+            Config::from_lookup(|name| (name == "CONTENT_ENCODING").then(|| "brotli".to_owned()))
+                .unwrap_err();
+        let variables: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            variables,
+            ["TARGET_ROLE_ARN", "TARGET_BUCKET", "CONTENT_ENCODING"]
+        );
     }
 }

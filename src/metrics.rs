@@ -12,22 +12,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+pub use crate::config::MetricsConfig;
 use crate::record::{Outcome, Status};
-use crate::telemetry::LogSettings;
 
 /// EMF takes at most 100 values for one metric in one document.
 const MAX_VALUES: usize = 100;
-
-/// Where metrics go, from configuration (`METRICS`, `METRICS_NAMESPACE`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MetricsConfig {
-    pub namespace: String,
-    pub function_name: String,
-    /// Lambda's log format and level: in JSON format each document also
-    /// carries the `level` and `timestamp` Lambda's log-level filter needs
-    /// to keep it ([`LogSettings::stamp`]).
-    pub log: LogSettings,
-}
 
 /// What one invocation did, as the metrics count it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -147,6 +136,7 @@ impl MetricsConfig {
 mod tests {
     use super::*;
     use crate::record::{Failure, Written};
+    use crate::telemetry::LogSettings;
 
     fn config() -> MetricsConfig {
         MetricsConfig {

@@ -30,87 +30,17 @@ use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::keys::{KeyError, KeyPrefix};
-pub use crate::record::{Failure, Outcome, Payload, Record, SourceObject, Written, provenance};
+use crate::config::SesRawMail;
+use crate::keys::KeyPrefix;
+pub use crate::record::{
+    DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError, SourceObject, Written,
+    provenance,
+};
 
 /// S3's limit on user-defined metadata (names and values), in bytes.
 const MAX_USER_METADATA_BYTES: usize = 2048;
 /// The share of that a record's source ID may take (it is ASCII once header-safe).
 const MAX_PROVENANCE_ID_BYTES: usize = 1024;
-
-/// Why a record could not be decoded. Reported under the record's ID; never retried
-/// by the function itself (a redelivery will fail the same way, then reach the DLQ).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    #[error("malformed {source_name} record: {detail}")]
-    Malformed {
-        source_name: &'static str,
-        detail: String,
-    },
-    #[error("the body is empty: there is nothing to write")]
-    EmptyBody,
-    #[error("the body is flagged as base64 but is not valid base64: {0}")]
-    InvalidBase64(String),
-    #[error("the body is {len} bytes; the limit is {max} (MAX_BODY_BYTES)")]
-    TooLarge { len: usize, max: usize },
-    #[error("the key {0}")]
-    Key(#[from] KeyError),
-    #[error("metadata {0}")]
-    Metadata(String),
-    #[error("method {0} is not allowed; use POST or PUT")]
-    MethodNotAllowed(String),
-    #[error(
-        "the key {0} is given to another object of this invocation; each object needs its own key"
-    )]
-    DuplicateKey(String),
-}
-
-impl DecodeError {
-    /// A record of `source_name` that doesn't have the shape its source gives it.
-    pub(crate) fn malformed(source_name: &'static str, detail: impl Into<String>) -> Self {
-        Self::Malformed {
-            source_name,
-            detail: detail.into(),
-        }
-    }
-
-    /// The HTTP status a request with this fault is answered with.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::TooLarge { .. } => 413,
-            Self::MethodNotAllowed(_) => 405,
-            _ => 400,
-        }
-    }
-}
-
-/// A record that could not be decoded: its ID when one could be read, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordError {
-    pub id: Option<String>,
-    pub error: DecodeError,
-}
-
-impl RecordError {
-    /// A maker of errors reported under `id`.
-    pub(crate) fn under(id: &Option<String>) -> impl Fn(DecodeError) -> RecordError + Copy + '_ {
-        move |error| RecordError {
-            id: id.clone(),
-            error,
-        }
-    }
-}
-
-impl From<RecordError> for Failure {
-    fn from(RecordError { id, error }: RecordError) -> Self {
-        Failure {
-            id,
-            http_status: error.http_status(),
-            message: error.to_string(),
-            code: None,
-        }
-    }
-}
 
 /// The unit of a numeric timestamp field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,9 +112,6 @@ pub(crate) fn id_at(raw: &Value, pointer: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Decoded records of one invocation, in event order.
-pub type Decoded = Vec<Result<Record, RecordError>>;
-
 /// What the decoders need to know besides the event.
 #[derive(Debug, Clone)]
 pub struct DecodeContext<'a> {
@@ -193,7 +120,7 @@ pub struct DecodeContext<'a> {
     /// The invocation's request ID (keys of direct invocations).
     pub request_id: &'a str,
     /// Where SES raw mail is, when a receipt rule stores it in S3 before invoking us.
-    pub ses_raw_mail: Option<&'a crate::config::SesRawMail>,
+    pub ses_raw_mail: Option<&'a SesRawMail>,
 }
 
 /// The kinds of event the function accepts.
