@@ -29,7 +29,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
 pub use crate::config::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
-use crate::keys::{KeyPrefix, Namespace, Origin, hex};
+use crate::keys::{KeyPrefix, Origin, hex};
 use crate::metrics::Tally;
 use crate::record::{Decoded, RecordError};
 use crate::record::{Outcome, Payload, Record, provenance};
@@ -197,22 +197,14 @@ impl Batch {
 }
 
 /// The batch a record may join: its key's origin (source, source name and
-/// the templated key around `{id}`), for inline bodies of batching sources only.
+/// the templated key around `{id}`), for inline bodies of batching sources
+/// only ([`crate::source::Source::batches`]).
 fn batch_group(record: &Record) -> Option<Origin> {
     if !matches!(record.payload, Payload::Inline(_)) {
         return None;
     }
     let origin = record.key.origin()?;
-    matches!(
-        origin.namespace,
-        Namespace::Sqs
-            | Namespace::Sns
-            | Namespace::Kinesis
-            | Namespace::DynamoDb
-            | Namespace::Kafka
-            | Namespace::Direct
-    )
-    .then(|| origin.clone())
+    origin.namespace.batches().then(|| origin.clone())
 }
 
 /// SHA-256 over the batch's parts (source, source name, the records' keys,

@@ -9,6 +9,10 @@
 //!                  against the record's identity)
 //!                ─ reply (per source) ─► SQS batchItemFailures | HTTP response | summary | error
 //! ```
+//!
+//! Every source is one row of [`source`]; `config`, `record`, `keys`, `source`
+//! and the AWS helpers are floors the stages stand on, and no module imports
+//! one that imports it back (`tests/module_graph.rs`).
 
 pub mod allocator;
 pub mod arn;
@@ -23,6 +27,7 @@ pub mod keys;
 pub mod metrics;
 pub mod record;
 pub mod sequencer;
+pub mod source;
 pub mod telemetry;
 pub mod writer;
 

@@ -53,6 +53,16 @@ fn the_writer_imports_neither_decoding_nor_answers() {
 }
 
 #[test]
+fn the_source_table_is_a_floor_of_its_own() {
+    let graph = graph();
+    assert!(
+        graph["source"].is_empty(),
+        "source imports {:?}; it is the table everything else reads",
+        graph["source"]
+    );
+}
+
+#[test]
 fn the_graph_reader_sees_known_edges() {
     // Guards the reader itself: a parser that saw nothing would pass every check above.
     let graph = graph();

@@ -14,8 +14,9 @@ use super::{
     RecordsFailed, add_user_metadata, content_type_for, inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "direct";
+const SOURCE: &str = Source::Direct.name();
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,8 +15,9 @@ use super::{
     provenance_of, raw_records, records_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "dynamodb";
+const SOURCE: &str = Source::DynamoDb.name();
 
 /// Decodes each record on its own; `raw` is the event as it arrived, `event` the same parsed.
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {

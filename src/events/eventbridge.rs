@@ -7,8 +7,9 @@ use serde_json::value::RawValue;
 
 use super::{DecodeContext, DecodeError, Payload, Record, RecordError, decode_as, provenance_of};
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "eventbridge";
+const SOURCE: &str = Source::EventBridge.name();
 
 /// One event, one record. The object is the event exactly as it arrived
 /// (`raw`): key order, number spelling and escapes are kept; `event` is the

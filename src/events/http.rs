@@ -18,8 +18,9 @@ use super::{
 };
 use crate::keys::{Facts, Layout};
 use crate::record::Status;
+use crate::source::Source;
 
-const SOURCE: &str = "http";
+const SOURCE: &str = Source::Http.name();
 
 /// Which front door the request came through; the response must match it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +112,7 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeE
     })
 }
 
-fn flavor_of(event: &Value) -> Flavor {
+pub(crate) fn flavor_of(event: &Value) -> Flavor {
     if event.get("httpMethod").is_some()
         && event.get("version").and_then(Value::as_str) != Some("2.0")
     {

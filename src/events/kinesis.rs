@@ -13,8 +13,9 @@ use super::{
     decode_as, each_record, provenance_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "kinesis";
+const SOURCE: &str = Source::Kinesis.name();
 
 /// Decodes each record on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {

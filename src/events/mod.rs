@@ -36,6 +36,7 @@ pub use crate::record::{
     DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError, SourceObject, Written,
     provenance,
 };
+use crate::source::{Answer, Source};
 
 /// S3's limit on user-defined metadata (names and values), in bytes.
 const MAX_USER_METADATA_BYTES: usize = 2048;
@@ -126,22 +127,12 @@ pub struct DecodeContext<'a> {
 /// The kinds of event the function accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    Sqs,
-    Sns,
-    S3,
+    /// Records of a source in the table ([`crate::source`]).
+    Source(Source),
     /// `s3:TestEvent`, sent once when a notification configuration is saved.
     S3Test,
-    Ses,
-    EventBridge,
-    Http,
-    Direct,
+    /// `{"action": ...}`.
     Action,
-    /// Kinesis Data Streams.
-    Kinesis,
-    /// DynamoDB Streams.
-    DynamoDb,
-    /// Amazon MSK or self-managed Apache Kafka.
-    Kafka,
 }
 
 /// What an invocation asks for.
@@ -163,18 +154,9 @@ impl Kind {
     /// The source's name, as metrics and logs give it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Sqs => "sqs",
-            Self::Sns => "sns",
-            Self::S3 => "s3",
+            Self::Source(source) => source.name(),
             Self::S3Test => "s3-test",
-            Self::Ses => "ses",
-            Self::EventBridge => "eventbridge",
-            Self::Http => "http",
-            Self::Direct => "direct",
             Self::Action => "action",
-            Self::Kinesis => "kinesis",
-            Self::DynamoDb => "dynamodb",
-            Self::Kafka => "kafka",
         }
     }
 }
@@ -290,7 +272,7 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         found: format!("invalid JSON ({e})"),
     })?;
     let kind = classify(&event)?;
-    let (records, reply) = match kind {
+    let source = match kind {
         Kind::S3Test => {
             return Ok(Request::Ignore(
                 serde_json::json!({ "ignored": "s3:TestEvent" }),
@@ -303,19 +285,26 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
                 .unwrap_or_default();
             return Ok(Request::Action(action.to_owned()));
         }
-        Kind::Sqs => (sqs::decode(event, cx), Reply::Sqs),
-        Kind::Sns => (sns::decode(event, cx), Reply::AllOrError),
-        Kind::S3 => (s3::decode(event, cx), Reply::AllOrError),
-        Kind::Ses => (ses::decode(raw, event, cx), Reply::AllOrError),
-        Kind::EventBridge => (vec![eventbridge::decode(raw, event, cx)], Reply::AllOrError),
-        Kind::Http => {
-            let (flavor, record) = http::decode(event, cx);
-            (vec![record], Reply::Http(flavor))
-        }
-        Kind::Direct => (direct::decode(raw, &event, cx), Reply::Direct),
-        Kind::Kinesis => (kinesis::decode(event, cx), Reply::Streams),
-        Kind::DynamoDb => (dynamodb::decode(raw, event, cx), Reply::Streams),
-        Kind::Kafka => (kafka::decode(event, cx), Reply::AllOrError),
+        Kind::Source(source) => source,
+    };
+    let reply = match source.answer() {
+        Answer::Sqs => Reply::Sqs,
+        Answer::Streams => Reply::Streams,
+        Answer::AllOrError => Reply::AllOrError,
+        Answer::Http => Reply::Http(http::flavor_of(&event)),
+        Answer::Direct => Reply::Direct,
+    };
+    let records = match source {
+        Source::Sqs => sqs::decode(event, cx),
+        Source::Sns => sns::decode(event, cx),
+        Source::S3 => s3::decode(event, cx),
+        Source::Ses => ses::decode(raw, event, cx),
+        Source::EventBridge => vec![eventbridge::decode(raw, event, cx)],
+        Source::Http => vec![http::decode(event, cx).1],
+        Source::Direct => direct::decode(raw, &event, cx),
+        Source::Kinesis => kinesis::decode(event, cx),
+        Source::DynamoDb => dynamodb::decode(raw, event, cx),
+        Source::Kafka => kafka::decode(event, cx),
     };
     Ok(Request::Write {
         kind,
@@ -349,15 +338,13 @@ pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
             .first()
             .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")));
         return match source.and_then(Value::as_str) {
-            Some("aws:sqs") => Ok(Kind::Sqs),
-            Some("aws:sns") => Ok(Kind::Sns),
-            Some("aws:s3") => Ok(Kind::S3),
-            Some("aws:ses") => Ok(Kind::Ses),
-            Some("aws:kinesis") => Ok(Kind::Kinesis),
-            Some("aws:dynamodb") => Ok(Kind::DynamoDb),
-            Some(other) => Err(UnsupportedEvent {
-                found: format!("Records from event source {other:?}"),
-            }),
+            Some(tag) => {
+                Source::of_records(tag)
+                    .map(Kind::Source)
+                    .ok_or_else(|| UnsupportedEvent {
+                        found: format!("Records from event source {tag:?}"),
+                    })
+            }
             None if records.is_empty() => Err(UnsupportedEvent {
                 found: "an empty Records list".into(),
             }),
@@ -371,18 +358,18 @@ pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
         map.get("eventSource").and_then(Value::as_str),
         Some("aws:kafka" | "SelfManagedKafka")
     ) {
-        return Ok(Kind::Kafka);
+        return Ok(Kind::Source(Source::Kafka));
     }
     if map.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
         return Ok(Kind::S3Test);
     }
     if map.contains_key("detail-type") && map.contains_key("source") {
-        return Ok(Kind::EventBridge);
+        return Ok(Kind::Source(Source::EventBridge));
     }
     if map.contains_key("requestContext")
         && (map.contains_key("httpMethod") || map.contains_key("rawPath"))
     {
-        return Ok(Kind::Http);
+        return Ok(Kind::Source(Source::Http));
     }
     if let Some(action) = map.get("action") {
         return match action.as_str() {
@@ -396,7 +383,7 @@ pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
         .iter()
         .any(|k| map.contains_key(*k))
     {
-        return Ok(Kind::Direct);
+        return Ok(Kind::Source(Source::Direct));
     }
     let mut fields: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
     fields.sort_unstable();
@@ -688,7 +675,10 @@ mod tests {
             (json!({"objects": []}), "Direct"),
         ];
         for (event, expected) in cases {
-            let got = format!("{:?}", classify(&event).unwrap());
+            let got = match classify(&event).unwrap() {
+                Kind::Source(source) => format!("{source:?}"),
+                other => format!("{other:?}"),
+            };
             assert_eq!(got, expected, "{event}");
         }
     }

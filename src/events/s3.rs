@@ -11,8 +11,9 @@ use super::{
     provenance_of, records_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "s3";
+const SOURCE: &str = Source::S3.name();
 
 /// Decodes each record; records of other event types (removals, restores)
 /// are not objects to copy and are left out.

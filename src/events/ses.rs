@@ -12,8 +12,9 @@ use super::{
     provenance_of, records_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "ses";
+const SOURCE: &str = Source::Ses.name();
 
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     // The records as they arrived, to store each notification byte for byte.

@@ -9,8 +9,9 @@ use super::{
     provenance_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "sns";
+const SOURCE: &str = Source::Sns.name();
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     super::each_record(event, |raw| decode_record(raw, cx))

@@ -12,8 +12,9 @@ use super::{
     inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "sqs";
+const SOURCE: &str = Source::Sqs.name();
 
 /// Decodes each message on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
