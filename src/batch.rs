@@ -513,7 +513,7 @@ mod tests {
         let failed = Failure {
             id: Some(batch.id.clone()),
             message: "AccessDenied".into(),
-            code: Some("AccessDenied".into()),
+            code: Some(crate::errors::ErrorCode::AccessDenied),
             http_status: 502,
         };
         let rejected = Failure::from(RecordError {

@@ -14,6 +14,7 @@ use crate::arn::lambda_function_account;
 use crate::batch::Plan;
 use crate::config::Config;
 use crate::credentials::{Clients, IdentityError, counting_assume_role_calls};
+use crate::errors::ErrorCode;
 use crate::events::{self, DecodeContext, Decoded, RecordsFailed, Request, UnsupportedEvent};
 use crate::metrics::Tally;
 use crate::record::{Failure, Outcome};
@@ -46,19 +47,19 @@ pub enum HandlerError {
 impl From<HandlerError> for Diagnostic {
     fn from(error: HandlerError) -> Self {
         let error_type = match &error {
-            HandlerError::Unsupported(_) => "UnsupportedEvent",
-            HandlerError::UnknownAction(_) => "UnknownAction",
+            HandlerError::Unsupported(_) => "UnsupportedEvent".to_owned(),
+            HandlerError::UnknownAction(_) => "UnknownAction".to_owned(),
             // By the AWS error codes behind the failures, never by their text.
             HandlerError::RecordsFailed(failed)
-                if failed.codes.iter().any(|c| c == "AccessDenied") =>
+                if failed.codes.contains(&ErrorCode::AccessDenied) =>
             {
-                "AccessDenied"
+                ErrorCode::AccessDenied.to_string()
             }
-            HandlerError::RecordsFailed(_) => "RecordsFailed",
-            HandlerError::Identity(_) => "IdentityFailed",
+            HandlerError::RecordsFailed(_) => "RecordsFailed".to_owned(),
+            HandlerError::Identity(_) => "IdentityFailed".to_owned(),
         };
         Diagnostic {
-            error_type: error_type.to_owned(),
+            error_type,
             error_message: error.to_string(),
         }
     }
@@ -77,10 +78,6 @@ impl Handler {
             writer,
             cold: AtomicBool::new(true),
         }
-    }
-
-    pub fn clients(&self) -> &Clients {
-        &self.clients
     }
 
     /// One invocation, and its metrics (one EMF document on stdout unless `METRICS=off`).

@@ -24,12 +24,12 @@ pub mod events;
 pub mod handler;
 pub mod https;
 pub mod keys;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod record;
-pub mod sequencer;
+pub(crate) mod sequencer;
 pub mod source;
 pub mod telemetry;
-pub mod writer;
+pub(crate) mod writer;
 
 /// The SDK behavior version this function is tested with: pinned, so an SDK
 /// upgrade can't change retries or timeouts behind our back.

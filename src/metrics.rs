@@ -35,6 +35,7 @@ pub struct Tally {
 impl Tally {
     /// Counts the outcomes of one invocation, one object per record;
     /// `latencies` are the writes' durations.
+    #[cfg(test)]
     pub fn of(outcomes: &[Outcome], latencies: &[Duration]) -> Self {
         Self::of_objects(outcomes, outcomes, latencies)
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::errors::ErrorCode;
 use crate::keys::{KeyError, ObjectKey};
 
 /// Metadata names that record which record an object holds. Set only by the
@@ -111,7 +112,7 @@ pub struct Failure {
     pub id: Option<String>,
     pub message: String,
     /// The AWS error code behind it (`AccessDenied`, ...), when there was one.
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     /// The HTTP status an HTTP caller gets for it.
     pub http_status: u16,
 }

@@ -35,7 +35,7 @@ use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::credentials::for_this_invocation;
-use crate::errors::{code, explain, status};
+use crate::errors::{ErrorCode, code, explain, status};
 use crate::keys::{ObjectKey, hex};
 use crate::record::{Failure, Payload, Record, SourceObject, Status, Written, provenance};
 use crate::sequencer;
@@ -61,7 +61,7 @@ pub enum WriteError {
         bucket: String,
         key: String,
         detail: String,
-        code: Option<String>,
+        code: Option<ErrorCode>,
     },
     #[error("the source object is {size} bytes; more than S3 can take in {MAX_PARTS} parts")]
     TooLarge { size: u64 },
@@ -84,10 +84,10 @@ pub enum WriteError {
 
 impl WriteError {
     /// The AWS error code behind the failure, when there was one.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<&ErrorCode> {
         match self {
-            Self::S3(failure) => failure.code.as_deref(),
-            Self::Source { code, .. } => code.as_deref(),
+            Self::S3(failure) => failure.code.as_ref(),
+            Self::Source { code, .. } => code.as_ref(),
             _ => None,
         }
     }
@@ -96,7 +96,7 @@ impl WriteError {
     pub fn into_failure(self, id: String) -> Failure {
         Failure {
             id: Some(id),
-            code: self.code().map(str::to_owned),
+            code: self.code().cloned(),
             message: self.to_string(),
             http_status: 502,
         }
@@ -112,7 +112,7 @@ pub struct S3Failure {
     pub key: String,
     pub detail: String,
     pub hint: &'static str,
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
 }
 
 /// Writes records into the target bucket.
@@ -629,7 +629,7 @@ impl Writer {
         condition: &Condition,
     ) -> Result<Written, MultipartError> {
         let key_str = key.as_str();
-        let failed = |operation, code: Option<String>, detail| {
+        let failed = |operation, code: Option<ErrorCode>, detail| {
             MultipartError::Put(PutError::Failed(
                 self.s3_error(operation, key_str, code, detail),
             ))
@@ -698,7 +698,7 @@ impl Writer {
         upload_id: &str,
         number: i32,
         part: Bytes,
-    ) -> impl Future<Output = Result<CompletedPart, (Option<String>, String)>> + Send + 'static
+    ) -> impl Future<Output = Result<CompletedPart, (Option<ErrorCode>, String)>> + Send + 'static
     {
         let request = self
             .target
@@ -767,7 +767,7 @@ impl Writer {
                 self.s3_error(
                     "HeadObject",
                     key.as_str(),
-                    Some("AccessDenied".to_owned()),
+                    Some(ErrorCode::AccessDenied),
                     "403 Forbidden: the key exists but the target role may not read it; it needs \
                  s3:GetObject on its prefix to check what a key holds"
                         .to_owned(),
@@ -861,20 +861,20 @@ impl Writer {
         &self,
         operation: &'static str,
         key: &str,
-        code: Option<String>,
+        code: Option<ErrorCode>,
         detail: String,
     ) -> WriteError {
-        let hint = match code.as_deref() {
-            Some("AccessDenied") => {
+        let hint = match code {
+            Some(ErrorCode::AccessDenied) => {
                 " (the target role may write only under its policy's prefix: KEY_PREFIX must match it; \
                  the bucket policy may deny the request's encryption or transport; with SSE-KMS, the key \
                  policy and the role's policy must both allow kms:GenerateDataKey)"
             }
-            Some("NoSuchBucket") => " (check TARGET_BUCKET and TARGET_REGION)",
-            Some("PermanentRedirect") | Some("AuthorizationHeaderMalformed") => {
+            Some(ErrorCode::NoSuchBucket) => " (check TARGET_BUCKET and TARGET_REGION)",
+            Some(ErrorCode::PermanentRedirect | ErrorCode::AuthorizationHeaderMalformed) => {
                 " (the bucket is in another region: set TARGET_REGION to the bucket's region)"
             }
-            Some("AccessControlListNotSupported") => {
+            Some(ErrorCode::AccessControlListNotSupported) => {
                 " (the bucket enforces owner ownership; no ACL must be sent)"
             }
             _ => "",
@@ -898,7 +898,7 @@ enum MultipartError {
 
 /// A short pause before checking a contended key again.
 /// An uploaded part, or the AWS error code and an explanation of why not.
-type PartResult = Result<CompletedPart, (Option<String>, String)>;
+type PartResult = Result<CompletedPart, (Option<ErrorCode>, String)>;
 
 /// A finished part upload, or why it failed (a task that panicked is a failure too).
 fn joined(done: Option<Result<PartResult, tokio::task::JoinError>>) -> PartResult {

@@ -31,6 +31,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::config::SesRawMail;
+use crate::errors::ErrorCode;
 use crate::keys::KeyPrefix;
 pub use crate::record::{
     DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError, SourceObject, Written,
@@ -196,7 +197,7 @@ pub struct RecordsFailed {
     pub total: usize,
     pub details: String,
     /// The AWS error codes behind the failures (for the error's type).
-    pub codes: Vec<String>,
+    pub codes: Vec<ErrorCode>,
 }
 
 impl Reply {
