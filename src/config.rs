@@ -21,8 +21,10 @@ pub const MIN_SESSION_SECONDS: u64 = 900;
 /// for the first responses: one more round of S3 latency, and 10% more CPU per
 /// record in `make bench` (benches/LEVERS.md).
 pub const DEFAULT_MAX_CONCURRENT_WRITES: usize = 10;
+const MAX_MAX_CONCURRENT_WRITES: usize = 64;
 /// Lambda's synchronous payload limit; a body larger than this can't have arrived inline anyway.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * MIB;
+const MIB: usize = 1024 * 1024;
 const DEFAULT_KEY_PREFIX: &str = "incoming/";
 const DEFAULT_PART_SIZE_MIB: usize = 8;
 /// S3's smallest part (all but the last).
@@ -136,79 +138,40 @@ impl Config {
     /// Reads variables through `lookup`, so tests need not touch the process environment.
     /// Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let mut problems = Vec::new();
-        let mut problem = |variable: &'static str, fault: String, fix: &str| {
-            problems.push(ConfigProblem {
-                variable,
-                fault,
-                fix: fix.to_owned(),
-            });
+        let mut r = Reader {
+            lookup,
+            problems: Vec::new(),
         };
 
-        let target_role_arn = match get("TARGET_ROLE_ARN") {
-            None => {
-                problem(
-                    "TARGET_ROLE_ARN",
-                    "is not set".into(),
-                    "set it to the ARN of the role in the bucket account, e.g. arn:aws:iam::222222222222:role/writer-target",
-                );
-                None
-            }
-            Some(v) => match RoleArn::parse(&v) {
-                Ok(arn) => Some(arn),
-                Err(fault) => {
-                    problem(
-                        "TARGET_ROLE_ARN",
-                        format!("{v:?} {fault}"),
-                        "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>",
-                    );
-                    None
-                }
-            },
-        };
+        let target_role_arn = r.required(
+            "TARGET_ROLE_ARN",
+            "set it to the ARN of the role in the bucket account, e.g. arn:aws:iam::222222222222:role/writer-target",
+            RoleArn::parse,
+            "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>",
+        );
+        let target_bucket = r.required(
+            "TARGET_BUCKET",
+            "set it to the name of the bucket in the bucket account",
+            |v| validate_bucket_name(v).map(|()| v.to_owned()),
+            "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens",
+        );
 
-        let target_bucket = match get("TARGET_BUCKET") {
-            None => {
-                problem(
-                    "TARGET_BUCKET",
-                    "is not set".into(),
-                    "set it to the name of the bucket in the bucket account",
-                );
-                None
-            }
-            Some(v) => match validate_bucket_name(&v) {
-                Ok(()) => Some(v),
-                Err(fault) => {
-                    problem(
-                        "TARGET_BUCKET",
-                        format!("{v:?} {fault}"),
-                        "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens",
-                    );
-                    None
-                }
-            },
-        };
-
-        let external_id = get("TARGET_EXTERNAL_ID");
+        // Its value is not repeated in the problem: it is the trust policy's shared secret.
+        let external_id = r.get("TARGET_EXTERNAL_ID");
         if let Some(v) = &external_id
             && let Err(fault) = validate_external_id(v)
         {
-            problem(
+            r.problem(
                 "TARGET_EXTERNAL_ID",
                 fault,
                 "use 2-1224 characters of letters, digits and +=,.@:/- exactly as in the target role's trust policy",
             );
         }
 
-        let bucket_owner = match get("TARGET_BUCKET_OWNER") {
+        let bucket_owner = match r.get("TARGET_BUCKET_OWNER") {
             Some(v) if is_account_id(&v) => Some(v),
             Some(v) => {
-                problem(
+                r.problem(
                     "TARGET_BUCKET_OWNER",
                     format!("{v:?} is not a 12-digit AWS account ID"),
                     "set it to the bucket account's ID, or unset it to use the account in TARGET_ROLE_ARN",
@@ -218,13 +181,14 @@ impl Config {
             None => target_role_arn.as_ref().map(|arn| arn.account().to_owned()),
         };
 
-        let target_region = get("TARGET_REGION")
-            .or_else(|| get("AWS_REGION"))
-            .or_else(|| get("AWS_DEFAULT_REGION"));
+        let target_region = r
+            .get("TARGET_REGION")
+            .or_else(|| r.get("AWS_REGION"))
+            .or_else(|| r.get("AWS_DEFAULT_REGION"));
         if let Some(region) = &target_region
             && !is_region(region)
         {
-            problem(
+            r.problem(
                 "TARGET_REGION",
                 format!("{region:?} is not an AWS region name"),
                 "use the bucket's region, e.g. eu-west-1",
@@ -232,54 +196,40 @@ impl Config {
         }
 
         let key_prefix = match KeyPrefix::parse(
-            get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX),
+            r.get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX),
         ) {
             Ok(prefix) => Some(prefix),
             Err(fault) => {
-                problem(
+                r.problem(
                     "KEY_PREFIX",
                     fault.to_string(),
-                    "use a relative prefix ending in '/', e.g. incoming/, matching the prefix the target role may write",
+                    format!(
+                        "use a relative prefix ending in '/', e.g. {DEFAULT_KEY_PREFIX}, matching the prefix the target role may write"
+                    ),
                 );
                 None
             }
         };
-
-        let key_template = get("KEY_TEMPLATE").and_then(|text| match KeyTemplate::parse(&text) {
-            Ok(template) => Some(template),
-            Err(fault) => {
-                problem(
-                    "KEY_TEMPLATE",
-                    format!("{text:?} {fault}"),
-                    "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
-                );
-                None
-            }
-        });
+        let key_template = r.parsed(
+            "KEY_TEMPLATE",
+            KeyTemplate::parse,
+            "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
+        );
         let key_prefix = match (key_prefix, key_template) {
             (Some(prefix), Some(template)) => Some(prefix.with_template(template)),
             (prefix, _) => prefix,
         };
 
-        let sse_kms_key_arn = match get("SSE_KMS_KEY_ARN") {
-            None => None,
-            Some(v) => match KmsKeyArn::parse(&v) {
-                Ok(arn) => Some(arn),
-                Err(fault) => {
-                    problem(
-                        "SSE_KMS_KEY_ARN",
-                        format!("{v:?} {fault}"),
-                        "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
-                    );
-                    None
-                }
-            },
-        };
+        let sse_kms_key_arn = r.parsed(
+            "SSE_KMS_KEY_ARN",
+            KmsKeyArn::parse,
+            "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
+        );
 
-        let role_session_name = match get("ROLE_SESSION_NAME") {
+        let role_session_name = match r.get("ROLE_SESSION_NAME") {
             Some(v) => {
                 if let Err(fault) = validate_session_name(&v) {
-                    problem(
+                    r.problem(
                         "ROLE_SESSION_NAME",
                         format!("{v:?} {fault}"),
                         "use 2-64 characters of letters, digits and +=,.@-",
@@ -287,122 +237,62 @@ impl Config {
                 }
                 v
             }
-            None => get("AWS_LAMBDA_FUNCTION_NAME")
+            None => r
+                .get("AWS_LAMBDA_FUNCTION_NAME")
                 .map(|name| session_name_from(&name))
                 .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
         };
 
-        let role_session_length =
-            match parse_number::<u64>(get("ROLE_SESSION_SECONDS"), MAX_CHAINED_SESSION_SECONDS) {
-                Ok(s) if (MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS).contains(&s) => {
-                    Duration::from_secs(s)
-                }
-                Ok(s) => {
-                    problem(
-                        "ROLE_SESSION_SECONDS",
-                        format!(
-                            "{s} is outside 900..=3600 (role chaining caps a session at one hour)"
-                        ),
-                        "use a value from 900 to 3600, or unset it for 3600",
-                    );
-                    Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
-                }
-                Err(v) => {
-                    problem(
-                        "ROLE_SESSION_SECONDS",
-                        format!("{v:?} is not a whole number"),
-                        "use a number of seconds from 900 to 3600",
-                    );
-                    Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
-                }
-            };
-
-        let max_concurrent_writes = match parse_number::<usize>(
-            get("MAX_CONCURRENT_WRITES"),
+        let role_session_length = Duration::from_secs(r.number(
+            "ROLE_SESSION_SECONDS",
+            MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS,
+            MAX_CHAINED_SESSION_SECONDS,
+            "seconds",
+            " (role chaining caps a session at one hour)",
+        ));
+        let max_concurrent_writes = r.number(
+            "MAX_CONCURRENT_WRITES",
+            1..=MAX_MAX_CONCURRENT_WRITES,
             DEFAULT_MAX_CONCURRENT_WRITES,
-        ) {
-            Ok(n) if (1..=64).contains(&n) => n,
-            Ok(n) => {
-                problem(
-                    "MAX_CONCURRENT_WRITES",
-                    format!("{n} is outside 1..=64"),
-                    &format!(
-                        "use a number from 1 to 64, or unset it for {DEFAULT_MAX_CONCURRENT_WRITES}"
-                    ),
-                );
-                DEFAULT_MAX_CONCURRENT_WRITES
-            }
-            Err(v) => {
-                problem(
-                    "MAX_CONCURRENT_WRITES",
-                    format!("{v:?} is not a whole number"),
-                    "use a number from 1 to 64",
-                );
-                DEFAULT_MAX_CONCURRENT_WRITES
-            }
-        };
-
-        let max_body_bytes =
-            match parse_number::<usize>(get("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES) {
-                Ok(n) if n >= 1 => n,
-                Ok(_) | Err(_) => {
-                    problem(
-                        "MAX_BODY_BYTES",
-                        "is not a positive whole number".into(),
-                        "use a number of bytes, or unset it for 6 MiB",
-                    );
-                    DEFAULT_MAX_BODY_BYTES
-                }
-            };
-
-        let part_size_mib = match parse_number::<usize>(get("PART_SIZE_MIB"), DEFAULT_PART_SIZE_MIB)
-        {
-            Ok(n) if (MIN_PART_SIZE_MIB..=MAX_PART_SIZE_MIB).contains(&n) => n,
-            Ok(_) | Err(_) => {
-                problem(
-                    "PART_SIZE_MIB",
-                    "is not a whole number of MiB from 5 to 512".into(),
-                    "use a number from 5 (S3's smallest part) to 512, or unset it for 8",
-                );
-                DEFAULT_PART_SIZE_MIB
-            }
-        };
-
-        let max_concurrent_parts = match parse_number::<usize>(
-            get("MAX_CONCURRENT_PARTS"),
+            "",
+            "",
+        );
+        let max_body_bytes = r.number(
+            "MAX_BODY_BYTES",
+            1..=usize::MAX,
+            DEFAULT_MAX_BODY_BYTES,
+            "bytes",
+            "",
+        );
+        let part_size_mib = r.number(
+            "PART_SIZE_MIB",
+            MIN_PART_SIZE_MIB..=MAX_PART_SIZE_MIB,
+            DEFAULT_PART_SIZE_MIB,
+            "MiB",
+            " (the least is S3's smallest part)",
+        );
+        let max_concurrent_parts = r.number(
+            "MAX_CONCURRENT_PARTS",
+            1..=MAX_MAX_CONCURRENT_PARTS,
             DEFAULT_MAX_CONCURRENT_PARTS,
-        ) {
-            Ok(n) if (1..=MAX_MAX_CONCURRENT_PARTS).contains(&n) => n,
-            Ok(_) | Err(_) => {
-                problem(
-                    "MAX_CONCURRENT_PARTS",
-                    "is not a whole number from 1 to 16".into(),
-                    "use a number from 1 (one part at a time) to 16, or unset it for 4",
-                );
-                DEFAULT_MAX_CONCURRENT_PARTS
-            }
-        };
+            "",
+            " (parts of one copy held in memory at once)",
+        );
 
         let endpoint_overridden =
-            get("AWS_ENDPOINT_URL_S3").is_some() || get("AWS_ENDPOINT_URL").is_some();
-        let force_path_style = match get("S3_FORCE_PATH_STYLE").map(|v| v.to_ascii_lowercase()) {
-            None => endpoint_overridden,
-            Some(v) if v == "true" || v == "1" => true,
-            Some(v) if v == "false" || v == "0" => false,
-            Some(v) => {
-                problem(
-                    "S3_FORCE_PATH_STYLE",
-                    format!("{v:?} is not a boolean"),
-                    "use true or false",
-                );
-                endpoint_overridden
-            }
-        };
+            r.get("AWS_ENDPOINT_URL_S3").is_some() || r.get("AWS_ENDPOINT_URL").is_some();
+        let force_path_style = r.choice(
+            "S3_FORCE_PATH_STYLE",
+            &[("true", true), ("1", true), ("false", false), ("0", false)],
+            endpoint_overridden,
+            "is not a boolean",
+            "use true or false",
+        );
 
-        let ses_raw_mail = match (get("SES_RAW_MAIL_BUCKET"), get("SES_RAW_MAIL_PREFIX")) {
+        let ses_raw_mail = match (r.get("SES_RAW_MAIL_BUCKET"), r.get("SES_RAW_MAIL_PREFIX")) {
             (Some(bucket), prefix) => {
                 if let Err(fault) = validate_bucket_name(&bucket) {
-                    problem(
+                    r.problem(
                         "SES_RAW_MAIL_BUCKET",
                         format!("{bucket:?} {fault}"),
                         "give the name of the bucket the SES receipt rule writes to",
@@ -414,9 +304,9 @@ impl Config {
                 })
             }
             (None, Some(_)) => {
-                problem(
+                r.problem(
                     "SES_RAW_MAIL_PREFIX",
-                    "is set without SES_RAW_MAIL_BUCKET".into(),
+                    "is set without SES_RAW_MAIL_BUCKET",
                     "set SES_RAW_MAIL_BUCKET too, or unset the prefix",
                 );
                 None
@@ -424,39 +314,44 @@ impl Config {
             (None, None) => None,
         };
 
-        let function_name =
-            get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
-        let metrics_on = match get("METRICS").map(|v| v.to_ascii_lowercase()).as_deref() {
-            None | Some("on" | "true" | "1") => true,
-            Some("off" | "false" | "0") => false,
-            Some(v) => {
-                problem(
-                    "METRICS",
-                    format!("{v:?} is not on or off"),
-                    "use on or off, or unset it for on",
-                );
-                true
-            }
-        };
-        let namespace = get("METRICS_NAMESPACE").unwrap_or_else(|| function_name.clone());
+        let function_name = r
+            .get("AWS_LAMBDA_FUNCTION_NAME")
+            .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
+        let metrics_on = r.choice(
+            "METRICS",
+            &[
+                ("on", true),
+                ("true", true),
+                ("1", true),
+                ("off", false),
+                ("false", false),
+                ("0", false),
+            ],
+            true,
+            "is not on or off",
+            "use on or off, or unset it for on",
+        );
+        let namespace = r
+            .get("METRICS_NAMESPACE")
+            .unwrap_or_else(|| function_name.clone());
         if let Err(fault) = validate_metrics_namespace(&namespace) {
-            problem(
+            r.problem(
                 "METRICS_NAMESPACE",
                 format!("{namespace:?} {fault}"),
                 "use 1-255 characters of letters, digits and .-_/#: not starting with AWS/, \
                  or unset it for the function's name",
             );
         }
-        let metrics = metrics_on.then_some(MetricsConfig {
+        let metrics = metrics_on.then(|| MetricsConfig {
             namespace,
             function_name,
-            log: LogSettings::from_lookup(&lookup),
+            log: LogSettings::from_lookup(&r.lookup),
         });
-        let delivery = Delivery::from_lookup(get, &mut problems);
+        let delivery = Delivery::read(&mut r);
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
-                if problems.is_empty() =>
+                if r.problems.is_empty() =>
             {
                 Ok(Config {
                     target_role_arn,
@@ -471,23 +366,172 @@ impl Config {
                     max_concurrent_writes,
                     max_body_bytes,
                     force_path_style,
-                    part_size: part_size_mib * 1024 * 1024,
+                    part_size: part_size_mib * MIB,
                     max_concurrent_parts,
                     ses_raw_mail,
                     metrics,
                     delivery,
                 })
             }
-            _ => Err(ConfigError { problems }),
+            _ => Err(ConfigError {
+                problems: r.problems,
+            }),
         }
     }
 }
 
+/// Reads variables through a lookup (values trimmed, empty ones unset) and
+/// collects every problem, so each setting is one call.
+struct Reader<L> {
+    lookup: L,
+    problems: Vec<ConfigProblem>,
+}
+
+impl<L: Fn(&str) -> Option<String>> Reader<L> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn problem(
+        &mut self,
+        variable: &'static str,
+        fault: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.problems.push(ConfigProblem {
+            variable,
+            fault: fault.into(),
+            fix: fix.into(),
+        });
+    }
+
+    /// `variable` read by `parse`; `None` when unset, or when invalid (a
+    /// problem: the value and what `parse` found wrong with it, and `fix`).
+    fn parsed<T, E: fmt::Display>(
+        &mut self,
+        variable: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+        fix: &str,
+    ) -> Option<T> {
+        let value = self.get(variable)?;
+        match parse(&value) {
+            Ok(parsed) => Some(parsed),
+            Err(fault) => {
+                self.problem(variable, format!("{value:?} {fault}"), fix);
+                None
+            }
+        }
+    }
+
+    /// [`Self::parsed`] for a variable that must be set (`unset_fix` says to what).
+    fn required<T, E: fmt::Display>(
+        &mut self,
+        variable: &'static str,
+        unset_fix: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+        fix: &str,
+    ) -> Option<T> {
+        if self.get(variable).is_none() {
+            self.problem(variable, "is not set", unset_fix);
+            return None;
+        }
+        self.parsed(variable, parse, fix)
+    }
+
+    /// A whole number in `range`, `default` when unset. Anything else is a
+    /// problem whose fault and fix name the range and the default (from the
+    /// constants, never spelled out) in `unit` (`""` for a count), `note`
+    /// saying why where the bounds need it; the function goes on with the default.
+    fn number<T>(
+        &mut self,
+        variable: &'static str,
+        range: std::ops::RangeInclusive<T>,
+        default: T,
+        unit: &str,
+        note: &str,
+    ) -> T
+    where
+        T: std::str::FromStr + PartialOrd + fmt::Display + Copy + Bounded,
+    {
+        let Some(value) = self.get(variable) else {
+            return default;
+        };
+        if let Ok(n) = value.parse::<T>()
+            && range.contains(&n)
+        {
+            return n;
+        }
+        // Byte counts also in MiB, as the README gives them.
+        let show = |n: &T| match n.to_string().parse::<usize>() {
+            Ok(bytes) if unit == "bytes" && bytes >= MIB && bytes % MIB == 0 => {
+                format!("{bytes} ({} MiB)", bytes / MIB)
+            }
+            _ => n.to_string(),
+        };
+        let bounds = if *range.end() == T::MAX {
+            format!("of at least {}", show(range.start()))
+        } else {
+            format!("from {} to {}", show(range.start()), show(range.end()))
+        };
+        let number = if unit.is_empty() {
+            "number".to_owned()
+        } else {
+            format!("number of {unit}")
+        };
+        self.problem(
+            variable,
+            format!("{value:?} is not a whole {number} {bounds}{note}"),
+            format!(
+                "use a {number} {bounds}, or unset it for {}",
+                show(&default)
+            ),
+        );
+        default
+    }
+
+    /// One of `options` (matched without case), `default` when unset; anything
+    /// else is a problem (`"<value>" <fault>`, `fix`) and the default.
+    fn choice<T: Copy>(
+        &mut self,
+        variable: &'static str,
+        options: &[(&str, T)],
+        default: T,
+        fault: &str,
+        fix: &str,
+    ) -> T {
+        let Some(value) = self.get(variable).map(|v| v.to_ascii_lowercase()) else {
+            return default;
+        };
+        match options.iter().find(|(name, _)| *name == value) {
+            Some((_, chosen)) => *chosen,
+            None => {
+                self.problem(variable, format!("{value:?} {fault}"), fix);
+                default
+            }
+        }
+    }
+}
+
+/// The largest value of a number type: a range up to it has no upper bound to name.
+trait Bounded {
+    const MAX: Self;
+}
+
+impl Bounded for u64 {
+    const MAX: Self = u64::MAX;
+}
+
+impl Bounded for usize {
+    const MAX: Self = usize::MAX;
+}
+
 /// Default cap on one batch object (uncompressed): Firehose's default buffer size.
-pub const DEFAULT_MAX_BATCH_BYTES: usize = 5 * 1024 * 1024;
+pub const DEFAULT_MAX_BATCH_BYTES: usize = 5 * MIB;
 const MIN_MAX_BATCH_BYTES: usize = 1024;
 /// Bounds what one object holds in memory.
-const MAX_MAX_BATCH_BYTES: usize = 512 * 1024 * 1024;
+const MAX_MAX_BATCH_BYTES: usize = 512 * MIB;
 
 /// `OBJECT_MODE`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -528,67 +572,44 @@ impl Default for Delivery {
 }
 
 impl Delivery {
-    /// Reads the variables through `get` (trimmed, empty = unset), adding a
-    /// problem for each invalid one.
-    fn from_lookup(
-        get: impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Self {
-        let mut problem = |variable: &'static str, fault: String, fix: &str| {
-            problems.push(ConfigProblem {
-                variable,
-                fault,
-                fix: fix.to_owned(),
-            })
-        };
-        let mut delivery = Delivery::default();
-        match get("OBJECT_MODE")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("record") => {}
-            Some("batch") => delivery.mode = ObjectMode::Batch,
-            Some(v) => problem(
-                "OBJECT_MODE",
-                format!("{v:?} is not record or batch"),
-                "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
-            ),
+    fn read(r: &mut Reader<impl Fn(&str) -> Option<String>>) -> Self {
+        let mode = r.choice(
+            "OBJECT_MODE",
+            &[("record", ObjectMode::Record), ("batch", ObjectMode::Batch)],
+            ObjectMode::Record,
+            "is not record or batch",
+            "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
+        );
+        r.choice(
+            "BATCH_FORMAT",
+            &[("ndjson", ())],
+            (),
+            "is not a supported format",
+            "use ndjson (the only format), or unset it",
+        );
+        let max_batch_bytes = r.number(
+            "MAX_BATCH_BYTES",
+            MIN_MAX_BATCH_BYTES..=MAX_MAX_BATCH_BYTES,
+            DEFAULT_MAX_BATCH_BYTES,
+            "bytes",
+            "",
+        );
+        let encoding = r.choice(
+            "CONTENT_ENCODING",
+            &[
+                ("identity", ContentEncoding::Identity),
+                ("none", ContentEncoding::Identity),
+                ("gzip", ContentEncoding::Gzip),
+            ],
+            ContentEncoding::Identity,
+            "is not supported",
+            "use gzip, or unset it (or identity) to store bodies uncompressed",
+        );
+        Delivery {
+            mode,
+            max_batch_bytes,
+            encoding,
         }
-        match get("BATCH_FORMAT")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("ndjson") => {}
-            Some(v) => problem(
-                "BATCH_FORMAT",
-                format!("{v:?} is not a supported format"),
-                "use ndjson (the only format), or unset it",
-            ),
-        }
-        match get("MAX_BATCH_BYTES").map(|v| v.parse::<usize>()) {
-            None => {}
-            Some(Ok(n)) if (MIN_MAX_BATCH_BYTES..=MAX_MAX_BATCH_BYTES).contains(&n) => {
-                delivery.max_batch_bytes = n
-            }
-            Some(_) => problem(
-                "MAX_BATCH_BYTES",
-                "is not a whole number of bytes from 1024 to 536870912 (512 MiB)".into(),
-                "use a number of bytes in that range, or unset it for 5 MiB",
-            ),
-        }
-        match get("CONTENT_ENCODING")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("identity" | "none") => {}
-            Some("gzip") => delivery.encoding = ContentEncoding::Gzip,
-            Some(v) => problem(
-                "CONTENT_ENCODING",
-                format!("{v:?} is not supported"),
-                "use gzip, or unset it (or identity) to store bodies uncompressed",
-            ),
-        }
-        delivery
     }
 }
 
@@ -607,13 +628,6 @@ fn validate_metrics_namespace(ns: &str) -> Result<(), &'static str> {
         return Err("starts with AWS/, which is reserved for AWS services");
     }
     Ok(())
-}
-
-fn parse_number<T: std::str::FromStr>(value: Option<String>, default: T) -> Result<T, String> {
-    match value {
-        None => Ok(default),
-        Some(v) => v.parse().map_err(|_| v),
-    }
 }
 
 fn is_region(s: &str) -> bool {
@@ -974,18 +988,47 @@ mod tests {
     }
 
     #[test]
+    fn number_hints_take_range_and_default_from_the_constants() {
+        let err = config(&with(&[
+            ("MAX_CONCURRENT_WRITES", "0"),
+            ("PART_SIZE_MIB", "x"),
+            ("ROLE_SESSION_SECONDS", "7200"),
+        ]))
+        .unwrap_err();
+        let fix = |variable: &str| {
+            let problem = err.problems.iter().find(|p| p.variable == variable);
+            problem.expect(variable).fix.clone()
+        };
+        assert_eq!(
+            fix("MAX_CONCURRENT_WRITES"),
+            format!(
+                "use a number from 1 to {MAX_MAX_CONCURRENT_WRITES}, or unset it for {DEFAULT_MAX_CONCURRENT_WRITES}"
+            )
+        );
+        assert_eq!(
+            fix("PART_SIZE_MIB"),
+            format!(
+                "use a number of MiB from {MIN_PART_SIZE_MIB} to {MAX_PART_SIZE_MIB}, or unset it for {DEFAULT_PART_SIZE_MIB}"
+            )
+        );
+        assert!(fix("ROLE_SESSION_SECONDS").contains(&format!(
+            "from {MIN_SESSION_SECONDS} to {MAX_CHAINED_SESSION_SECONDS}"
+        )));
+    }
+
+    #[test]
     fn delivery_is_validated() {
         let parse = |vars: &[(&str, &str)]| {
-            let mut problems = Vec::new();
-            let d = Delivery::from_lookup(
-                |name| {
+            let mut r = Reader {
+                lookup: |name: &str| {
                     vars.iter()
                         .find(|(k, _)| *k == name)
                         .map(|(_, v)| v.to_string())
                 },
-                &mut problems,
-            );
-            (d, problems.iter().map(|p| p.variable).collect::<Vec<_>>())
+                problems: Vec::new(),
+            };
+            let d = Delivery::read(&mut r);
+            (d, r.problems.iter().map(|p| p.variable).collect::<Vec<_>>())
         };
         assert_eq!(parse(&[]), (Delivery::default(), vec![]));
         let (d, problems) = parse(&[
