@@ -18,7 +18,7 @@ use crate::errors::ErrorCode;
 use crate::events::{self, DecodeContext, Decoded, RecordsFailed, Request, UnsupportedEvent};
 use crate::metrics::Tally;
 use crate::record::{Failure, Outcome};
-use crate::writer::Writer;
+use crate::writer::{self, Writer, WriterSettings};
 
 /// Everything an invocation needs, built once at init.
 #[derive(Debug)]
@@ -68,7 +68,7 @@ impl From<HandlerError> for Diagnostic {
 impl Handler {
     pub fn new(config: Config, clients: Clients) -> Self {
         let writer = Writer::new(
-            &config,
+            writer_settings(&config),
             clients.target_s3.clone(),
             clients.source_s3.clone(),
         );
@@ -182,6 +182,23 @@ impl Handler {
             .buffered(self.writer.max_concurrent())
             .collect()
             .await
+    }
+}
+
+/// What the writer needs of the configuration.
+fn writer_settings(config: &Config) -> WriterSettings {
+    WriterSettings {
+        bucket: config.target_bucket.clone(),
+        bucket_owner: config.bucket_owner.clone(),
+        sse_kms_key_arn: config
+            .sse_kms_key_arn
+            .as_ref()
+            .map(|k| k.as_str().to_owned()),
+        max_concurrent: config.max_concurrent_writes,
+        part_size: config.part_size,
+        max_concurrent_parts: config.max_concurrent_parts,
+        start_reserve: writer::START_RESERVE,
+        finish_reserve: writer::FINISH_RESERVE,
     }
 }
 

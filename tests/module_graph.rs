@@ -42,12 +42,12 @@ fn config_is_the_ground_floor_of_the_stages() {
 }
 
 #[test]
-fn the_writer_imports_neither_decoding_nor_answers() {
+fn the_writer_imports_neither_decoding_nor_answers_nor_the_whole_config() {
     let graph = graph();
-    for forbidden in ["events", "handler", "batch", "metrics"] {
+    for forbidden in ["events", "handler", "batch", "metrics", "config"] {
         assert!(
             !graph["writer"].contains(forbidden),
-            "writer imports {forbidden}: it should know records and outcomes only"
+            "writer imports {forbidden}: it should know records, outcomes and its WriterSettings only"
         );
     }
 }
