@@ -514,7 +514,7 @@ mod tests {
             id: Some(batch.id.clone()),
             message: "AccessDenied".into(),
             code: Some(crate::errors::ErrorCode::AccessDenied),
-            http_status: 502,
+            cause: crate::record::Cause::Write,
         };
         let rejected = Failure::from(RecordError {
             id: Some("bad".into()),

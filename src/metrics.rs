@@ -213,7 +213,7 @@ mod tests {
                 id: Some("m".into()),
                 message: "x".into(),
                 code: None,
-                http_status: 502,
+                cause: crate::record::Cause::Write,
             }),
         ];
         let latencies = [Duration::from_micros(1500); 5];

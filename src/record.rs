@@ -113,8 +113,18 @@ pub struct Failure {
     pub message: String,
     /// The AWS error code behind it (`AccessDenied`, ...), when there was one.
     pub code: Option<ErrorCode>,
-    /// The HTTP status an HTTP caller gets for it.
-    pub http_status: u16,
+    /// Where it failed: what an HTTP caller's status is chosen by.
+    pub cause: Cause,
+}
+
+/// Where a record failed. The HTTP reply turns it into a status; nothing
+/// else needs one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// It was refused before any write: the record itself is at fault.
+    Decode(DecodeError),
+    /// Its write into the bucket account failed.
+    Write,
 }
 
 /// One record's result, in event order.
@@ -155,15 +165,6 @@ impl DecodeError {
             detail: detail.into(),
         }
     }
-
-    /// The HTTP status a request with this fault is answered with.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::TooLarge { .. } => 413,
-            Self::MethodNotAllowed(_) => 405,
-            _ => 400,
-        }
-    }
 }
 
 /// A record that could not be decoded: its ID when one could be read, and why.
@@ -187,8 +188,8 @@ impl From<RecordError> for Failure {
     fn from(RecordError { id, error }: RecordError) -> Self {
         Failure {
             id,
-            http_status: error.http_status(),
             message: error.to_string(),
+            cause: Cause::Decode(error),
             code: None,
         }
     }

@@ -17,7 +17,7 @@ use super::{
     inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
-use crate::record::Status;
+use crate::record::{Cause, Status};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Http.name();
@@ -155,12 +155,26 @@ pub fn answer(flavor: Flavor, outcomes: Vec<Outcome>, bucket: &str) -> Value {
             }),
         ),
         Some(Err(failure)) => (
-            failure.http_status,
+            match &failure.cause {
+                Cause::Decode(error) => error.http_status(),
+                Cause::Write => 502,
+            },
             serde_json::json!({ "error": failure.message }),
         ),
         None => (502, serde_json::json!({ "error": "nothing was written" })),
     };
     response(flavor, status, &body)
+}
+
+impl DecodeError {
+    /// The HTTP status a request with this fault is answered with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::TooLarge { .. } => 413,
+            Self::MethodNotAllowed(_) => 405,
+            _ => 400,
+        }
+    }
 }
 
 /// The response in the flavor's own type, as JSON: `status` and a JSON body.
@@ -198,4 +212,30 @@ pub fn response(flavor: Flavor, status: u16, body: &Value) -> Value {
     // Serializing these plain structs cannot fail; fall back to the minimal shape anyway.
     response
         .unwrap_or_else(|_| serde_json::json!({ "statusCode": status, "body": body.to_string() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Failure;
+
+    fn status_for(cause: Cause) -> Value {
+        let failure = Failure {
+            id: Some("r".into()),
+            message: "no".into(),
+            code: None,
+            cause,
+        };
+        answer(Flavor::HttpV2, vec![Err(failure)], "b")["statusCode"].clone()
+    }
+
+    #[test]
+    fn the_http_reply_chooses_the_status_by_where_the_record_failed() {
+        assert_eq!(status_for(Cause::Write), 502);
+        let too_large = DecodeError::TooLarge { len: 2, max: 1 };
+        assert_eq!(status_for(Cause::Decode(too_large)), 413);
+        let method = DecodeError::MethodNotAllowed("GET".into());
+        assert_eq!(status_for(Cause::Decode(method)), 405);
+        assert_eq!(status_for(Cause::Decode(DecodeError::EmptyBody)), 400);
+    }
 }

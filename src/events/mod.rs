@@ -790,7 +790,7 @@ mod tests {
             id: id.map(str::to_owned),
             message: "boom".into(),
             code: None,
-            http_status: 500,
+            cause: crate::record::Cause::Write,
         })
     }
 

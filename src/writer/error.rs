@@ -3,7 +3,7 @@
 
 use crate::errors::{ErrorCode, code, explain, status};
 use crate::keys::ObjectKey;
-use crate::record::Failure;
+use crate::record::{Cause, Failure};
 
 use super::{Condition, MAX_ATTEMPTS, MAX_PARTS, PutError, Writer};
 
@@ -60,7 +60,7 @@ impl WriteError {
             id: Some(id),
             code: self.code().cloned(),
             message: self.to_string(),
-            http_status: 502,
+            cause: Cause::Write,
         }
     }
 }
