@@ -96,7 +96,7 @@ fn decode_record(
 
 /// The table's name in `arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>`.
 fn table_name(arn: &str) -> Option<&str> {
-    let (table, label) = super::arn_resource(arn)?
+    let (table, label) = crate::arn::arn_resource(arn)?
         .strip_prefix("table/")?
         .split_once("/stream/")?;
     (!table.is_empty() && !label.is_empty()).then_some(table)

@@ -89,7 +89,7 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
 
 /// The stream's name in `arn:aws:kinesis:<region>:<account>:stream/<name>`.
 fn stream_name(arn: &str) -> Option<&str> {
-    super::arn_resource(arn)?
+    crate::arn::arn_resource(arn)?
         .strip_prefix("stream/")
         .filter(|name| !name.is_empty())
 }

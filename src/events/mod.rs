@@ -543,23 +543,6 @@ pub(crate) fn header_safe(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, UNSAFE).to_string()
 }
 
-/// The last `:`-separated part of an ARN (a queue's or a topic's name).
-pub(crate) fn arn_name(arn: &str) -> Option<&str> {
-    arn.rsplit(':')
-        .next()
-        .filter(|n| !n.is_empty() && *n != arn)
-}
-
-/// The resource part of an ARN (`arn:partition:service:region:account:<resource>`),
-/// when `arn` is one.
-pub(crate) fn arn_resource(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    (parts.next() == Some("arn"))
-        .then(|| parts.nth(4))
-        .flatten()
-        .filter(|r| !r.is_empty())
-}
-
 /// What `parse` reads from a record's `eventSourceARN` (the queue, stream or
 /// table it names); `what` says which, for the error when there is none.
 pub(crate) fn named_in_arn<'a>(
@@ -754,25 +737,6 @@ mod tests {
             assert!(err.to_string().contains("reserved"), "{forged}: {err}");
         }
         assert_eq!(m["source"], "sqs", "provenance untouched");
-    }
-
-    #[test]
-    fn arn_names() {
-        assert_eq!(
-            arn_name("arn:aws:sqs:us-east-1:111111111111:orders"),
-            Some("orders")
-        );
-        assert_eq!(arn_name("orders"), None);
-        assert_eq!(
-            arn_resource("arn:aws:kinesis:us-east-1:111111111111:stream/orders"),
-            Some("stream/orders")
-        );
-        assert_eq!(
-            arn_resource("arn:aws:dynamodb:us-east-1:1:table/T/stream/2026-11-22T00:00:00.000"),
-            Some("table/T/stream/2026-11-22T00:00:00.000")
-        );
-        assert_eq!(arn_resource("stream/orders"), None);
-        assert_eq!(arn_resource("arn:aws:kinesis:us-east-1:1:"), None);
     }
 
     fn written(id: &str) -> Outcome {

@@ -22,7 +22,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     let fail = RecordError::under(&id);
     let record: SnsRecord = decode_as(SOURCE, raw).map_err(fail)?;
     let sns = record.sns;
-    let topic = super::arn_name(&sns.topic_arn).ok_or_else(|| {
+    let topic = crate::arn::arn_name(&sns.topic_arn).ok_or_else(|| {
         fail(DecodeError::Malformed {
             source_name: SOURCE,
             detail: "no TopicArn naming the topic".into(),

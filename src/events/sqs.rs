@@ -35,7 +35,7 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
     let queue = super::named_in_arn(
         SOURCE,
         message.event_source_arn.as_deref(),
-        super::arn_name,
+        crate::arn::arn_name,
         "queue",
     )
     .map_err(fail)?;
