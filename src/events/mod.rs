@@ -12,6 +12,9 @@
 //! event itself (EventBridge, SES, DynamoDB Streams, direct JSON bodies) store exactly the bytes
 //! that arrived, never a re-serialization (which would re-order keys and turn
 //! big integers into floats).
+//!
+//! `classify.rs` recognizes the shape, `reply.rs` makes the answers, one file
+//! per source decodes; this file holds `decode` and what the decoders share.
 
 pub mod direct;
 pub mod dynamodb;
@@ -24,6 +27,12 @@ pub mod ses;
 pub mod sns;
 pub mod sqs;
 
+mod classify;
+mod reply;
+
+pub use classify::{Kind, UnsupportedEvent, classify};
+pub use reply::{RecordsFailed, Reply};
+
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
@@ -31,7 +40,6 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::config::SesRawMail;
-use crate::errors::ErrorCode;
 use crate::keys::KeyPrefix;
 pub use crate::record::{
     DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError, SourceObject, Written,
@@ -125,17 +133,6 @@ pub struct DecodeContext<'a> {
     pub ses_raw_mail: Option<&'a SesRawMail>,
 }
 
-/// The kinds of event the function accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Records of a source in the table ([`crate::source`]).
-    Source(Source),
-    /// `s3:TestEvent`, sent once when a notification configuration is saved.
-    S3Test,
-    /// `{"action": ...}`.
-    Action,
-}
-
 /// What an invocation asks for.
 #[derive(Debug)]
 pub enum Request {
@@ -151,17 +148,6 @@ pub enum Request {
     Action(String),
 }
 
-impl Kind {
-    /// The source's name, as metrics and logs give it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Source(source) => source.name(),
-            Self::S3Test => "s3-test",
-            Self::Action => "action",
-        }
-    }
-}
-
 impl Request {
     /// The source's name, as metrics and logs give it.
     pub fn source(&self) -> &'static str {
@@ -169,100 +155,6 @@ impl Request {
             Self::Write { kind, .. } => kind.as_str(),
             Self::Ignore(_) => Kind::S3Test.as_str(),
             Self::Action(_) => Kind::Action.as_str(),
-        }
-    }
-}
-
-/// The answer a source expects, given every record's outcome in event order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reply {
-    /// SQS: only the failed message IDs, so SQS deletes the rest.
-    Sqs,
-    /// Kinesis, DynamoDB Streams: only the failed sequence numbers, so Lambda
-    /// checkpoints before the lowest of them and retries from there.
-    Streams,
-    /// SNS, EventBridge, S3, SES, Kafka: an error when any record failed, so Lambda retries.
-    AllOrError,
-    /// API Gateway / Function URL: an HTTP response of the flavor's own type.
-    Http(http::Flavor),
-    /// Direct invocation: a summary, and an error when any object failed.
-    Direct,
-}
-
-/// Some records failed in a way the source's answer must report as an error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{failed} of {total} records failed: {details}")]
-pub struct RecordsFailed {
-    pub failed: usize,
-    pub total: usize,
-    pub details: String,
-    /// The AWS error codes behind the failures (for the error's type).
-    pub codes: Vec<ErrorCode>,
-}
-
-impl Reply {
-    /// The source's answer for `outcomes` (one per record, in event order).
-    pub fn answer(self, outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
-        match self {
-            Self::Sqs => batch_item_failures(outcomes, "a message without a messageId"),
-            Self::Streams => batch_item_failures(outcomes, "a record without a sequence number"),
-            Self::AllOrError => all_or_error(outcomes, bucket),
-            Self::Http(flavor) => Ok(http::answer(flavor, outcomes, bucket)),
-            Self::Direct => direct::answer(outcomes, bucket),
-        }
-    }
-}
-
-/// The partial batch response SQS and streams share: only the failed records'
-/// IDs (message IDs, sequence numbers), in event order, so the source retries
-/// exactly those. A failure without an ID can't be reported item by item: then
-/// the whole invocation fails, so nothing is acknowledged unwritten (the written
-/// ones answer "already existed" on redelivery). `unnamed` says what such a
-/// failure is, for the error.
-fn batch_item_failures(outcomes: Vec<Outcome>, unnamed: &str) -> Result<Value, RecordsFailed> {
-    let total = outcomes.len();
-    let mut items = Vec::new();
-    let mut unreportable: Vec<Failure> = Vec::new();
-    for failure in outcomes.into_iter().filter_map(Result::err) {
-        match &failure.id {
-            Some(id) => items.push(serde_json::json!({ "itemIdentifier": id })),
-            None => unreportable.push(failure),
-        }
-    }
-    if !unreportable.is_empty() {
-        return Err(RecordsFailed::of(&unreportable, total, |f| {
-            format!("{unnamed}: {}", f.message)
-        }));
-    }
-    Ok(serde_json::json!({ "batchItemFailures": items }))
-}
-
-/// An error naming every failure when any record failed, else what was written.
-fn all_or_error(outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
-    let total = outcomes.len();
-    let (written, failures): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);
-    if !failures.is_empty() {
-        let failures: Vec<Failure> = failures.into_iter().filter_map(Result::err).collect();
-        return Err(RecordsFailed::of(&failures, total, |f| {
-            format!("{}: {}", f.id.as_deref().unwrap_or("(no id)"), f.message)
-        }));
-    }
-    let written: Vec<Written> = written.into_iter().filter_map(Result::ok).collect();
-    Ok(serde_json::json!({ "bucket": bucket, "written": written }))
-}
-
-impl RecordsFailed {
-    /// `details` joins each failure as `describe` renders it.
-    pub(crate) fn of(
-        failures: &[Failure],
-        total: usize,
-        describe: impl Fn(&Failure) -> String,
-    ) -> Self {
-        RecordsFailed {
-            failed: failures.len(),
-            total,
-            details: failures.iter().map(describe).collect::<Vec<_>>().join("; "),
-            codes: failures.iter().filter_map(|f| f.code.clone()).collect(),
         }
     }
 }
@@ -312,96 +204,6 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         records,
         reply,
     })
-}
-
-/// The event matched none of the accepted shapes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unsupported event ({found}). Accepted: an SQS batch, an SNS notification, an EventBridge event, \
-     a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated \
-     notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / REST v1 / Function \
-     URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
-     \"content_type\"?, \"metadata\"?}} or {{\"objects\": [...]}}, or {{\"action\": \"whoami\"}}"
-)]
-pub struct UnsupportedEvent {
-    pub found: String,
-}
-
-/// Recognizes the source of an event from its shape.
-pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
-    let Value::Object(map) = event else {
-        return Err(UnsupportedEvent {
-            found: format!("a JSON {}", json_kind(event)),
-        });
-    };
-    if let Some(Value::Array(records)) = map.get("Records") {
-        let source = records
-            .first()
-            .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")));
-        return match source.and_then(Value::as_str) {
-            Some(tag) => {
-                Source::of_records(tag)
-                    .map(Kind::Source)
-                    .ok_or_else(|| UnsupportedEvent {
-                        found: format!("Records from event source {tag:?}"),
-                    })
-            }
-            None if records.is_empty() => Err(UnsupportedEvent {
-                found: "an empty Records list".into(),
-            }),
-            None => Err(UnsupportedEvent {
-                found: "Records without an eventSource".into(),
-            }),
-        };
-    }
-    // MSK ("aws:kafka") and self-managed Kafka: `records` is an object keyed by topic-partition.
-    if matches!(
-        map.get("eventSource").and_then(Value::as_str),
-        Some("aws:kafka" | "SelfManagedKafka")
-    ) {
-        return Ok(Kind::Source(Source::Kafka));
-    }
-    if map.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
-        return Ok(Kind::S3Test);
-    }
-    if map.contains_key("detail-type") && map.contains_key("source") {
-        return Ok(Kind::Source(Source::EventBridge));
-    }
-    if map.contains_key("requestContext")
-        && (map.contains_key("httpMethod") || map.contains_key("rawPath"))
-    {
-        return Ok(Kind::Source(Source::Http));
-    }
-    if let Some(action) = map.get("action") {
-        return match action.as_str() {
-            Some(_) => Ok(Kind::Action),
-            None => Err(UnsupportedEvent {
-                found: "an \"action\" that is not a string".into(),
-            }),
-        };
-    }
-    if ["body", "body_base64", "objects"]
-        .iter()
-        .any(|k| map.contains_key(*k))
-    {
-        return Ok(Kind::Source(Source::Direct));
-    }
-    let mut fields: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
-    fields.sort_unstable();
-    Err(UnsupportedEvent {
-        found: format!("an object with fields {fields:?}"),
-    })
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// Splits a `Records` event into its records, so each decodes on its own.
@@ -628,60 +430,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn classifies_each_source_by_shape() {
-        let cases = [
-            (json!({"Records": [{"eventSource": "aws:sqs"}]}), "Sqs"),
-            (json!({"Records": [{"EventSource": "aws:sns"}]}), "Sns"),
-            (json!({"Records": [{"eventSource": "aws:s3"}]}), "S3"),
-            (json!({"Records": [{"eventSource": "aws:ses"}]}), "Ses"),
-            (
-                json!({"Records": [{"eventSource": "aws:kinesis"}]}),
-                "Kinesis",
-            ),
-            (
-                json!({"Records": [{"eventSource": "aws:dynamodb"}]}),
-                "DynamoDb",
-            ),
-            (json!({"eventSource": "aws:kafka", "records": {}}), "Kafka"),
-            (
-                json!({"eventSource": "SelfManagedKafka", "records": {}}),
-                "Kafka",
-            ),
-            (json!({"Event": "s3:TestEvent"}), "S3Test"),
-            (
-                json!({"detail-type": "x", "source": "y", "detail": {}}),
-                "EventBridge",
-            ),
-            (json!({"requestContext": {}, "rawPath": "/"}), "Http"),
-            (json!({"requestContext": {}, "httpMethod": "POST"}), "Http"),
-            (json!({"action": "whoami"}), "Action"),
-            (json!({"body": "x"}), "Direct"),
-            (json!({"objects": []}), "Direct"),
-        ];
-        for (event, expected) in cases {
-            let got = match classify(&event).unwrap() {
-                Kind::Source(source) => format!("{source:?}"),
-                other => format!("{other:?}"),
-            };
-            assert_eq!(got, expected, "{event}");
-        }
-    }
-
-    #[test]
-    fn unknown_shapes_are_refused_with_the_accepted_list() {
-        for event in [
-            json!([1]),
-            json!({"foo": 1}),
-            json!({"Records": []}),
-            json!({"Records": [{"eventSource": "aws:docdb"}]}),
-            json!({"eventSource": "aws:rmq", "records": {}}),
-        ] {
-            let err = classify(&event).unwrap_err().to_string();
-            assert!(err.contains("Accepted: an SQS batch"), "{err}");
-        }
-    }
-
-    #[test]
     fn content_types() {
         assert_eq!(content_type_for(Some("text/csv"), b"a,b"), "text/csv");
         assert_eq!(content_type_for(None, b" {\"a\": 1}"), "application/json");
@@ -737,71 +485,5 @@ mod tests {
             assert!(err.to_string().contains("reserved"), "{forged}: {err}");
         }
         assert_eq!(m["source"], "sqs", "provenance untouched");
-    }
-
-    fn written(id: &str) -> Outcome {
-        Ok(Written {
-            key: format!("k/{id}"),
-            status: crate::record::Status::Created,
-            etag: None,
-            version_id: None,
-            bytes: 1,
-        })
-    }
-
-    fn failed(id: Option<&str>) -> Outcome {
-        Err(Failure {
-            id: id.map(str::to_owned),
-            message: "boom".into(),
-            code: None,
-            cause: crate::record::Cause::Write,
-        })
-    }
-
-    #[test]
-    fn stream_replies_report_exactly_the_failed_sequence_numbers_in_order() {
-        let outcomes = vec![
-            written("1"),
-            failed(Some("300")),
-            written("2"),
-            failed(Some("100")),
-            failed(Some("200")),
-        ];
-        assert_eq!(
-            Reply::Streams.answer(outcomes, "b").unwrap(),
-            json!({ "batchItemFailures": [
-                { "itemIdentifier": "300" },
-                { "itemIdentifier": "100" },
-                { "itemIdentifier": "200" }
-            ]})
-        );
-        assert_eq!(
-            Reply::Streams
-                .answer(vec![written("1"), written("2")], "b")
-                .unwrap(),
-            json!({ "batchItemFailures": [] })
-        );
-    }
-
-    #[test]
-    fn a_failure_without_a_sequence_number_fails_the_whole_invocation() {
-        let err = Reply::Streams
-            .answer(vec![written("1"), failed(None), failed(Some("9"))], "b")
-            .unwrap_err();
-        assert_eq!((err.failed, err.total), (1, 3));
-        assert!(
-            err.details.contains("a record without a sequence number"),
-            "{}",
-            err.details
-        );
-    }
-
-    #[test]
-    fn kafka_fails_the_whole_invocation_when_any_record_failed() {
-        let err = Reply::AllOrError
-            .answer(vec![written("t-0@1"), failed(Some("t-0@2"))], "b")
-            .unwrap_err();
-        assert_eq!((err.failed, err.total), (1, 2));
-        assert!(err.details.contains("t-0@2"), "{}", err.details);
     }
 }
