@@ -28,17 +28,37 @@ fn top_level_modules_import_without_a_cycle() {
     }
 }
 
+/// Config above all: it is the ground floor the stages stand on.
 #[test]
-fn config_is_the_ground_floor_of_the_stages() {
+fn floors_never_import_a_stage() {
     let graph = graph();
-    let upward: Vec<&String> = graph["config"]
-        .iter()
-        .filter(|m| STAGES.contains(&m.as_str()))
-        .collect();
-    assert!(
-        upward.is_empty(),
-        "config imports the stage(s) {upward:?}; move the shared types down into config or record"
-    );
+    for (module, edges) in graph.iter().filter(|(m, _)| !STAGES.contains(&m.as_str())) {
+        let upward: Vec<&String> = edges
+            .iter()
+            .filter(|m| STAGES.contains(&m.as_str()))
+            .collect();
+        assert!(
+            upward.is_empty(),
+            "{module} (a floor) imports the stage(s) {upward:?}"
+        );
+    }
+}
+
+#[test]
+fn only_the_handler_joins_decode_plan_and_write() {
+    let graph = graph();
+    for stage in ["events", "batch", "writer", "handler"] {
+        let importers: Vec<&String> = graph
+            .iter()
+            .filter(|(_, edges)| edges.contains(stage))
+            .map(|(m, _)| m)
+            .filter(|m| *m != "handler")
+            .collect();
+        assert!(
+            importers.is_empty(),
+            "{stage} is imported by {importers:?}; only the handler wires the stages together"
+        );
+    }
 }
 
 #[test]
@@ -67,6 +87,7 @@ fn the_graph_reader_sees_known_edges() {
     // Guards the reader itself: a parser that saw nothing would pass every check above.
     let graph = graph();
     assert!(graph["handler"].contains("writer"), "{}", render(&graph));
+    assert!(graph.contains_key("config"), "{}", render(&graph));
     assert!(graph["record"].contains("keys"), "{}", render(&graph));
     assert!(graph.len() >= 10, "{}", render(&graph));
     assert_eq!(
