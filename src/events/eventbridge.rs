@@ -21,10 +21,7 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Re
     super::within_limit(body.len(), cx.max_body_bytes).map_err(fail)?;
     let typed: EventBridgeEvent = decode_as(SOURCE, event).map_err(fail)?;
     let Some(id) = typed.id.clone().filter(|s| !s.is_empty()) else {
-        return Err(fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no id".into(),
-        }));
+        return Err(fail(DecodeError::malformed(SOURCE, "no id")));
     };
     let time = typed.time.map(|t| t.to_rfc3339());
     let layout = Layout::EventBridge {

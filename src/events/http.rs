@@ -89,10 +89,10 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeE
         return Err(DecodeError::MethodNotAllowed(request.method));
     }
     let Some(id) = request.request_id.filter(|id| !id.is_empty()) else {
-        return Err(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no requestContext.requestId".into(),
-        });
+        return Err(DecodeError::malformed(
+            SOURCE,
+            "no requestContext.requestId",
+        ));
     };
     let body = inline_body(request.body, request.base64, cx.max_body_bytes)?;
     let time = (request.time_epoch_ms > 0)

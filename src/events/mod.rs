@@ -363,10 +363,7 @@ pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(
     source_name: &'static str,
     value: Value,
 ) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|e| DecodeError::Malformed {
-        source_name,
-        detail: e.to_string(),
-    })
+    serde_json::from_value(value).map_err(|e| DecodeError::malformed(source_name, e.to_string()))
 }
 
 #[cfg(test)]

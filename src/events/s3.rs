@@ -41,12 +41,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         error,
     };
     let record: S3EventRecord = decode_as(SOURCE, raw).map_err(fail)?;
-    let malformed = |detail: &str| {
-        fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: detail.to_owned(),
-        })
-    };
+    let malformed = |detail: &str| fail(DecodeError::malformed(SOURCE, detail.to_owned()));
     let bucket = record
         .s3
         .bucket

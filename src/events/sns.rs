@@ -23,10 +23,10 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     let record: SnsRecord = decode_as(SOURCE, raw).map_err(fail)?;
     let sns = record.sns;
     let topic = crate::arn::arn_name(&sns.topic_arn).ok_or_else(|| {
-        fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no TopicArn naming the topic".into(),
-        })
+        fail(DecodeError::malformed(
+            SOURCE,
+            "no TopicArn naming the topic",
+        ))
     })?;
     if sns.message.is_empty() {
         return Err(fail(DecodeError::EmptyBody));

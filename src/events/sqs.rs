@@ -27,10 +27,7 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
     let fail = RecordError::under(&id);
     let message: SqsMessage = decode_as(SOURCE, raw).map_err(fail)?;
     let Some(id) = id.clone() else {
-        return Err(fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no messageId".into(),
-        }));
+        return Err(fail(DecodeError::malformed(SOURCE, "no messageId")));
     };
     let queue = super::named_in_arn(
         SOURCE,
