@@ -148,6 +148,27 @@ impl<'a> Parts<'a> {
     }
 }
 
+/// The last `:`-separated part of an ARN (a queue's or a topic's name).
+///
+/// This and [`arn_resource`] read the ARNs in events, which AWS wrote: they
+/// check only the shape they need, not the partition or account as the
+/// configuration's ARNs are checked, so no record is refused over an ARN detail.
+pub(crate) fn arn_name(arn: &str) -> Option<&str> {
+    arn.rsplit(':')
+        .next()
+        .filter(|n| !n.is_empty() && *n != arn)
+}
+
+/// The resource part of an ARN (`arn:partition:service:region:account:<resource>`),
+/// when `arn` is one.
+pub(crate) fn arn_resource(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    (parts.next() == Some("arn"))
+        .then(|| parts.nth(4))
+        .flatten()
+        .filter(|r| !r.is_empty())
+}
+
 /// An AWS account ID: 12 ASCII digits.
 pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
@@ -156,6 +177,25 @@ pub fn is_account_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arn_names() {
+        assert_eq!(
+            arn_name("arn:aws:sqs:us-east-1:111111111111:orders"),
+            Some("orders")
+        );
+        assert_eq!(arn_name("orders"), None);
+        assert_eq!(
+            arn_resource("arn:aws:kinesis:us-east-1:111111111111:stream/orders"),
+            Some("stream/orders")
+        );
+        assert_eq!(
+            arn_resource("arn:aws:dynamodb:us-east-1:1:table/T/stream/2026-11-22T00:00:00.000"),
+            Some("table/T/stream/2026-11-22T00:00:00.000")
+        );
+        assert_eq!(arn_resource("stream/orders"), None);
+        assert_eq!(arn_resource("arn:aws:kinesis:us-east-1:1:"), None);
+    }
 
     #[test]
     fn role_arns() {

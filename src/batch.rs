@@ -28,126 +28,18 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
-use crate::config::ConfigProblem;
-use crate::events::{Decoded, RecordError};
-use crate::keys::{KeyPrefix, Namespace, Origin, hex};
+pub use crate::config::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
+use crate::keys::{KeyPrefix, Origin, hex};
 use crate::metrics::Tally;
+use crate::record::{Decoded, RecordError};
 use crate::record::{Outcome, Payload, Record, provenance};
 
-/// Default cap on one batch object (uncompressed): Firehose's default buffer size.
-pub const DEFAULT_MAX_BATCH_BYTES: usize = 5 * 1024 * 1024;
-const MIN_MAX_BATCH_BYTES: usize = 1024;
-/// Bounds what one object holds in memory.
-const MAX_MAX_BATCH_BYTES: usize = 512 * 1024 * 1024;
 /// The content type of a batch object.
 pub const NDJSON: &str = "application/x-ndjson";
 /// The gzip level: fixed, so a retry compresses to the very same bytes.
 const GZIP_LEVEL: u32 = 6;
 /// Metadata name: how many records a batch object holds.
 pub const SOURCE_RECORDS: &str = "source-records";
-
-/// `OBJECT_MODE`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ObjectMode {
-    /// One object per record (the default).
-    #[default]
-    Record,
-    /// One NDJSON object per batch of a batching source.
-    Batch,
-}
-
-/// `CONTENT_ENCODING`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ContentEncoding {
-    /// Stored as is (the default).
-    #[default]
-    Identity,
-    /// gzip, deterministic (fixed level, no name, no timestamp).
-    Gzip,
-}
-
-/// How records become objects: `OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Delivery {
-    pub mode: ObjectMode,
-    pub max_batch_bytes: usize,
-    pub encoding: ContentEncoding,
-}
-
-impl Default for Delivery {
-    fn default() -> Self {
-        Self {
-            mode: ObjectMode::Record,
-            max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
-            encoding: ContentEncoding::Identity,
-        }
-    }
-}
-
-impl Delivery {
-    /// Reads the variables through `get` (trimmed, empty = unset), adding a
-    /// problem for each invalid one.
-    pub(crate) fn from_lookup(
-        get: impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Self {
-        let mut problem = |variable: &'static str, fault: String, fix: &str| {
-            problems.push(ConfigProblem {
-                variable,
-                fault,
-                fix: fix.to_owned(),
-            })
-        };
-        let mut delivery = Delivery::default();
-        match get("OBJECT_MODE")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("record") => {}
-            Some("batch") => delivery.mode = ObjectMode::Batch,
-            Some(v) => problem(
-                "OBJECT_MODE",
-                format!("{v:?} is not record or batch"),
-                "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
-            ),
-        }
-        match get("BATCH_FORMAT")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("ndjson") => {}
-            Some(v) => problem(
-                "BATCH_FORMAT",
-                format!("{v:?} is not a supported format"),
-                "use ndjson (the only format), or unset it",
-            ),
-        }
-        match get("MAX_BATCH_BYTES").map(|v| v.parse::<usize>()) {
-            None => {}
-            Some(Ok(n)) if (MIN_MAX_BATCH_BYTES..=MAX_MAX_BATCH_BYTES).contains(&n) => {
-                delivery.max_batch_bytes = n
-            }
-            Some(_) => problem(
-                "MAX_BATCH_BYTES",
-                "is not a whole number of bytes from 1024 to 536870912 (512 MiB)".into(),
-                "use a number of bytes in that range, or unset it for 5 MiB",
-            ),
-        }
-        match get("CONTENT_ENCODING")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("identity" | "none") => {}
-            Some("gzip") => delivery.encoding = ContentEncoding::Gzip,
-            Some(v) => problem(
-                "CONTENT_ENCODING",
-                format!("{v:?} is not supported"),
-                "use gzip, or unset it (or identity) to store bodies uncompressed",
-            ),
-        }
-        delivery
-    }
-}
 
 /// Which object holds each record of one invocation.
 #[derive(Debug)]
@@ -305,22 +197,14 @@ impl Batch {
 }
 
 /// The batch a record may join: its key's origin (source, source name and
-/// the templated key around `{id}`), for inline bodies of batching sources only.
+/// the templated key around `{id}`), for inline bodies of batching sources
+/// only ([`crate::source::Source::batches`]).
 fn batch_group(record: &Record) -> Option<Origin> {
     if !matches!(record.payload, Payload::Inline(_)) {
         return None;
     }
     let origin = record.key.origin()?;
-    matches!(
-        origin.namespace,
-        Namespace::Sqs
-            | Namespace::Sns
-            | Namespace::Kinesis
-            | Namespace::DynamoDb
-            | Namespace::Kafka
-            | Namespace::Direct
-    )
-    .then(|| origin.clone())
+    origin.namespace.batches().then(|| origin.clone())
 }
 
 /// SHA-256 over the batch's parts (source, source name, the records' keys,
@@ -629,8 +513,8 @@ mod tests {
         let failed = Failure {
             id: Some(batch.id.clone()),
             message: "AccessDenied".into(),
-            code: Some("AccessDenied".into()),
-            http_status: 502,
+            code: Some(crate::errors::ErrorCode::AccessDenied),
+            cause: crate::record::Cause::Write,
         };
         let rejected = Failure::from(RecordError {
             id: Some("bad".into()),
@@ -870,63 +754,6 @@ mod tests {
             objects
                 .iter()
                 .all(|o| matches!(o.as_ref().unwrap().payload, Payload::Gzip(_)))
-        );
-    }
-
-    #[test]
-    fn configuration_is_validated() {
-        let parse = |vars: &[(&str, &str)]| {
-            let mut problems = Vec::new();
-            let d = Delivery::from_lookup(
-                |name| {
-                    vars.iter()
-                        .find(|(k, _)| *k == name)
-                        .map(|(_, v)| v.to_string())
-                },
-                &mut problems,
-            );
-            (d, problems.iter().map(|p| p.variable).collect::<Vec<_>>())
-        };
-        assert_eq!(parse(&[]), (Delivery::default(), vec![]));
-        let (d, problems) = parse(&[
-            ("OBJECT_MODE", "batch"),
-            ("BATCH_FORMAT", "ndjson"),
-            ("MAX_BATCH_BYTES", "2048"),
-            ("CONTENT_ENCODING", "gzip"),
-        ]);
-        assert!(problems.is_empty());
-        assert_eq!(
-            d,
-            Delivery {
-                mode: ObjectMode::Batch,
-                max_batch_bytes: 2048,
-                encoding: ContentEncoding::Gzip
-            }
-        );
-        let (_, problems) = parse(&[
-            ("OBJECT_MODE", "lines"),
-            ("BATCH_FORMAT", "parquet"),
-            ("MAX_BATCH_BYTES", "10"),
-            ("CONTENT_ENCODING", "zstd"),
-        ]);
-        assert_eq!(
-            problems,
-            [
-                "OBJECT_MODE",
-                "BATCH_FORMAT",
-                "MAX_BATCH_BYTES",
-                "CONTENT_ENCODING"
-            ]
-        );
-        // Reported with the rest of the configuration's problems, at start.
-        let err = crate::config::Config::from_lookup(|name| {
-            (name == "CONTENT_ENCODING").then(|| "brotli".to_owned())
-        })
-        .unwrap_err();
-        let variables: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
-        assert_eq!(
-            variables,
-            ["TARGET_ROLE_ARN", "TARGET_BUCKET", "CONTENT_ENCODING"]
         );
     }
 }

@@ -22,7 +22,7 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError as StsAssumeRoleError;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::errors::AssumeRoleError;
+use crate::errors::{AssumeRoleError, ErrorCode};
 
 /// The clients of both identities.
 #[derive(Clone, Debug)]
@@ -196,7 +196,7 @@ impl TargetRoleProvider {
             }
             Err(err) => {
                 let (detail, code) = sts_refusal(&err);
-                let error = if code.as_deref() == Some("AccessDenied") {
+                let error = if code == Some(ErrorCode::AccessDenied) {
                     AssumeRoleError::AccessDenied {
                         execution_role: self.execution_role().await,
                         target_role: self.target_role_arn.clone(),
@@ -242,7 +242,7 @@ impl ProvideCredentials for TargetRoleProvider {
 }
 
 /// STS's own message and error code when it refused, else the error chain.
-fn sts_refusal(err: &CredentialsError) -> (String, Option<String>) {
+fn sts_refusal(err: &CredentialsError) -> (String, Option<ErrorCode>) {
     type AssumeRoleSdkError = SdkError<StsAssumeRoleError, aws_smithy_runtime_api::http::Response>;
     match crate::errors::find_in_chain::<AssumeRoleSdkError>(err) {
         Some(sdk) => (crate::errors::explain(sdk), crate::errors::code(sdk)),

@@ -5,6 +5,55 @@ use std::error::Error as StdError;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
+/// An AWS error code. The ones the function acts on (a hint, an error type)
+/// are variants, so they are matched, never compared as text; any other code
+/// is kept as the service gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    AccessDenied,
+    NoSuchBucket,
+    PermanentRedirect,
+    AuthorizationHeaderMalformed,
+    AccessControlListNotSupported,
+    Other(String),
+}
+
+impl ErrorCode {
+    const NAMED: [ErrorCode; 5] = [
+        Self::AccessDenied,
+        Self::NoSuchBucket,
+        Self::PermanentRedirect,
+        Self::AuthorizationHeaderMalformed,
+        Self::AccessControlListNotSupported,
+    ];
+
+    /// The code a service sent.
+    pub fn parse(code: &str) -> Self {
+        Self::NAMED
+            .into_iter()
+            .find(|named| named.as_str() == code)
+            .unwrap_or_else(|| Self::Other(code.to_owned()))
+    }
+
+    /// The code as AWS spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AccessDenied => "AccessDenied",
+            Self::NoSuchBucket => "NoSuchBucket",
+            Self::PermanentRedirect => "PermanentRedirect",
+            Self::AuthorizationHeaderMalformed => "AuthorizationHeaderMalformed",
+            Self::AccessControlListNotSupported => "AccessControlListNotSupported",
+            Self::Other(code) => code,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// AssumeRole was refused or failed. The message names both sides that could be at fault.
 ///
 /// Right after `terraform apply` neither may be at fault yet: IAM is eventually
@@ -35,16 +84,16 @@ pub enum AssumeRoleError {
     Other {
         target_role: String,
         detail: String,
-        code: Option<String>,
+        code: Option<ErrorCode>,
     },
 }
 
 impl AssumeRoleError {
     /// STS's error code.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::AccessDenied { .. } => Some("AccessDenied"),
-            Self::Other { code, .. } => code.as_deref(),
+            Self::AccessDenied { .. } => Some(ErrorCode::AccessDenied),
+            Self::Other { code, .. } => code.clone(),
         }
     }
 }
@@ -92,16 +141,14 @@ pub fn chain(err: &(dyn StdError + 'static)) -> String {
 
 /// The error code behind a failed call: the service's, or STS's when the
 /// credentials (AssumeRole) were what failed.
-pub fn code<E, R>(err: &SdkError<E, R>) -> Option<String>
+pub fn code<E, R>(err: &SdkError<E, R>) -> Option<ErrorCode>
 where
     E: ProvideErrorMetadata + StdError + 'static,
     R: std::fmt::Debug + 'static,
 {
     match err {
-        SdkError::ServiceError(service) => service.err().code().map(str::to_owned),
-        _ => find_in_chain::<AssumeRoleError>(err)
-            .and_then(AssumeRoleError::code)
-            .map(str::to_owned),
+        SdkError::ServiceError(service) => service.err().code().map(ErrorCode::parse),
+        _ => find_in_chain::<AssumeRoleError>(err).and_then(AssumeRoleError::code),
     }
 }
 
@@ -127,6 +174,19 @@ pub fn find_in_chain<'a, T: StdError + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_codes_round_trip_and_unknown_ones_are_kept() {
+        for code in ErrorCode::NAMED {
+            assert_eq!(ErrorCode::parse(code.as_str()), code);
+        }
+        assert_eq!(
+            ErrorCode::parse("SlowDown"),
+            ErrorCode::Other("SlowDown".to_owned())
+        );
+        assert_eq!(ErrorCode::parse("SlowDown").to_string(), "SlowDown");
+        assert_eq!(ErrorCode::AccessDenied.to_string(), "AccessDenied");
+    }
 
     #[test]
     fn the_access_denied_hint_names_both_causes_and_propagation() {

@@ -14,10 +14,11 @@ use crate::arn::lambda_function_account;
 use crate::batch::Plan;
 use crate::config::Config;
 use crate::credentials::{Clients, IdentityError, counting_assume_role_calls};
+use crate::errors::ErrorCode;
 use crate::events::{self, DecodeContext, Decoded, RecordsFailed, Request, UnsupportedEvent};
 use crate::metrics::Tally;
 use crate::record::{Failure, Outcome};
-use crate::writer::Writer;
+use crate::writer::{self, Writer, WriterSettings};
 
 /// Everything an invocation needs, built once at init.
 #[derive(Debug)]
@@ -46,19 +47,19 @@ pub enum HandlerError {
 impl From<HandlerError> for Diagnostic {
     fn from(error: HandlerError) -> Self {
         let error_type = match &error {
-            HandlerError::Unsupported(_) => "UnsupportedEvent",
-            HandlerError::UnknownAction(_) => "UnknownAction",
+            HandlerError::Unsupported(_) => "UnsupportedEvent".to_owned(),
+            HandlerError::UnknownAction(_) => "UnknownAction".to_owned(),
             // By the AWS error codes behind the failures, never by their text.
             HandlerError::RecordsFailed(failed)
-                if failed.codes.iter().any(|c| c == "AccessDenied") =>
+                if failed.codes.contains(&ErrorCode::AccessDenied) =>
             {
-                "AccessDenied"
+                ErrorCode::AccessDenied.to_string()
             }
-            HandlerError::RecordsFailed(_) => "RecordsFailed",
-            HandlerError::Identity(_) => "IdentityFailed",
+            HandlerError::RecordsFailed(_) => "RecordsFailed".to_owned(),
+            HandlerError::Identity(_) => "IdentityFailed".to_owned(),
         };
         Diagnostic {
-            error_type: error_type.to_owned(),
+            error_type,
             error_message: error.to_string(),
         }
     }
@@ -67,7 +68,7 @@ impl From<HandlerError> for Diagnostic {
 impl Handler {
     pub fn new(config: Config, clients: Clients) -> Self {
         let writer = Writer::new(
-            &config,
+            writer_settings(&config),
             clients.target_s3.clone(),
             clients.source_s3.clone(),
         );
@@ -77,10 +78,6 @@ impl Handler {
             writer,
             cold: AtomicBool::new(true),
         }
-    }
-
-    pub fn clients(&self) -> &Clients {
-        &self.clients
     }
 
     /// One invocation, and its metrics (one EMF document on stdout unless `METRICS=off`).
@@ -185,6 +182,23 @@ impl Handler {
             .buffered(self.writer.max_concurrent())
             .collect()
             .await
+    }
+}
+
+/// What the writer needs of the configuration.
+fn writer_settings(config: &Config) -> WriterSettings {
+    WriterSettings {
+        bucket: config.target_bucket.clone(),
+        bucket_owner: config.bucket_owner.clone(),
+        sse_kms_key_arn: config
+            .sse_kms_key_arn
+            .as_ref()
+            .map(|k| k.as_str().to_owned()),
+        max_concurrent: config.max_concurrent_writes,
+        part_size: config.part_size,
+        max_concurrent_parts: config.max_concurrent_parts,
+        start_reserve: writer::START_RESERVE,
+        finish_reserve: writer::FINISH_RESERVE,
     }
 }
 

@@ -28,6 +28,8 @@ use std::fmt::Write as _;
 
 use sha2::{Digest as _, Sha256};
 
+use crate::source::Source;
+
 pub use template::{Facts, KeyTemplate, RenderError, TemplateError};
 
 /// S3's limit on a key, in bytes of UTF-8.
@@ -67,52 +69,38 @@ pub enum KeyError {
     Template(#[from] RenderError),
 }
 
-/// The first segment of every derived key: one per kind of source.
+/// The first segment of every derived key: its source's
+/// ([`Source::namespace`]), or `batch` for a batched object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Namespace {
-    Sqs,
-    Sns,
-    Events,
-    S3,
-    Ses,
-    Http,
-    Direct,
-    Kinesis,
-    DynamoDb,
-    Kafka,
+    /// Records of one source.
+    Source(Source),
     /// Batched objects (`OBJECT_MODE=batch`): many records in one object.
     Batch,
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 11] = [
-        Self::Sqs,
-        Self::Sns,
-        Self::Events,
-        Self::S3,
-        Self::Ses,
-        Self::Http,
-        Self::Direct,
-        Self::Kinesis,
-        Self::DynamoDb,
-        Self::Kafka,
-        Self::Batch,
-    ];
+    /// Every namespace: the sources' in table order, then `batch`.
+    pub const ALL: [Namespace; Source::ALL.len() + 1] = {
+        let mut all = [Namespace::Batch; Source::ALL.len() + 1];
+        let mut n = 0;
+        while n < Source::ALL.len() {
+            all[n] = Namespace::Source(Source::ALL[n]);
+            n += 1;
+        }
+        all
+    };
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Sqs => "sqs",
-            Self::Sns => "sns",
-            Self::Events => "events",
-            Self::S3 => "s3",
-            Self::Ses => "ses",
-            Self::Http => "http",
-            Self::Direct => "direct",
-            Self::Kinesis => "kinesis",
-            Self::DynamoDb => "dynamodb",
-            Self::Kafka => "kafka",
+            Self::Source(source) => source.namespace(),
             Self::Batch => "batch",
         }
+    }
+
+    /// Whether records under it may share a batch object ([`Source::batches`]).
+    pub fn batches(self) -> bool {
+        matches!(self, Self::Source(source) if source.batches())
     }
 
     fn reserved_list() -> String {
@@ -168,19 +156,20 @@ pub enum Layout<'a> {
 
 impl Layout<'_> {
     fn namespace(&self) -> Namespace {
-        match self {
-            Self::Sqs { .. } => Namespace::Sqs,
-            Self::Sns { .. } => Namespace::Sns,
-            Self::EventBridge { .. } => Namespace::Events,
-            Self::S3 { .. } => Namespace::S3,
-            Self::SesNotification { .. } | Self::SesRawMail { .. } => Namespace::Ses,
-            Self::Http { .. } => Namespace::Http,
-            Self::Direct { .. } => Namespace::Direct,
-            Self::Kinesis { .. } => Namespace::Kinesis,
-            Self::DynamoDb { .. } => Namespace::DynamoDb,
-            Self::Kafka { .. } => Namespace::Kafka,
-            Self::Batch { .. } => Namespace::Batch,
-        }
+        let source = match self {
+            Self::Sqs { .. } => Source::Sqs,
+            Self::Sns { .. } => Source::Sns,
+            Self::EventBridge { .. } => Source::EventBridge,
+            Self::S3 { .. } => Source::S3,
+            Self::SesNotification { .. } | Self::SesRawMail { .. } => Source::Ses,
+            Self::Http { .. } => Source::Http,
+            Self::Direct { .. } => Source::Direct,
+            Self::Kinesis { .. } => Source::Kinesis,
+            Self::DynamoDb { .. } => Source::DynamoDb,
+            Self::Kafka { .. } => Source::Kafka,
+            Self::Batch { .. } => return Namespace::Batch,
+        };
+        Namespace::Source(source)
     }
 
     /// Where the record is held: the source name, or a direct invocation's
@@ -917,10 +906,13 @@ mod tests {
         let templated =
             prefix().with_template(KeyTemplate::parse("lake/{source}/{source_name}/{id}").unwrap());
         for p in [prefix(), templated] {
-            assert_eq!(origin(&p, sqs), Some((Namespace::Sqs, "q/1".to_owned())));
+            assert_eq!(
+                origin(&p, sqs),
+                Some((Namespace::Source(Source::Sqs), "q/1".to_owned()))
+            );
             assert_eq!(
                 origin(&p, direct),
-                Some((Namespace::Direct, "r".to_owned()))
+                Some((Namespace::Source(Source::Direct), "r".to_owned()))
             );
         }
         assert_eq!(prefix().caller_given("reports/a").unwrap().origin(), None);

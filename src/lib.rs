@@ -9,6 +9,10 @@
 //!                  against the record's identity)
 //!                ─ reply (per source) ─► SQS batchItemFailures | HTTP response | summary | error
 //! ```
+//!
+//! Every source is one row of [`source`]; `config`, `record`, `keys`, `source`
+//! and the AWS helpers are floors the stages stand on, and no module imports
+//! one that imports it back (`tests/module_graph.rs`).
 
 pub mod allocator;
 pub mod arn;
@@ -20,11 +24,12 @@ pub mod events;
 pub mod handler;
 pub mod https;
 pub mod keys;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod record;
-pub mod sequencer;
+pub(crate) mod sequencer;
+pub mod source;
 pub mod telemetry;
-pub mod writer;
+pub(crate) mod writer;
 
 /// The SDK behavior version this function is tested with: pinned, so an SDK
 /// upgrade can't change retries or timeouts behind our back.

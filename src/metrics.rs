@@ -12,22 +12,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+pub use crate::config::MetricsConfig;
 use crate::record::{Outcome, Status};
-use crate::telemetry::LogSettings;
 
 /// EMF takes at most 100 values for one metric in one document.
 const MAX_VALUES: usize = 100;
-
-/// Where metrics go, from configuration (`METRICS`, `METRICS_NAMESPACE`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MetricsConfig {
-    pub namespace: String,
-    pub function_name: String,
-    /// Lambda's log format and level: in JSON format each document also
-    /// carries the `level` and `timestamp` Lambda's log-level filter needs
-    /// to keep it ([`LogSettings::stamp`]).
-    pub log: LogSettings,
-}
 
 /// What one invocation did, as the metrics count it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -46,6 +35,7 @@ pub struct Tally {
 impl Tally {
     /// Counts the outcomes of one invocation, one object per record;
     /// `latencies` are the writes' durations.
+    #[cfg(test)]
     pub fn of(outcomes: &[Outcome], latencies: &[Duration]) -> Self {
         Self::of_objects(outcomes, outcomes, latencies)
     }
@@ -147,6 +137,7 @@ impl MetricsConfig {
 mod tests {
     use super::*;
     use crate::record::{Failure, Written};
+    use crate::telemetry::LogSettings;
 
     fn config() -> MetricsConfig {
         MetricsConfig {
@@ -222,7 +213,7 @@ mod tests {
                 id: Some("m".into()),
                 message: "x".into(),
                 code: None,
-                http_status: 502,
+                cause: crate::record::Cause::Write,
             }),
         ];
         let latencies = [Duration::from_micros(1500); 5];

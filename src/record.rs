@@ -1,4 +1,5 @@
-//! What flows between the stages: a decoded [`Record`], and how its write ended.
+//! What flows between the stages: a decoded [`Record`] (or why a record could
+//! not be decoded), and how its write ended.
 //!
 //! These types sit below `events` (which makes records and shapes answers) and
 //! `writer` (which writes them), so neither has to know the other.
@@ -8,7 +9,8 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::keys::ObjectKey;
+use crate::errors::ErrorCode;
+use crate::keys::{KeyError, ObjectKey};
 
 /// Metadata names that record which record an object holds. Set only by the
 /// function; a caller's metadata may not use them (nor any `source-*` name).
@@ -110,10 +112,88 @@ pub struct Failure {
     pub id: Option<String>,
     pub message: String,
     /// The AWS error code behind it (`AccessDenied`, ...), when there was one.
-    pub code: Option<String>,
-    /// The HTTP status an HTTP caller gets for it.
-    pub http_status: u16,
+    pub code: Option<ErrorCode>,
+    /// Where it failed: what an HTTP caller's status is chosen by.
+    pub cause: Cause,
+}
+
+/// Where a record failed. The HTTP reply turns it into a status; nothing
+/// else needs one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// It was refused before any write: the record itself is at fault.
+    Decode(DecodeError),
+    /// Its write into the bucket account failed.
+    Write,
 }
 
 /// One record's result, in event order.
 pub type Outcome = Result<Written, Failure>;
+
+/// Why a record could not be decoded. Reported under the record's ID; never retried
+/// by the function itself (a redelivery will fail the same way, then reach the DLQ).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("malformed {source_name} record: {detail}")]
+    Malformed {
+        source_name: &'static str,
+        detail: String,
+    },
+    #[error("the body is empty: there is nothing to write")]
+    EmptyBody,
+    #[error("the body is flagged as base64 but is not valid base64: {0}")]
+    InvalidBase64(String),
+    #[error("the body is {len} bytes; the limit is {max} (MAX_BODY_BYTES)")]
+    TooLarge { len: usize, max: usize },
+    #[error("the key {0}")]
+    Key(#[from] KeyError),
+    #[error("metadata {0}")]
+    Metadata(String),
+    #[error("method {0} is not allowed; use POST or PUT")]
+    MethodNotAllowed(String),
+    #[error(
+        "the key {0} is given to another object of this invocation; each object needs its own key"
+    )]
+    DuplicateKey(String),
+}
+
+impl DecodeError {
+    /// A record of `source_name` that doesn't have the shape its source gives it.
+    pub(crate) fn malformed(source_name: &'static str, detail: impl Into<String>) -> Self {
+        Self::Malformed {
+            source_name,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A record that could not be decoded: its ID when one could be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub id: Option<String>,
+    pub error: DecodeError,
+}
+
+impl RecordError {
+    /// A maker of errors reported under `id`.
+    pub(crate) fn under(id: &Option<String>) -> impl Fn(DecodeError) -> RecordError + Copy + '_ {
+        move |error| RecordError {
+            id: id.clone(),
+            error,
+        }
+    }
+}
+
+impl From<RecordError> for Failure {
+    fn from(RecordError { id, error }: RecordError) -> Self {
+        Failure {
+            id,
+            message: error.to_string(),
+            cause: Cause::Decode(error),
+            code: None,
+        }
+    }
+}
+
+/// Decoded records of one invocation, in event order.
+pub type Decoded = Vec<Result<Record, RecordError>>;

@@ -782,7 +782,9 @@ fn assume_role_once_across_invocations(emu: &Emulator) -> Result<(), Failed> {
     block_on(async {
         let session = fresh("once");
         let started = SystemTime::now() - Duration::from_secs(1);
-        let h = handler(emu, &[("ROLE_SESSION_NAME", &session)], None).await;
+        let (h, clients) = emu
+            .handler_with_clients(&[("ROLE_SESSION_NAME", &session)], None, None)
+            .await;
         for n in 0..50 {
             let summary = h
                 .handle(event(
@@ -794,7 +796,7 @@ fn assume_role_once_across_invocations(emu: &Emulator) -> Result<(), Failed> {
             assert_eq!(summary["failed"], 0, "{summary}");
         }
         assert_eq!(
-            h.clients()
+            clients
                 .assume_role_calls
                 .load(std::sync::atomic::Ordering::Relaxed),
             1,
@@ -961,7 +963,9 @@ fn sse_kms(_shared: &Emulator) -> Result<(), Failed> {
         .clone()
         .expect("--kms provisions a key");
     block_on(async {
-        let h = handler(&emu, &[("SSE_KMS_KEY_ARN", &key_arn)], None).await;
+        let (h, clients) = emu
+            .handler_with_clients(&[("SSE_KMS_KEY_ARN", &key_arn)], None, None)
+            .await;
         let key = format!("kms/{}", fresh("k"));
         let summary = h
             .handle(event(json!({ "key": key, "body": "secret-ish" }), "r-kms"))
@@ -986,8 +990,7 @@ fn sse_kms(_shared: &Emulator) -> Result<(), Failed> {
         // A PUT naming another encryption is refused by the bucket policy, even for the
         // target role under its prefix. (ministack does not populate the KMS key-id
         // condition key, so the "other key" deny is asserted by the Terraform tests only.)
-        let refused = h
-            .clients()
+        let refused = clients
             .target_s3
             .put_object()
             .bucket(&emu.state.bucket)
@@ -1278,7 +1281,9 @@ fn failed_direct_write_is_an_error(emu: &Emulator) -> Result<(), Failed> {
 /// (`AWS_LAMBDA_MAX_CONCURRENCY`): the runtime interleaves them on one handler.
 fn concurrent_invocations_share_one_session(emu: &Emulator) -> Result<(), Failed> {
     block_on(async {
-        let h = handler(emu, &[("ROLE_SESSION_NAME", &fresh("concurrent"))], None).await;
+        let (h, clients) = emu
+            .handler_with_clients(&[("ROLE_SESSION_NAME", &fresh("concurrent"))], None, None)
+            .await;
         let batches: Vec<[String; 2]> = (0..8)
             .map(|n| [fresh(&format!("c{n}-a")), fresh(&format!("c{n}-b"))])
             .collect();
@@ -1304,7 +1309,7 @@ fn concurrent_invocations_share_one_session(emu: &Emulator) -> Result<(), Failed
             assert_eq!(second.body, b"hello, binary world\n", "{n}");
         }
         assert_eq!(
-            h.clients()
+            clients
                 .assume_role_calls
                 .load(std::sync::atomic::Ordering::Relaxed),
             1,

@@ -14,8 +14,9 @@ use super::{
     RecordsFailed, add_user_metadata, content_type_for, inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "direct";
+const SOURCE: &str = Source::Direct.name();
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,10 +48,10 @@ pub fn decode(raw: &RawValue, event: &Value, cx: &DecodeContext<'_>) -> Decoded 
             Err(_) => {
                 return vec![Err(RecordError {
                     id: None,
-                    error: DecodeError::Malformed {
-                        source_name: SOURCE,
-                        detail: "\"objects\" must be the only field, and an array".into(),
-                    },
+                    error: DecodeError::malformed(
+                        SOURCE,
+                        "\"objects\" must be the only field, and an array",
+                    ),
                 })];
             }
         }
@@ -84,27 +85,19 @@ fn decode_object(
         id: Some(id.clone()),
         error,
     };
-    let object: DirectObject<'_> = serde_json::from_str(object.get()).map_err(|e| {
-        fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: e.to_string(),
-        })
-    })?;
+    let object: DirectObject<'_> = serde_json::from_str(object.get())
+        .map_err(|e| fail(DecodeError::malformed(SOURCE, e.to_string())))?;
     let body = object.body.filter(|b| b.get() != "null");
     let (body, given_type) = match (body, object.body_base64) {
         (Some(_), Some(_)) => {
-            return Err(fail(DecodeError::Malformed {
-                source_name: SOURCE,
-                detail: "give \"body\" or \"body_base64\", not both".into(),
-            }));
+            return Err(fail(DecodeError::malformed(
+                SOURCE,
+                "give \"body\" or \"body_base64\", not both",
+            )));
         }
         (Some(json), None) if json.get().starts_with('"') => {
-            let text: String = serde_json::from_str(json.get()).map_err(|e| {
-                fail(DecodeError::Malformed {
-                    source_name: SOURCE,
-                    detail: e.to_string(),
-                })
-            })?;
+            let text: String = serde_json::from_str(json.get())
+                .map_err(|e| fail(DecodeError::malformed(SOURCE, e.to_string())))?;
             (
                 inline_body(Some(text), false, cx.max_body_bytes).map_err(fail)?,
                 object.content_type,

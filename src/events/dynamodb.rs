@@ -15,8 +15,9 @@ use super::{
     provenance_of, raw_records, records_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "dynamodb";
+const SOURCE: &str = Source::DynamoDb.name();
 
 /// Decodes each record on its own; `raw` is the event as it arrived, `event` the same parsed.
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
@@ -95,7 +96,7 @@ fn decode_record(
 
 /// The table's name in `arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>`.
 fn table_name(arn: &str) -> Option<&str> {
-    let (table, label) = super::arn_resource(arn)?
+    let (table, label) = crate::arn::arn_resource(arn)?
         .strip_prefix("table/")?
         .split_once("/stream/")?;
     (!table.is_empty() && !label.is_empty()).then_some(table)

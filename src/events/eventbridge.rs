@@ -7,8 +7,9 @@ use serde_json::value::RawValue;
 
 use super::{DecodeContext, DecodeError, Payload, Record, RecordError, decode_as, provenance_of};
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "eventbridge";
+const SOURCE: &str = Source::EventBridge.name();
 
 /// One event, one record. The object is the event exactly as it arrived
 /// (`raw`): key order, number spelling and escapes are kept; `event` is the
@@ -20,10 +21,7 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Re
     super::within_limit(body.len(), cx.max_body_bytes).map_err(fail)?;
     let typed: EventBridgeEvent = decode_as(SOURCE, event).map_err(fail)?;
     let Some(id) = typed.id.clone().filter(|s| !s.is_empty()) else {
-        return Err(fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no id".into(),
-        }));
+        return Err(fail(DecodeError::malformed(SOURCE, "no id")));
     };
     let time = typed.time.map(|t| t.to_rfc3339());
     let layout = Layout::EventBridge {

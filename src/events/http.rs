@@ -17,9 +17,10 @@ use super::{
     inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
-use crate::record::Status;
+use crate::record::{Cause, Status};
+use crate::source::Source;
 
-const SOURCE: &str = "http";
+const SOURCE: &str = Source::Http.name();
 
 /// Which front door the request came through; the response must match it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,10 +89,10 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeE
         return Err(DecodeError::MethodNotAllowed(request.method));
     }
     let Some(id) = request.request_id.filter(|id| !id.is_empty()) else {
-        return Err(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no requestContext.requestId".into(),
-        });
+        return Err(DecodeError::malformed(
+            SOURCE,
+            "no requestContext.requestId",
+        ));
     };
     let body = inline_body(request.body, request.base64, cx.max_body_bytes)?;
     let time = (request.time_epoch_ms > 0)
@@ -111,7 +112,7 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeE
     })
 }
 
-fn flavor_of(event: &Value) -> Flavor {
+pub(crate) fn flavor_of(event: &Value) -> Flavor {
     if event.get("httpMethod").is_some()
         && event.get("version").and_then(Value::as_str) != Some("2.0")
     {
@@ -154,12 +155,26 @@ pub fn answer(flavor: Flavor, outcomes: Vec<Outcome>, bucket: &str) -> Value {
             }),
         ),
         Some(Err(failure)) => (
-            failure.http_status,
+            match &failure.cause {
+                Cause::Decode(error) => error.http_status(),
+                Cause::Write => 502,
+            },
             serde_json::json!({ "error": failure.message }),
         ),
         None => (502, serde_json::json!({ "error": "nothing was written" })),
     };
     response(flavor, status, &body)
+}
+
+impl DecodeError {
+    /// The HTTP status a request with this fault is answered with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::TooLarge { .. } => 413,
+            Self::MethodNotAllowed(_) => 405,
+            _ => 400,
+        }
+    }
 }
 
 /// The response in the flavor's own type, as JSON: `status` and a JSON body.
@@ -197,4 +212,30 @@ pub fn response(flavor: Flavor, status: u16, body: &Value) -> Value {
     // Serializing these plain structs cannot fail; fall back to the minimal shape anyway.
     response
         .unwrap_or_else(|_| serde_json::json!({ "statusCode": status, "body": body.to_string() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Failure;
+
+    fn status_for(cause: Cause) -> Value {
+        let failure = Failure {
+            id: Some("r".into()),
+            message: "no".into(),
+            code: None,
+            cause,
+        };
+        answer(Flavor::HttpV2, vec![Err(failure)], "b")["statusCode"].clone()
+    }
+
+    #[test]
+    fn the_http_reply_chooses_the_status_by_where_the_record_failed() {
+        assert_eq!(status_for(Cause::Write), 502);
+        let too_large = DecodeError::TooLarge { len: 2, max: 1 };
+        assert_eq!(status_for(Cause::Decode(too_large)), 413);
+        let method = DecodeError::MethodNotAllowed("GET".into());
+        assert_eq!(status_for(Cause::Decode(method)), 405);
+        assert_eq!(status_for(Cause::Decode(DecodeError::EmptyBody)), 400);
+    }
 }

@@ -16,8 +16,9 @@ use super::{
     decode_as, inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "kafka";
+const SOURCE: &str = Source::Kafka.name();
 
 /// Decodes each record on its own, topic-partition by topic-partition (in
 /// the order of their names), each in the order it arrived.

@@ -13,8 +13,9 @@ use super::{
     decode_as, each_record, provenance_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "kinesis";
+const SOURCE: &str = Source::Kinesis.name();
 
 /// Decodes each record on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
@@ -88,7 +89,7 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
 
 /// The stream's name in `arn:aws:kinesis:<region>:<account>:stream/<name>`.
 fn stream_name(arn: &str) -> Option<&str> {
-    super::arn_resource(arn)?
+    crate::arn::arn_resource(arn)?
         .strip_prefix("stream/")
         .filter(|name| !name.is_empty())
 }

@@ -12,6 +12,9 @@
 //! event itself (EventBridge, SES, DynamoDB Streams, direct JSON bodies) store exactly the bytes
 //! that arrived, never a re-serialization (which would re-order keys and turn
 //! big integers into floats).
+//!
+//! `classify.rs` recognizes the shape, `reply.rs` makes the answers, one file
+//! per source decodes; this file holds `decode` and what the decoders share.
 
 pub mod direct;
 pub mod dynamodb;
@@ -24,93 +27,30 @@ pub mod ses;
 pub mod sns;
 pub mod sqs;
 
+mod classify;
+mod reply;
+
+pub use classify::{Kind, UnsupportedEvent, classify};
+pub use reply::{RecordsFailed, Reply};
+
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::keys::{KeyError, KeyPrefix};
-pub use crate::record::{Failure, Outcome, Payload, Record, SourceObject, Written, provenance};
+use crate::config::SesRawMail;
+use crate::keys::KeyPrefix;
+pub use crate::record::{
+    DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError, SourceObject, Written,
+    provenance,
+};
+use crate::source::{Answer, Source};
 
 /// S3's limit on user-defined metadata (names and values), in bytes.
 const MAX_USER_METADATA_BYTES: usize = 2048;
 /// The share of that a record's source ID may take (it is ASCII once header-safe).
 const MAX_PROVENANCE_ID_BYTES: usize = 1024;
-
-/// Why a record could not be decoded. Reported under the record's ID; never retried
-/// by the function itself (a redelivery will fail the same way, then reach the DLQ).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    #[error("malformed {source_name} record: {detail}")]
-    Malformed {
-        source_name: &'static str,
-        detail: String,
-    },
-    #[error("the body is empty: there is nothing to write")]
-    EmptyBody,
-    #[error("the body is flagged as base64 but is not valid base64: {0}")]
-    InvalidBase64(String),
-    #[error("the body is {len} bytes; the limit is {max} (MAX_BODY_BYTES)")]
-    TooLarge { len: usize, max: usize },
-    #[error("the key {0}")]
-    Key(#[from] KeyError),
-    #[error("metadata {0}")]
-    Metadata(String),
-    #[error("method {0} is not allowed; use POST or PUT")]
-    MethodNotAllowed(String),
-    #[error(
-        "the key {0} is given to another object of this invocation; each object needs its own key"
-    )]
-    DuplicateKey(String),
-}
-
-impl DecodeError {
-    /// A record of `source_name` that doesn't have the shape its source gives it.
-    pub(crate) fn malformed(source_name: &'static str, detail: impl Into<String>) -> Self {
-        Self::Malformed {
-            source_name,
-            detail: detail.into(),
-        }
-    }
-
-    /// The HTTP status a request with this fault is answered with.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::TooLarge { .. } => 413,
-            Self::MethodNotAllowed(_) => 405,
-            _ => 400,
-        }
-    }
-}
-
-/// A record that could not be decoded: its ID when one could be read, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordError {
-    pub id: Option<String>,
-    pub error: DecodeError,
-}
-
-impl RecordError {
-    /// A maker of errors reported under `id`.
-    pub(crate) fn under(id: &Option<String>) -> impl Fn(DecodeError) -> RecordError + Copy + '_ {
-        move |error| RecordError {
-            id: id.clone(),
-            error,
-        }
-    }
-}
-
-impl From<RecordError> for Failure {
-    fn from(RecordError { id, error }: RecordError) -> Self {
-        Failure {
-            id,
-            http_status: error.http_status(),
-            message: error.to_string(),
-            code: None,
-        }
-    }
-}
 
 /// The unit of a numeric timestamp field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,9 +122,6 @@ pub(crate) fn id_at(raw: &Value, pointer: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Decoded records of one invocation, in event order.
-pub type Decoded = Vec<Result<Record, RecordError>>;
-
 /// What the decoders need to know besides the event.
 #[derive(Debug, Clone)]
 pub struct DecodeContext<'a> {
@@ -193,28 +130,7 @@ pub struct DecodeContext<'a> {
     /// The invocation's request ID (keys of direct invocations).
     pub request_id: &'a str,
     /// Where SES raw mail is, when a receipt rule stores it in S3 before invoking us.
-    pub ses_raw_mail: Option<&'a crate::config::SesRawMail>,
-}
-
-/// The kinds of event the function accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Sqs,
-    Sns,
-    S3,
-    /// `s3:TestEvent`, sent once when a notification configuration is saved.
-    S3Test,
-    Ses,
-    EventBridge,
-    Http,
-    Direct,
-    Action,
-    /// Kinesis Data Streams.
-    Kinesis,
-    /// DynamoDB Streams.
-    DynamoDb,
-    /// Amazon MSK or self-managed Apache Kafka.
-    Kafka,
+    pub ses_raw_mail: Option<&'a SesRawMail>,
 }
 
 /// What an invocation asks for.
@@ -232,26 +148,6 @@ pub enum Request {
     Action(String),
 }
 
-impl Kind {
-    /// The source's name, as metrics and logs give it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sqs => "sqs",
-            Self::Sns => "sns",
-            Self::S3 => "s3",
-            Self::S3Test => "s3-test",
-            Self::Ses => "ses",
-            Self::EventBridge => "eventbridge",
-            Self::Http => "http",
-            Self::Direct => "direct",
-            Self::Action => "action",
-            Self::Kinesis => "kinesis",
-            Self::DynamoDb => "dynamodb",
-            Self::Kafka => "kafka",
-        }
-    }
-}
-
 impl Request {
     /// The source's name, as metrics and logs give it.
     pub fn source(&self) -> &'static str {
@@ -263,107 +159,13 @@ impl Request {
     }
 }
 
-/// The answer a source expects, given every record's outcome in event order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reply {
-    /// SQS: only the failed message IDs, so SQS deletes the rest.
-    Sqs,
-    /// Kinesis, DynamoDB Streams: only the failed sequence numbers, so Lambda
-    /// checkpoints before the lowest of them and retries from there.
-    Streams,
-    /// SNS, EventBridge, S3, SES, Kafka: an error when any record failed, so Lambda retries.
-    AllOrError,
-    /// API Gateway / Function URL: an HTTP response of the flavor's own type.
-    Http(http::Flavor),
-    /// Direct invocation: a summary, and an error when any object failed.
-    Direct,
-}
-
-/// Some records failed in a way the source's answer must report as an error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{failed} of {total} records failed: {details}")]
-pub struct RecordsFailed {
-    pub failed: usize,
-    pub total: usize,
-    pub details: String,
-    /// The AWS error codes behind the failures (for the error's type).
-    pub codes: Vec<String>,
-}
-
-impl Reply {
-    /// The source's answer for `outcomes` (one per record, in event order).
-    pub fn answer(self, outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
-        match self {
-            Self::Sqs => batch_item_failures(outcomes, "a message without a messageId"),
-            Self::Streams => batch_item_failures(outcomes, "a record without a sequence number"),
-            Self::AllOrError => all_or_error(outcomes, bucket),
-            Self::Http(flavor) => Ok(http::answer(flavor, outcomes, bucket)),
-            Self::Direct => direct::answer(outcomes, bucket),
-        }
-    }
-}
-
-/// The partial batch response SQS and streams share: only the failed records'
-/// IDs (message IDs, sequence numbers), in event order, so the source retries
-/// exactly those. A failure without an ID can't be reported item by item: then
-/// the whole invocation fails, so nothing is acknowledged unwritten (the written
-/// ones answer "already existed" on redelivery). `unnamed` says what such a
-/// failure is, for the error.
-fn batch_item_failures(outcomes: Vec<Outcome>, unnamed: &str) -> Result<Value, RecordsFailed> {
-    let total = outcomes.len();
-    let mut items = Vec::new();
-    let mut unreportable: Vec<Failure> = Vec::new();
-    for failure in outcomes.into_iter().filter_map(Result::err) {
-        match &failure.id {
-            Some(id) => items.push(serde_json::json!({ "itemIdentifier": id })),
-            None => unreportable.push(failure),
-        }
-    }
-    if !unreportable.is_empty() {
-        return Err(RecordsFailed::of(&unreportable, total, |f| {
-            format!("{unnamed}: {}", f.message)
-        }));
-    }
-    Ok(serde_json::json!({ "batchItemFailures": items }))
-}
-
-/// An error naming every failure when any record failed, else what was written.
-fn all_or_error(outcomes: Vec<Outcome>, bucket: &str) -> Result<Value, RecordsFailed> {
-    let total = outcomes.len();
-    let (written, failures): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);
-    if !failures.is_empty() {
-        let failures: Vec<Failure> = failures.into_iter().filter_map(Result::err).collect();
-        return Err(RecordsFailed::of(&failures, total, |f| {
-            format!("{}: {}", f.id.as_deref().unwrap_or("(no id)"), f.message)
-        }));
-    }
-    let written: Vec<Written> = written.into_iter().filter_map(Result::ok).collect();
-    Ok(serde_json::json!({ "bucket": bucket, "written": written }))
-}
-
-impl RecordsFailed {
-    /// `details` joins each failure as `describe` renders it.
-    pub(crate) fn of(
-        failures: &[Failure],
-        total: usize,
-        describe: impl Fn(&Failure) -> String,
-    ) -> Self {
-        RecordsFailed {
-            failed: failures.len(),
-            total,
-            details: failures.iter().map(describe).collect::<Vec<_>>().join("; "),
-            codes: failures.iter().filter_map(|f| f.code.clone()).collect(),
-        }
-    }
-}
-
 /// Decodes an invocation: which source, its records, and how to answer.
 pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, UnsupportedEvent> {
     let event: Value = serde_json::from_str(raw.get()).map_err(|e| UnsupportedEvent {
         found: format!("invalid JSON ({e})"),
     })?;
     let kind = classify(&event)?;
-    let (records, reply) = match kind {
+    let source = match kind {
         Kind::S3Test => {
             return Ok(Request::Ignore(
                 serde_json::json!({ "ignored": "s3:TestEvent" }),
@@ -376,117 +178,32 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
                 .unwrap_or_default();
             return Ok(Request::Action(action.to_owned()));
         }
-        Kind::Sqs => (sqs::decode(event, cx), Reply::Sqs),
-        Kind::Sns => (sns::decode(event, cx), Reply::AllOrError),
-        Kind::S3 => (s3::decode(event, cx), Reply::AllOrError),
-        Kind::Ses => (ses::decode(raw, event, cx), Reply::AllOrError),
-        Kind::EventBridge => (vec![eventbridge::decode(raw, event, cx)], Reply::AllOrError),
-        Kind::Http => {
-            let (flavor, record) = http::decode(event, cx);
-            (vec![record], Reply::Http(flavor))
-        }
-        Kind::Direct => (direct::decode(raw, &event, cx), Reply::Direct),
-        Kind::Kinesis => (kinesis::decode(event, cx), Reply::Streams),
-        Kind::DynamoDb => (dynamodb::decode(raw, event, cx), Reply::Streams),
-        Kind::Kafka => (kafka::decode(event, cx), Reply::AllOrError),
+        Kind::Source(source) => source,
+    };
+    let reply = match source.answer() {
+        Answer::Sqs => Reply::Sqs,
+        Answer::Streams => Reply::Streams,
+        Answer::AllOrError => Reply::AllOrError,
+        Answer::Http => Reply::Http(http::flavor_of(&event)),
+        Answer::Direct => Reply::Direct,
+    };
+    let records = match source {
+        Source::Sqs => sqs::decode(event, cx),
+        Source::Sns => sns::decode(event, cx),
+        Source::S3 => s3::decode(event, cx),
+        Source::Ses => ses::decode(raw, event, cx),
+        Source::EventBridge => vec![eventbridge::decode(raw, event, cx)],
+        Source::Http => vec![http::decode(event, cx).1],
+        Source::Direct => direct::decode(raw, &event, cx),
+        Source::Kinesis => kinesis::decode(event, cx),
+        Source::DynamoDb => dynamodb::decode(raw, event, cx),
+        Source::Kafka => kafka::decode(event, cx),
     };
     Ok(Request::Write {
         kind,
         records,
         reply,
     })
-}
-
-/// The event matched none of the accepted shapes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unsupported event ({found}). Accepted: an SQS batch, an SNS notification, an EventBridge event, \
-     a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated \
-     notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / REST v1 / Function \
-     URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
-     \"content_type\"?, \"metadata\"?}} or {{\"objects\": [...]}}, or {{\"action\": \"whoami\"}}"
-)]
-pub struct UnsupportedEvent {
-    pub found: String,
-}
-
-/// Recognizes the source of an event from its shape.
-pub fn classify(event: &Value) -> Result<Kind, UnsupportedEvent> {
-    let Value::Object(map) = event else {
-        return Err(UnsupportedEvent {
-            found: format!("a JSON {}", json_kind(event)),
-        });
-    };
-    if let Some(Value::Array(records)) = map.get("Records") {
-        let source = records
-            .first()
-            .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")));
-        return match source.and_then(Value::as_str) {
-            Some("aws:sqs") => Ok(Kind::Sqs),
-            Some("aws:sns") => Ok(Kind::Sns),
-            Some("aws:s3") => Ok(Kind::S3),
-            Some("aws:ses") => Ok(Kind::Ses),
-            Some("aws:kinesis") => Ok(Kind::Kinesis),
-            Some("aws:dynamodb") => Ok(Kind::DynamoDb),
-            Some(other) => Err(UnsupportedEvent {
-                found: format!("Records from event source {other:?}"),
-            }),
-            None if records.is_empty() => Err(UnsupportedEvent {
-                found: "an empty Records list".into(),
-            }),
-            None => Err(UnsupportedEvent {
-                found: "Records without an eventSource".into(),
-            }),
-        };
-    }
-    // MSK ("aws:kafka") and self-managed Kafka: `records` is an object keyed by topic-partition.
-    if matches!(
-        map.get("eventSource").and_then(Value::as_str),
-        Some("aws:kafka" | "SelfManagedKafka")
-    ) {
-        return Ok(Kind::Kafka);
-    }
-    if map.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
-        return Ok(Kind::S3Test);
-    }
-    if map.contains_key("detail-type") && map.contains_key("source") {
-        return Ok(Kind::EventBridge);
-    }
-    if map.contains_key("requestContext")
-        && (map.contains_key("httpMethod") || map.contains_key("rawPath"))
-    {
-        return Ok(Kind::Http);
-    }
-    if let Some(action) = map.get("action") {
-        return match action.as_str() {
-            Some(_) => Ok(Kind::Action),
-            None => Err(UnsupportedEvent {
-                found: "an \"action\" that is not a string".into(),
-            }),
-        };
-    }
-    if ["body", "body_base64", "objects"]
-        .iter()
-        .any(|k| map.contains_key(*k))
-    {
-        return Ok(Kind::Direct);
-    }
-    let mut fields: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
-    fields.sort_unstable();
-    Err(UnsupportedEvent {
-        found: format!("an object with fields {fields:?}"),
-    })
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// Splits a `Records` event into its records, so each decodes on its own.
@@ -628,23 +345,6 @@ pub(crate) fn header_safe(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, UNSAFE).to_string()
 }
 
-/// The last `:`-separated part of an ARN (a queue's or a topic's name).
-pub(crate) fn arn_name(arn: &str) -> Option<&str> {
-    arn.rsplit(':')
-        .next()
-        .filter(|n| !n.is_empty() && *n != arn)
-}
-
-/// The resource part of an ARN (`arn:partition:service:region:account:<resource>`),
-/// when `arn` is one.
-pub(crate) fn arn_resource(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    (parts.next() == Some("arn"))
-        .then(|| parts.nth(4))
-        .flatten()
-        .filter(|r| !r.is_empty())
-}
-
 /// What `parse` reads from a record's `eventSourceARN` (the queue, stream or
 /// table it names); `what` says which, for the error when there is none.
 pub(crate) fn named_in_arn<'a>(
@@ -663,10 +363,7 @@ pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(
     source_name: &'static str,
     value: Value,
 ) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|e| DecodeError::Malformed {
-        source_name,
-        detail: e.to_string(),
-    })
+    serde_json::from_value(value).map_err(|e| DecodeError::malformed(source_name, e.to_string()))
 }
 
 #[cfg(test)]
@@ -730,57 +427,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn classifies_each_source_by_shape() {
-        let cases = [
-            (json!({"Records": [{"eventSource": "aws:sqs"}]}), "Sqs"),
-            (json!({"Records": [{"EventSource": "aws:sns"}]}), "Sns"),
-            (json!({"Records": [{"eventSource": "aws:s3"}]}), "S3"),
-            (json!({"Records": [{"eventSource": "aws:ses"}]}), "Ses"),
-            (
-                json!({"Records": [{"eventSource": "aws:kinesis"}]}),
-                "Kinesis",
-            ),
-            (
-                json!({"Records": [{"eventSource": "aws:dynamodb"}]}),
-                "DynamoDb",
-            ),
-            (json!({"eventSource": "aws:kafka", "records": {}}), "Kafka"),
-            (
-                json!({"eventSource": "SelfManagedKafka", "records": {}}),
-                "Kafka",
-            ),
-            (json!({"Event": "s3:TestEvent"}), "S3Test"),
-            (
-                json!({"detail-type": "x", "source": "y", "detail": {}}),
-                "EventBridge",
-            ),
-            (json!({"requestContext": {}, "rawPath": "/"}), "Http"),
-            (json!({"requestContext": {}, "httpMethod": "POST"}), "Http"),
-            (json!({"action": "whoami"}), "Action"),
-            (json!({"body": "x"}), "Direct"),
-            (json!({"objects": []}), "Direct"),
-        ];
-        for (event, expected) in cases {
-            let got = format!("{:?}", classify(&event).unwrap());
-            assert_eq!(got, expected, "{event}");
-        }
-    }
-
-    #[test]
-    fn unknown_shapes_are_refused_with_the_accepted_list() {
-        for event in [
-            json!([1]),
-            json!({"foo": 1}),
-            json!({"Records": []}),
-            json!({"Records": [{"eventSource": "aws:docdb"}]}),
-            json!({"eventSource": "aws:rmq", "records": {}}),
-        ] {
-            let err = classify(&event).unwrap_err().to_string();
-            assert!(err.contains("Accepted: an SQS batch"), "{err}");
-        }
-    }
-
-    #[test]
     fn content_types() {
         assert_eq!(content_type_for(Some("text/csv"), b"a,b"), "text/csv");
         assert_eq!(content_type_for(None, b" {\"a\": 1}"), "application/json");
@@ -836,90 +482,5 @@ mod tests {
             assert!(err.to_string().contains("reserved"), "{forged}: {err}");
         }
         assert_eq!(m["source"], "sqs", "provenance untouched");
-    }
-
-    #[test]
-    fn arn_names() {
-        assert_eq!(
-            arn_name("arn:aws:sqs:us-east-1:111111111111:orders"),
-            Some("orders")
-        );
-        assert_eq!(arn_name("orders"), None);
-        assert_eq!(
-            arn_resource("arn:aws:kinesis:us-east-1:111111111111:stream/orders"),
-            Some("stream/orders")
-        );
-        assert_eq!(
-            arn_resource("arn:aws:dynamodb:us-east-1:1:table/T/stream/2026-11-22T00:00:00.000"),
-            Some("table/T/stream/2026-11-22T00:00:00.000")
-        );
-        assert_eq!(arn_resource("stream/orders"), None);
-        assert_eq!(arn_resource("arn:aws:kinesis:us-east-1:1:"), None);
-    }
-
-    fn written(id: &str) -> Outcome {
-        Ok(Written {
-            key: format!("k/{id}"),
-            status: crate::record::Status::Created,
-            etag: None,
-            version_id: None,
-            bytes: 1,
-        })
-    }
-
-    fn failed(id: Option<&str>) -> Outcome {
-        Err(Failure {
-            id: id.map(str::to_owned),
-            message: "boom".into(),
-            code: None,
-            http_status: 500,
-        })
-    }
-
-    #[test]
-    fn stream_replies_report_exactly_the_failed_sequence_numbers_in_order() {
-        let outcomes = vec![
-            written("1"),
-            failed(Some("300")),
-            written("2"),
-            failed(Some("100")),
-            failed(Some("200")),
-        ];
-        assert_eq!(
-            Reply::Streams.answer(outcomes, "b").unwrap(),
-            json!({ "batchItemFailures": [
-                { "itemIdentifier": "300" },
-                { "itemIdentifier": "100" },
-                { "itemIdentifier": "200" }
-            ]})
-        );
-        assert_eq!(
-            Reply::Streams
-                .answer(vec![written("1"), written("2")], "b")
-                .unwrap(),
-            json!({ "batchItemFailures": [] })
-        );
-    }
-
-    #[test]
-    fn a_failure_without_a_sequence_number_fails_the_whole_invocation() {
-        let err = Reply::Streams
-            .answer(vec![written("1"), failed(None), failed(Some("9"))], "b")
-            .unwrap_err();
-        assert_eq!((err.failed, err.total), (1, 3));
-        assert!(
-            err.details.contains("a record without a sequence number"),
-            "{}",
-            err.details
-        );
-    }
-
-    #[test]
-    fn kafka_fails_the_whole_invocation_when_any_record_failed() {
-        let err = Reply::AllOrError
-            .answer(vec![written("t-0@1"), failed(Some("t-0@2"))], "b")
-            .unwrap_err();
-        assert_eq!((err.failed, err.total), (1, 2));
-        assert!(err.details.contains("t-0@2"), "{}", err.details);
     }
 }

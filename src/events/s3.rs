@@ -11,8 +11,9 @@ use super::{
     provenance_of, records_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "s3";
+const SOURCE: &str = Source::S3.name();
 
 /// Decodes each record; records of other event types (removals, restores)
 /// are not objects to copy and are left out.
@@ -40,12 +41,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         error,
     };
     let record: S3EventRecord = decode_as(SOURCE, raw).map_err(fail)?;
-    let malformed = |detail: &str| {
-        fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: detail.to_owned(),
-        })
-    };
+    let malformed = |detail: &str| fail(DecodeError::malformed(SOURCE, detail.to_owned()));
     let bucket = record
         .s3
         .bucket

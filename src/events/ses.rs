@@ -12,8 +12,9 @@ use super::{
     provenance_of, records_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "ses";
+const SOURCE: &str = Source::Ses.name();
 
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     // The records as they arrived, to store each notification byte for byte.
@@ -38,10 +39,10 @@ fn decode_record(
         })]
     };
     let Some(raw) = raw else {
-        return fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "the record could not be read as it arrived".into(),
-        });
+        return fail(DecodeError::malformed(
+            SOURCE,
+            "the record could not be read as it arrived",
+        ));
     };
     let body = raw.get().as_bytes();
     if let Err(e) = super::within_limit(body.len(), cx.max_body_bytes) {
@@ -52,10 +53,7 @@ fn decode_record(
         Err(e) => return fail(e),
     };
     let Some(id) = id.clone() else {
-        return fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no mail.messageId".into(),
-        });
+        return fail(DecodeError::malformed(SOURCE, "no mail.messageId"));
     };
     let time = typed.ses.mail.timestamp.to_rfc3339();
     let metadata = provenance_of(SOURCE, &id, Some(&time));

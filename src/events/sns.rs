@@ -9,8 +9,9 @@ use super::{
     provenance_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "sns";
+const SOURCE: &str = Source::Sns.name();
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     super::each_record(event, |raw| decode_record(raw, cx))
@@ -21,11 +22,11 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     let fail = RecordError::under(&id);
     let record: SnsRecord = decode_as(SOURCE, raw).map_err(fail)?;
     let sns = record.sns;
-    let topic = super::arn_name(&sns.topic_arn).ok_or_else(|| {
-        fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no TopicArn naming the topic".into(),
-        })
+    let topic = crate::arn::arn_name(&sns.topic_arn).ok_or_else(|| {
+        fail(DecodeError::malformed(
+            SOURCE,
+            "no TopicArn naming the topic",
+        ))
     })?;
     if sns.message.is_empty() {
         return Err(fail(DecodeError::EmptyBody));

@@ -12,8 +12,9 @@ use super::{
     inline_body, provenance_of,
 };
 use crate::keys::{Facts, Layout};
+use crate::source::Source;
 
-const SOURCE: &str = "sqs";
+const SOURCE: &str = Source::Sqs.name();
 
 /// Decodes each message on its own.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
@@ -26,15 +27,12 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
     let fail = RecordError::under(&id);
     let message: SqsMessage = decode_as(SOURCE, raw).map_err(fail)?;
     let Some(id) = id.clone() else {
-        return Err(fail(DecodeError::Malformed {
-            source_name: SOURCE,
-            detail: "no messageId".into(),
-        }));
+        return Err(fail(DecodeError::malformed(SOURCE, "no messageId")));
     };
     let queue = super::named_in_arn(
         SOURCE,
         message.event_source_arn.as_deref(),
-        super::arn_name,
+        crate::arn::arn_name,
         "queue",
     )
     .map_err(fail)?;

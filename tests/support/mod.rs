@@ -136,6 +136,19 @@ impl Emulator {
         identity: Option<&Keys>,
         endpoint: Option<&str>,
     ) -> Handler {
+        self.handler_with_clients(overrides, identity, endpoint)
+            .await
+            .0
+    }
+
+    /// [`Self::handler`], and a clone of the clients it was built with (they
+    /// share its identity cache and its count of AssumeRole calls).
+    pub async fn handler_with_clients(
+        &self,
+        overrides: &[(&str, &str)],
+        identity: Option<&Keys>,
+        endpoint: Option<&str>,
+    ) -> (Handler, Clients) {
         let mut env: HashMap<String, String> = self.function_env().into_iter().collect();
         for (k, v) in overrides {
             env.insert(k.to_string(), v.to_string());
@@ -147,7 +160,7 @@ impl Emulator {
             .sdk_config_via(keys, endpoint.unwrap_or(&self.state.endpoint))
             .await;
         let clients = Clients::build(&config, &base).await;
-        Handler::new(config, clients)
+        (Handler::new(config, clients.clone()), clients)
     }
 
     /// An S3 client of the bucket account's root: to inspect what was written.

@@ -7,9 +7,22 @@
 use std::fmt;
 use std::time::Duration;
 
+mod delivery;
+mod reader;
+mod rules;
+
+pub use delivery::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
+pub use rules::validate_bucket_name;
+
+use reader::Reader;
+use rules::{
+    is_region, session_name_from, validate_external_id, validate_metrics_namespace,
+    validate_session_name,
+};
+
 use crate::arn::{KmsKeyArn, RoleArn, is_account_id};
 use crate::keys::{KeyPrefix, KeyTemplate};
-use crate::metrics::MetricsConfig;
+use crate::telemetry::LogSettings;
 
 /// Largest session a chained role may get: AssumeRole called with role
 /// credentials (the Lambda execution role's) is capped at one hour by STS.
@@ -21,8 +34,10 @@ pub const MIN_SESSION_SECONDS: u64 = 900;
 /// for the first responses: one more round of S3 latency, and 10% more CPU per
 /// record in `make bench` (benches/LEVERS.md).
 pub const DEFAULT_MAX_CONCURRENT_WRITES: usize = 10;
+const MAX_MAX_CONCURRENT_WRITES: usize = 64;
 /// Lambda's synchronous payload limit; a body larger than this can't have arrived inline anyway.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * MIB;
+const MIB: usize = 1024 * 1024;
 const DEFAULT_KEY_PREFIX: &str = "incoming/";
 const DEFAULT_PART_SIZE_MIB: usize = 8;
 /// S3's smallest part (all but the last).
@@ -71,7 +86,19 @@ pub struct Config {
     /// Per-invocation EMF metrics (`METRICS`, `METRICS_NAMESPACE`); `None` when off.
     pub metrics: Option<MetricsConfig>,
     /// Batched objects and compression (`OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`).
-    pub delivery: crate::batch::Delivery,
+    pub delivery: Delivery,
+}
+
+/// Where metrics go, from configuration (`METRICS`, `METRICS_NAMESPACE`);
+/// `crate::metrics` writes the documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsConfig {
+    pub namespace: String,
+    pub function_name: String,
+    /// Lambda's log format and level: in JSON format each document also
+    /// carries the `level` and `timestamp` Lambda's log-level filter needs
+    /// to keep it ([`LogSettings::stamp`]).
+    pub log: LogSettings,
 }
 
 /// Location of raw mail written by an SES receipt rule's S3 action.
@@ -124,79 +151,40 @@ impl Config {
     /// Reads variables through `lookup`, so tests need not touch the process environment.
     /// Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let mut problems = Vec::new();
-        let mut problem = |variable: &'static str, fault: String, fix: &str| {
-            problems.push(ConfigProblem {
-                variable,
-                fault,
-                fix: fix.to_owned(),
-            });
+        let mut r = Reader {
+            lookup,
+            problems: Vec::new(),
         };
 
-        let target_role_arn = match get("TARGET_ROLE_ARN") {
-            None => {
-                problem(
-                    "TARGET_ROLE_ARN",
-                    "is not set".into(),
-                    "set it to the ARN of the role in the bucket account, e.g. arn:aws:iam::222222222222:role/writer-target",
-                );
-                None
-            }
-            Some(v) => match RoleArn::parse(&v) {
-                Ok(arn) => Some(arn),
-                Err(fault) => {
-                    problem(
-                        "TARGET_ROLE_ARN",
-                        format!("{v:?} {fault}"),
-                        "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>",
-                    );
-                    None
-                }
-            },
-        };
+        let target_role_arn = r.required(
+            "TARGET_ROLE_ARN",
+            "set it to the ARN of the role in the bucket account, e.g. arn:aws:iam::222222222222:role/writer-target",
+            RoleArn::parse,
+            "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>",
+        );
+        let target_bucket = r.required(
+            "TARGET_BUCKET",
+            "set it to the name of the bucket in the bucket account",
+            |v| validate_bucket_name(v).map(|()| v.to_owned()),
+            "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens",
+        );
 
-        let target_bucket = match get("TARGET_BUCKET") {
-            None => {
-                problem(
-                    "TARGET_BUCKET",
-                    "is not set".into(),
-                    "set it to the name of the bucket in the bucket account",
-                );
-                None
-            }
-            Some(v) => match validate_bucket_name(&v) {
-                Ok(()) => Some(v),
-                Err(fault) => {
-                    problem(
-                        "TARGET_BUCKET",
-                        format!("{v:?} {fault}"),
-                        "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens",
-                    );
-                    None
-                }
-            },
-        };
-
-        let external_id = get("TARGET_EXTERNAL_ID");
+        // Its value is not repeated in the problem: it is the trust policy's shared secret.
+        let external_id = r.get("TARGET_EXTERNAL_ID");
         if let Some(v) = &external_id
             && let Err(fault) = validate_external_id(v)
         {
-            problem(
+            r.problem(
                 "TARGET_EXTERNAL_ID",
                 fault,
                 "use 2-1224 characters of letters, digits and +=,.@:/- exactly as in the target role's trust policy",
             );
         }
 
-        let bucket_owner = match get("TARGET_BUCKET_OWNER") {
+        let bucket_owner = match r.get("TARGET_BUCKET_OWNER") {
             Some(v) if is_account_id(&v) => Some(v),
             Some(v) => {
-                problem(
+                r.problem(
                     "TARGET_BUCKET_OWNER",
                     format!("{v:?} is not a 12-digit AWS account ID"),
                     "set it to the bucket account's ID, or unset it to use the account in TARGET_ROLE_ARN",
@@ -206,13 +194,14 @@ impl Config {
             None => target_role_arn.as_ref().map(|arn| arn.account().to_owned()),
         };
 
-        let target_region = get("TARGET_REGION")
-            .or_else(|| get("AWS_REGION"))
-            .or_else(|| get("AWS_DEFAULT_REGION"));
+        let target_region = r
+            .get("TARGET_REGION")
+            .or_else(|| r.get("AWS_REGION"))
+            .or_else(|| r.get("AWS_DEFAULT_REGION"));
         if let Some(region) = &target_region
             && !is_region(region)
         {
-            problem(
+            r.problem(
                 "TARGET_REGION",
                 format!("{region:?} is not an AWS region name"),
                 "use the bucket's region, e.g. eu-west-1",
@@ -220,54 +209,40 @@ impl Config {
         }
 
         let key_prefix = match KeyPrefix::parse(
-            get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX),
+            r.get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX),
         ) {
             Ok(prefix) => Some(prefix),
             Err(fault) => {
-                problem(
+                r.problem(
                     "KEY_PREFIX",
                     fault.to_string(),
-                    "use a relative prefix ending in '/', e.g. incoming/, matching the prefix the target role may write",
+                    format!(
+                        "use a relative prefix ending in '/', e.g. {DEFAULT_KEY_PREFIX}, matching the prefix the target role may write"
+                    ),
                 );
                 None
             }
         };
-
-        let key_template = get("KEY_TEMPLATE").and_then(|text| match KeyTemplate::parse(&text) {
-            Ok(template) => Some(template),
-            Err(fault) => {
-                problem(
-                    "KEY_TEMPLATE",
-                    format!("{text:?} {fault}"),
-                    "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
-                );
-                None
-            }
-        });
+        let key_template = r.parsed(
+            "KEY_TEMPLATE",
+            KeyTemplate::parse,
+            "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
+        );
         let key_prefix = match (key_prefix, key_template) {
             (Some(prefix), Some(template)) => Some(prefix.with_template(template)),
             (prefix, _) => prefix,
         };
 
-        let sse_kms_key_arn = match get("SSE_KMS_KEY_ARN") {
-            None => None,
-            Some(v) => match KmsKeyArn::parse(&v) {
-                Ok(arn) => Some(arn),
-                Err(fault) => {
-                    problem(
-                        "SSE_KMS_KEY_ARN",
-                        format!("{v:?} {fault}"),
-                        "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
-                    );
-                    None
-                }
-            },
-        };
+        let sse_kms_key_arn = r.parsed(
+            "SSE_KMS_KEY_ARN",
+            KmsKeyArn::parse,
+            "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
+        );
 
-        let role_session_name = match get("ROLE_SESSION_NAME") {
+        let role_session_name = match r.get("ROLE_SESSION_NAME") {
             Some(v) => {
                 if let Err(fault) = validate_session_name(&v) {
-                    problem(
+                    r.problem(
                         "ROLE_SESSION_NAME",
                         format!("{v:?} {fault}"),
                         "use 2-64 characters of letters, digits and +=,.@-",
@@ -275,122 +250,62 @@ impl Config {
                 }
                 v
             }
-            None => get("AWS_LAMBDA_FUNCTION_NAME")
+            None => r
+                .get("AWS_LAMBDA_FUNCTION_NAME")
                 .map(|name| session_name_from(&name))
                 .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
         };
 
-        let role_session_length =
-            match parse_number::<u64>(get("ROLE_SESSION_SECONDS"), MAX_CHAINED_SESSION_SECONDS) {
-                Ok(s) if (MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS).contains(&s) => {
-                    Duration::from_secs(s)
-                }
-                Ok(s) => {
-                    problem(
-                        "ROLE_SESSION_SECONDS",
-                        format!(
-                            "{s} is outside 900..=3600 (role chaining caps a session at one hour)"
-                        ),
-                        "use a value from 900 to 3600, or unset it for 3600",
-                    );
-                    Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
-                }
-                Err(v) => {
-                    problem(
-                        "ROLE_SESSION_SECONDS",
-                        format!("{v:?} is not a whole number"),
-                        "use a number of seconds from 900 to 3600",
-                    );
-                    Duration::from_secs(MAX_CHAINED_SESSION_SECONDS)
-                }
-            };
-
-        let max_concurrent_writes = match parse_number::<usize>(
-            get("MAX_CONCURRENT_WRITES"),
+        let role_session_length = Duration::from_secs(r.number(
+            "ROLE_SESSION_SECONDS",
+            MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS,
+            MAX_CHAINED_SESSION_SECONDS,
+            "seconds",
+            " (role chaining caps a session at one hour)",
+        ));
+        let max_concurrent_writes = r.number(
+            "MAX_CONCURRENT_WRITES",
+            1..=MAX_MAX_CONCURRENT_WRITES,
             DEFAULT_MAX_CONCURRENT_WRITES,
-        ) {
-            Ok(n) if (1..=64).contains(&n) => n,
-            Ok(n) => {
-                problem(
-                    "MAX_CONCURRENT_WRITES",
-                    format!("{n} is outside 1..=64"),
-                    &format!(
-                        "use a number from 1 to 64, or unset it for {DEFAULT_MAX_CONCURRENT_WRITES}"
-                    ),
-                );
-                DEFAULT_MAX_CONCURRENT_WRITES
-            }
-            Err(v) => {
-                problem(
-                    "MAX_CONCURRENT_WRITES",
-                    format!("{v:?} is not a whole number"),
-                    "use a number from 1 to 64",
-                );
-                DEFAULT_MAX_CONCURRENT_WRITES
-            }
-        };
-
-        let max_body_bytes =
-            match parse_number::<usize>(get("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES) {
-                Ok(n) if n >= 1 => n,
-                Ok(_) | Err(_) => {
-                    problem(
-                        "MAX_BODY_BYTES",
-                        "is not a positive whole number".into(),
-                        "use a number of bytes, or unset it for 6 MiB",
-                    );
-                    DEFAULT_MAX_BODY_BYTES
-                }
-            };
-
-        let part_size_mib = match parse_number::<usize>(get("PART_SIZE_MIB"), DEFAULT_PART_SIZE_MIB)
-        {
-            Ok(n) if (MIN_PART_SIZE_MIB..=MAX_PART_SIZE_MIB).contains(&n) => n,
-            Ok(_) | Err(_) => {
-                problem(
-                    "PART_SIZE_MIB",
-                    "is not a whole number of MiB from 5 to 512".into(),
-                    "use a number from 5 (S3's smallest part) to 512, or unset it for 8",
-                );
-                DEFAULT_PART_SIZE_MIB
-            }
-        };
-
-        let max_concurrent_parts = match parse_number::<usize>(
-            get("MAX_CONCURRENT_PARTS"),
+            "",
+            "",
+        );
+        let max_body_bytes = r.number(
+            "MAX_BODY_BYTES",
+            1..=usize::MAX,
+            DEFAULT_MAX_BODY_BYTES,
+            "bytes",
+            "",
+        );
+        let part_size_mib = r.number(
+            "PART_SIZE_MIB",
+            MIN_PART_SIZE_MIB..=MAX_PART_SIZE_MIB,
+            DEFAULT_PART_SIZE_MIB,
+            "MiB",
+            " (the least is S3's smallest part)",
+        );
+        let max_concurrent_parts = r.number(
+            "MAX_CONCURRENT_PARTS",
+            1..=MAX_MAX_CONCURRENT_PARTS,
             DEFAULT_MAX_CONCURRENT_PARTS,
-        ) {
-            Ok(n) if (1..=MAX_MAX_CONCURRENT_PARTS).contains(&n) => n,
-            Ok(_) | Err(_) => {
-                problem(
-                    "MAX_CONCURRENT_PARTS",
-                    "is not a whole number from 1 to 16".into(),
-                    "use a number from 1 (one part at a time) to 16, or unset it for 4",
-                );
-                DEFAULT_MAX_CONCURRENT_PARTS
-            }
-        };
+            "",
+            " (parts of one copy held in memory at once)",
+        );
 
         let endpoint_overridden =
-            get("AWS_ENDPOINT_URL_S3").is_some() || get("AWS_ENDPOINT_URL").is_some();
-        let force_path_style = match get("S3_FORCE_PATH_STYLE").map(|v| v.to_ascii_lowercase()) {
-            None => endpoint_overridden,
-            Some(v) if v == "true" || v == "1" => true,
-            Some(v) if v == "false" || v == "0" => false,
-            Some(v) => {
-                problem(
-                    "S3_FORCE_PATH_STYLE",
-                    format!("{v:?} is not a boolean"),
-                    "use true or false",
-                );
-                endpoint_overridden
-            }
-        };
+            r.get("AWS_ENDPOINT_URL_S3").is_some() || r.get("AWS_ENDPOINT_URL").is_some();
+        let force_path_style = r.choice(
+            "S3_FORCE_PATH_STYLE",
+            &[("true", true), ("1", true), ("false", false), ("0", false)],
+            endpoint_overridden,
+            "is not a boolean",
+            "use true or false",
+        );
 
-        let ses_raw_mail = match (get("SES_RAW_MAIL_BUCKET"), get("SES_RAW_MAIL_PREFIX")) {
+        let ses_raw_mail = match (r.get("SES_RAW_MAIL_BUCKET"), r.get("SES_RAW_MAIL_PREFIX")) {
             (Some(bucket), prefix) => {
                 if let Err(fault) = validate_bucket_name(&bucket) {
-                    problem(
+                    r.problem(
                         "SES_RAW_MAIL_BUCKET",
                         format!("{bucket:?} {fault}"),
                         "give the name of the bucket the SES receipt rule writes to",
@@ -402,9 +317,9 @@ impl Config {
                 })
             }
             (None, Some(_)) => {
-                problem(
+                r.problem(
                     "SES_RAW_MAIL_PREFIX",
-                    "is set without SES_RAW_MAIL_BUCKET".into(),
+                    "is set without SES_RAW_MAIL_BUCKET",
                     "set SES_RAW_MAIL_BUCKET too, or unset the prefix",
                 );
                 None
@@ -412,39 +327,44 @@ impl Config {
             (None, None) => None,
         };
 
-        let function_name =
-            get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
-        let metrics_on = match get("METRICS").map(|v| v.to_ascii_lowercase()).as_deref() {
-            None | Some("on" | "true" | "1") => true,
-            Some("off" | "false" | "0") => false,
-            Some(v) => {
-                problem(
-                    "METRICS",
-                    format!("{v:?} is not on or off"),
-                    "use on or off, or unset it for on",
-                );
-                true
-            }
-        };
-        let namespace = get("METRICS_NAMESPACE").unwrap_or_else(|| function_name.clone());
+        let function_name = r
+            .get("AWS_LAMBDA_FUNCTION_NAME")
+            .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
+        let metrics_on = r.choice(
+            "METRICS",
+            &[
+                ("on", true),
+                ("true", true),
+                ("1", true),
+                ("off", false),
+                ("false", false),
+                ("0", false),
+            ],
+            true,
+            "is not on or off",
+            "use on or off, or unset it for on",
+        );
+        let namespace = r
+            .get("METRICS_NAMESPACE")
+            .unwrap_or_else(|| function_name.clone());
         if let Err(fault) = validate_metrics_namespace(&namespace) {
-            problem(
+            r.problem(
                 "METRICS_NAMESPACE",
                 format!("{namespace:?} {fault}"),
                 "use 1-255 characters of letters, digits and .-_/#: not starting with AWS/, \
                  or unset it for the function's name",
             );
         }
-        let metrics = metrics_on.then_some(MetricsConfig {
+        let metrics = metrics_on.then(|| MetricsConfig {
             namespace,
             function_name,
-            log: crate::telemetry::LogSettings::from_lookup(&lookup),
+            log: LogSettings::from_lookup(&r.lookup),
         });
-        let delivery = crate::batch::Delivery::from_lookup(get, &mut problems);
+        let delivery = Delivery::read(&mut r);
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
-                if problems.is_empty() =>
+                if r.problems.is_empty() =>
             {
                 Ok(Config {
                     target_role_arn,
@@ -459,140 +379,17 @@ impl Config {
                     max_concurrent_writes,
                     max_body_bytes,
                     force_path_style,
-                    part_size: part_size_mib * 1024 * 1024,
+                    part_size: part_size_mib * MIB,
                     max_concurrent_parts,
                     ses_raw_mail,
                     metrics,
                     delivery,
                 })
             }
-            _ => Err(ConfigError { problems }),
+            _ => Err(ConfigError {
+                problems: r.problems,
+            }),
         }
-    }
-}
-
-/// CloudWatch's rules for a namespace.
-fn validate_metrics_namespace(ns: &str) -> Result<(), &'static str> {
-    if ns.is_empty() || ns.len() > 255 {
-        return Err("must be 1-255 characters");
-    }
-    if !ns
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b".-_/#:".contains(&b))
-    {
-        return Err("has a character CloudWatch does not allow");
-    }
-    if ns.starts_with("AWS/") {
-        return Err("starts with AWS/, which is reserved for AWS services");
-    }
-    Ok(())
-}
-
-fn parse_number<T: std::str::FromStr>(value: Option<String>, default: T) -> Result<T, String> {
-    match value {
-        None => Ok(default),
-        Some(v) => v.parse().map_err(|_| v),
-    }
-}
-
-fn is_region(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 32
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-/// General-purpose bucket naming rules.
-pub fn validate_bucket_name(name: &str) -> Result<(), String> {
-    let len = name.len();
-    if !(3..=63).contains(&len) {
-        return Err(format!("has {len} characters; bucket names have 3 to 63"));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
-    {
-        return Err(format!(
-            "contains {c:?}; only lowercase letters, digits, '.' and '-' are allowed"
-        ));
-    }
-    let first_last_ok =
-        |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !first_last_ok(name.chars().next()) || !first_last_ok(name.chars().last()) {
-        return Err("must begin and end with a letter or digit".into());
-    }
-    if name.contains("..") {
-        return Err("contains two adjacent periods".into());
-    }
-    if name.split('.').count() == 4
-        && name
-            .split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err("is formatted as an IP address".into());
-    }
-    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
-        if name.starts_with(prefix) {
-            return Err(format!("starts with the reserved prefix {prefix:?}"));
-        }
-    }
-    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
-        if name.ends_with(suffix) {
-            return Err(format!("ends with the reserved suffix {suffix:?}"));
-        }
-    }
-    Ok(())
-}
-
-fn validate_external_id(id: &str) -> Result<(), String> {
-    if !(2..=1224).contains(&id.len()) {
-        return Err(format!(
-            "has {} characters; an ExternalId has 2 to 1224",
-            id.len()
-        ));
-    }
-    match id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(*c)))
-    {
-        Some(c) => Err(format!(
-            "contains {c:?}, which STS does not accept in an ExternalId"
-        )),
-        None => Ok(()),
-    }
-}
-
-fn validate_session_name(name: &str) -> Result<(), String> {
-    if !(2..=64).contains(&name.len()) {
-        return Err(format!(
-            "has {} characters; a session name has 2 to 64",
-            name.len()
-        ));
-    }
-    match name.chars().find(|c| !is_session_name_char(*c)) {
-        Some(c) => Err(format!("contains {c:?}")),
-        None => Ok(()),
-    }
-}
-
-fn is_session_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
-}
-
-/// A valid session name derived from a function name (which allows the same
-/// characters plus ':' in a qualified form): invalid characters become '-', cut to 64.
-fn session_name_from(function_name: &str) -> String {
-    let name: String = function_name
-        .chars()
-        .map(|c| if is_session_name_char(c) { c } else { '-' })
-        .take(64)
-        .collect();
-    if name.len() < 2 {
-        DEFAULT_SESSION_NAME.to_owned()
-    } else {
-        name
     }
 }
 
@@ -850,5 +647,34 @@ mod tests {
             );
             assert!(err.to_string().contains(named), "{template}: {err}");
         }
+    }
+
+    #[test]
+    fn number_hints_take_range_and_default_from_the_constants() {
+        let err = config(&with(&[
+            ("MAX_CONCURRENT_WRITES", "0"),
+            ("PART_SIZE_MIB", "x"),
+            ("ROLE_SESSION_SECONDS", "7200"),
+        ]))
+        .unwrap_err();
+        let fix = |variable: &str| {
+            let problem = err.problems.iter().find(|p| p.variable == variable);
+            problem.expect(variable).fix.clone()
+        };
+        assert_eq!(
+            fix("MAX_CONCURRENT_WRITES"),
+            format!(
+                "use a number from 1 to {MAX_MAX_CONCURRENT_WRITES}, or unset it for {DEFAULT_MAX_CONCURRENT_WRITES}"
+            )
+        );
+        assert_eq!(
+            fix("PART_SIZE_MIB"),
+            format!(
+                "use a number of MiB from {MIN_PART_SIZE_MIB} to {MAX_PART_SIZE_MIB}, or unset it for {DEFAULT_PART_SIZE_MIB}"
+            )
+        );
+        assert!(fix("ROLE_SESSION_SECONDS").contains(&format!(
+            "from {MIN_SESSION_SECONDS} to {MAX_CHAINED_SESSION_SECONDS}"
+        )));
     }
 }
