@@ -111,6 +111,11 @@ impl Plan {
         (objects, Self { members })
     }
 
+    /// Per record, in event order: the index of the object that holds it.
+    pub fn object_of_records(&self) -> Vec<usize> {
+        self.members.iter().map(|(object, _)| *object).collect()
+    }
+
     /// One outcome per record, in event order, and the invocation's metrics,
     /// from each object's outcome and write duration: every record of a batch
     /// gets its object's outcome, a failure under the record's own ID. Records

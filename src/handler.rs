@@ -17,7 +17,8 @@ use crate::credentials::{Clients, IdentityError, counting_assume_role_calls};
 use crate::errors::ErrorCode;
 use crate::events::{self, DecodeContext, Decoded, RecordsFailed, Request, UnsupportedEvent};
 use crate::metrics::Tally;
-use crate::record::{Failure, Outcome};
+use crate::order::{self, Groups};
+use crate::record::{Failure, Outcome, Record, RecordError};
 use crate::writer::{self, Writer, WriterSettings};
 
 /// Everything an invocation needs, built once at init.
@@ -121,10 +122,19 @@ impl Handler {
         };
         let source = request.source();
         match request {
-            Request::Write { records, reply, .. } => {
+            Request::Write {
+                mut records,
+                reply,
+                message_groups,
+                ..
+            } => {
+                let groups = Groups::new(message_groups);
+                groups.hold_back(&mut records);
                 let (objects, plan) =
                     Plan::new(records, &self.config.delivery, &self.config.key_prefix);
-                let (outcomes, tally) = plan.finish(self.write(objects, &invocation).await);
+                let lanes = groups.lanes(&plan.object_of_records(), objects.len());
+                let written = self.write(objects, lanes, &invocation).await;
+                let (outcomes, tally) = plan.finish(written);
                 let answer = reply
                     .answer(outcomes, self.writer.bucket())
                     .map_err(HandlerError::from);
@@ -151,37 +161,93 @@ impl Handler {
         Ok(answer)
     }
 
-    /// Writes what decoded, at most `MAX_CONCURRENT_WRITES` at once. Decode
-    /// errors and write results travel one ordered stream: one outcome per
-    /// record, in event order, so no failure can drop out of the answer. Each
-    /// write comes with how long it took.
+    /// Writes what decoded, at most `MAX_CONCURRENT_WRITES` lanes at once;
+    /// within a lane (an SQS FIFO message group, `crate::order`) one object
+    /// after the other, and nothing after a failure. Decode errors and write
+    /// results come back as one outcome per object, in object order, so no
+    /// failure can drop out of the answer. Each write comes with how long it took.
     async fn write(
         &self,
-        decoded: Decoded,
+        objects: Decoded,
+        lanes: Vec<Vec<usize>>,
         invocation: &Invocation,
     ) -> Vec<(Outcome, Option<Duration>)> {
-        futures_util::stream::iter(decoded)
-            .map(|item| async move {
-                match item {
-                    Ok(record) => {
-                        let id = record.id.clone();
-                        let started = Instant::now();
-                        let outcome = self
-                            .writer
-                            .write_before(record, invocation.deadline, invocation.source_owner.as_deref())
-                            .await
-                            .map_err(|e| e.into_failure(id));
-                        (outcome, Some(started.elapsed()))
-                    }
-                    Err(rejected) => {
-                        tracing::warn!(id = rejected.id.as_deref().unwrap_or("(none)"), error = %rejected.error, "record rejected");
-                        (Err(Failure::from(rejected)), None)
-                    }
-                }
+        let count = objects.len();
+        let mut slots: Vec<Option<_>> = objects.into_iter().map(Some).collect();
+        let mut lanes: Vec<Vec<(usize, Result<Record, RecordError>)>> = lanes
+            .into_iter()
+            .map(|lane| {
+                lane.into_iter()
+                    .filter_map(|i| Some((i, slots.get_mut(i)?.take()?)))
+                    .collect()
             })
-            .buffered(self.writer.max_concurrent())
-            .collect()
-            .await
+            .collect();
+        // Whatever no lane took (never, for lanes from `order`) is a lane of its own.
+        lanes.extend(
+            slots
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, item)| Some(vec![(i, item?)])),
+        );
+        let mut written: Vec<(usize, (Outcome, Option<Duration>))> =
+            futures_util::stream::iter(lanes)
+                .map(|lane| self.write_lane(lane, invocation))
+                .buffer_unordered(self.writer.max_concurrent())
+                .flat_map(futures_util::stream::iter)
+                .collect()
+                .await;
+        written.sort_unstable_by_key(|(i, _)| *i);
+        debug_assert_eq!(written.len(), count);
+        written.into_iter().map(|(_, result)| result).collect()
+    }
+
+    /// One lane in order: after the first failure, the rest are held back.
+    async fn write_lane(
+        &self,
+        lane: Vec<(usize, Result<Record, RecordError>)>,
+        invocation: &Invocation,
+    ) -> Vec<(usize, (Outcome, Option<Duration>))> {
+        let mut done = Vec::with_capacity(lane.len());
+        let mut failed: Option<String> = None;
+        for (i, item) in lane {
+            let item = match (&failed, item) {
+                (Some(first), Ok(record)) => Err(order::held_back(Some(record.id), first)),
+                (_, item) => item,
+            };
+            let result = self.write_one(item, invocation).await;
+            if let (None, Err(failure)) = (&failed, &result.0) {
+                failed = Some(failure.id.clone().unwrap_or_else(|| format!("#{i}")));
+            }
+            done.push((i, result));
+        }
+        done
+    }
+
+    async fn write_one(
+        &self,
+        item: Result<Record, RecordError>,
+        invocation: &Invocation,
+    ) -> (Outcome, Option<Duration>) {
+        match item {
+            Ok(record) => {
+                let id = record.id.clone();
+                let started = Instant::now();
+                let outcome = self
+                    .writer
+                    .write_before(
+                        record,
+                        invocation.deadline,
+                        invocation.source_owner.as_deref(),
+                    )
+                    .await
+                    .map_err(|e| e.into_failure(id));
+                (outcome, Some(started.elapsed()))
+            }
+            Err(rejected) => {
+                tracing::warn!(id = rejected.id.as_deref().unwrap_or("(none)"), error = %rejected.error, "record rejected");
+                (Err(Failure::from(rejected)), None)
+            }
+        }
     }
 }
 

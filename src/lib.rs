@@ -4,6 +4,7 @@
 //! ```text
 //! raw event JSON ─ events::decode (classify, then the source's decoder) ─► records + reply
 //!                ─ keys (injective layouts under KEY_PREFIX)
+//!                ─ order (SQS FIFO: a failure stops the rest of its message group)
 //!                ─ batch (OBJECT_MODE=batch: records → NDJSON objects; CONTENT_ENCODING=gzip)
 //!                ─► writer (conditional writes as the target role; a 412 is checked
 //!                  against the record's identity)
@@ -25,6 +26,7 @@ pub mod handler;
 pub mod https;
 pub mod keys;
 pub(crate) mod metrics;
+pub(crate) mod order;
 pub mod record;
 pub(crate) mod sequencer;
 pub mod source;

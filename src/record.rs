@@ -155,6 +155,12 @@ pub enum DecodeError {
         "the key {0} is given to another object of this invocation; each object needs its own key"
     )]
     DuplicateKey(String),
+    /// An earlier record of its SQS FIFO message group failed (`crate::order`).
+    #[error(
+        "not written: message {failed} before it in its FIFO message group failed, and a later \
+         message of the group waits for it so that the group's order holds; both are redelivered"
+    )]
+    HeldBack { failed: String },
 }
 
 impl DecodeError {

@@ -14,7 +14,7 @@ use std::path::Path;
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// The stages, top to bottom of the flow; everything else is a floor below them.
-const STAGES: [&str; 5] = ["handler", "events", "batch", "writer", "metrics"];
+const STAGES: [&str; 6] = ["handler", "events", "order", "batch", "writer", "metrics"];
 
 #[test]
 fn top_level_modules_import_without_a_cycle() {
@@ -47,7 +47,7 @@ fn floors_never_import_a_stage() {
 #[test]
 fn only_the_handler_joins_decode_plan_and_write() {
     let graph = graph();
-    for stage in ["events", "batch", "writer", "handler"] {
+    for stage in ["events", "order", "batch", "writer", "handler"] {
         let importers: Vec<&String> = graph
             .iter()
             .filter(|(_, edges)| edges.contains(stage))
@@ -64,7 +64,7 @@ fn only_the_handler_joins_decode_plan_and_write() {
 #[test]
 fn the_writer_imports_neither_decoding_nor_answers_nor_the_whole_config() {
     let graph = graph();
-    for forbidden in ["events", "handler", "batch", "metrics", "config"] {
+    for forbidden in ["events", "handler", "order", "batch", "metrics", "config"] {
         assert!(
             !graph["writer"].contains(forbidden),
             "writer imports {forbidden}: it should know records, outcomes and its WriterSettings only"

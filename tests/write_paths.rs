@@ -456,3 +456,122 @@ async fn a_batch_object_is_one_put_and_another_object_at_its_key_fails_every_rec
     let response = invoke(&h, sqs(&messages)).await.unwrap();
     assert_eq!(failed_ids(&response), vec!["m-1", "m-2", "m-3"]);
 }
+
+/// An SQS batch from a FIFO queue: `(id, message group, body)` per message.
+fn fifo(queue_arn: &str, messages: &[(&str, &str, &str)]) -> Value {
+    let plain: Vec<(&str, &str)> = messages.iter().map(|(id, _, body)| (*id, *body)).collect();
+    let mut event = sqs(&plain);
+    for (record, (_, group, _)) in event["Records"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(messages)
+    {
+        record["eventSourceARN"] = json!(queue_arn);
+        record["attributes"] = json!({ "MessageGroupId": group, "SentTimestamp": "1700000000000" });
+    }
+    event
+}
+
+const FIFO_QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:111111111111:writer-queue.fifo";
+
+/// a-1, b-1 fine; a-2's PUT fails; a-3 after it; b-2 fine; c-1 malformed; c-2 after it.
+fn mixed_groups(queue_arn: &str) -> Value {
+    let mut event = fifo(
+        queue_arn,
+        &[
+            ("a-1", "a", "1"),
+            ("b-1", "b", "1"),
+            ("a-2", "a", "2"),
+            ("a-3", "a", "3"),
+            ("b-2", "b", "2"),
+            ("c-1", "c", "1"),
+            ("c-2", "c", "2"),
+        ],
+    );
+    event["Records"][5]["body"] = json!("");
+    event
+}
+
+/// PUTs of the message whose key ends in `failing` fail with a 500; others succeed.
+/// Returns the rules and the keys PUT successfully.
+fn puts_failing(failing: &'static str) -> (Rule, Rule, Arc<std::sync::Mutex<Vec<String>>>) {
+    let written = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let fail = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(move |r| r.key().is_some_and(|k| k.ends_with(failing)))
+        .sequence()
+        .http_status(500, None)
+        .repeatedly()
+        .build();
+    let log = written.clone();
+    let ok = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(move |r| {
+            let key = r.key().unwrap_or_default();
+            let last = key.rsplit('/').next().unwrap_or_default().to_owned();
+            log.lock().unwrap().push(last);
+            true
+        })
+        .then_output(|| PutObjectOutput::builder().e_tag("\"new\"").build());
+    (fail, ok, written)
+}
+
+#[tokio::test]
+async fn in_a_fifo_group_nothing_after_a_failure_is_written_and_other_groups_go_on() {
+    let (fail, ok, written) = puts_failing("a-2");
+    let h = handler(&[&fail, &ok], &[]);
+    let response = invoke(&h, mixed_groups(FIFO_QUEUE_ARN)).await.unwrap();
+    assert_eq!(failed_ids(&response), vec!["a-2", "a-3", "c-1", "c-2"]);
+    let mut written = written.lock().unwrap().clone();
+    written.sort();
+    assert_eq!(written, ["a-1", "b-1", "b-2"], "a-3 and c-2 were never PUT");
+    assert_eq!(fail.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_standard_queue_with_message_groups_keeps_no_order() {
+    // Fair queues give standard-queue messages a group too; they promise no
+    // order, so a later message is written as before.
+    let (fail, ok, written) = puts_failing("a-2");
+    let h = handler(&[&fail, &ok], &[]);
+    let response = invoke(&h, mixed_groups(QUEUE_ARN)).await.unwrap();
+    assert_eq!(failed_ids(&response), vec!["a-2", "c-1"]);
+    let mut written = written.lock().unwrap().clone();
+    written.sort();
+    assert_eq!(written, ["a-1", "a-3", "b-1", "b-2", "c-2"]);
+}
+
+#[tokio::test]
+async fn in_batch_mode_a_fifo_group_after_a_malformed_message_is_not_in_the_batch() {
+    let bodies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = bodies.clone();
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(move |r| {
+            let body = r.body().bytes().unwrap_or_default();
+            log.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(body).into_owned());
+            true
+        })
+        .then_output(|| PutObjectOutput::builder().e_tag("\"new\"").build());
+    let h = handler_for(&[("OBJECT_MODE", "batch")], &[&put]);
+    let mut event = fifo(
+        FIFO_QUEUE_ARN,
+        &[
+            ("a-1", "a", "one"),
+            ("b-1", "b", "two"),
+            ("a-2", "a", "three"),
+            ("a-3", "a", "four"),
+        ],
+    );
+    event["Records"][2]["body"] = json!("");
+    let response = invoke(&h, event).await.unwrap();
+    assert_eq!(failed_ids(&response), vec!["a-2", "a-3"]);
+    let bodies = bodies.lock().unwrap();
+    assert_eq!(bodies.len(), 1, "one batch object");
+    let lines: Vec<&str> = bodies[0].lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|l| !l.contains("four")),
+        "a-3 is not in the batch: {lines:?}"
+    );
+}

@@ -141,6 +141,9 @@ pub enum Request {
         kind: Kind,
         records: Decoded,
         reply: Reply,
+        /// Per record, the SQS FIFO message group it keeps its order in
+        /// (`crate::order`); empty for every other source.
+        message_groups: Vec<Option<String>>,
     },
     /// Nothing to write; this is the answer (`s3:TestEvent`).
     Ignore(Value),
@@ -187,6 +190,10 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         Answer::Http => Reply::Http(http::flavor_of(&event)),
         Answer::Direct => Reply::Direct,
     };
+    let message_groups = match source {
+        Source::Sqs => sqs::message_groups(&event),
+        _ => Vec::new(),
+    };
     let records = match source {
         Source::Sqs => sqs::decode(event, cx),
         Source::Sns => sns::decode(event, cx),
@@ -203,6 +210,7 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         kind,
         records,
         reply,
+        message_groups,
     })
 }
 

@@ -21,6 +21,28 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     super::each_record(event, |raw| decode_message(raw, cx))
 }
 
+/// Per message, in event order, its `MessageGroupId` when it came from a FIFO
+/// queue (its ARN ends in `.fifo`). Read from the raw records, so a message
+/// that fails to decode still stops its group. Standard queues with fair
+/// queueing carry a group too, but promise no order: holding their messages
+/// back would only cost redeliveries.
+pub fn message_groups(event: &Value) -> Vec<Option<String>> {
+    let Some(Value::Array(records)) = event.get("Records") else {
+        return Vec::new();
+    };
+    records
+        .iter()
+        .map(|raw| {
+            let fifo = raw
+                .get("eventSourceARN")
+                .and_then(Value::as_str)
+                .is_some_and(|arn| arn.ends_with(".fifo"));
+            fifo.then(|| super::id_at(raw, "/attributes/MessageGroupId"))
+                .flatten()
+        })
+        .collect()
+}
+
 fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     // Read the ID first, so even a message that fails to decode is reported under it.
     let id = super::id_at(&raw, "/messageId");
