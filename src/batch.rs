@@ -323,13 +323,22 @@ pub fn gzip(body: &[u8]) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::Layout;
+    use crate::keys::{Facts, Layout, ObjectKey, Part};
     use crate::record::{Failure, Status, Written};
+    use crate::source::Source;
     use serde_json::{Value, json};
     use std::io::Read as _;
 
     fn prefix() -> KeyPrefix {
         KeyPrefix::parse("incoming/").unwrap()
+    }
+
+    /// `sqs/<queue>/<id>` under `prefix`.
+    fn sqs_key(prefix: &KeyPrefix, queue: &str, id: &str, facts: Facts<'_>) -> ObjectKey {
+        let id = [Part::Segment(id)];
+        prefix
+            .key(Layout::new(Source::Sqs, Some(queue), &id), facts)
+            .unwrap()
     }
 
     fn sqs(id: &str, body: &[u8]) -> Record {
@@ -339,10 +348,7 @@ mod tests {
         metadata.insert("event-time".to_owned(), "2026-12-02T00:00:00Z".to_owned());
         Record {
             id: id.to_owned(),
-            key: prefix().derived(Layout::Sqs {
-                queue: "q",
-                message_id: id,
-            }),
+            key: sqs_key(&prefix(), "q", id, Facts::default()),
             payload: Payload::Inline(Bytes::copy_from_slice(body)),
             content_type: Some("text/plain".to_owned()),
             metadata,
@@ -445,19 +451,13 @@ mod tests {
         }
         let mut other_queue = batch();
         for r in &mut other_queue {
-            r.key = prefix().derived(Layout::Sqs {
-                queue: "q2",
-                message_id: &r.id,
-            });
+            r.key = sqs_key(&prefix(), "q2", &r.id, Facts::default());
         }
         assert_ne!(only_key(batch()), only_key(other_queue));
         // Same lines, but records whose own keys differ (e.g. a queue name cut
         // alike in both): the digest covers the records' keys too.
         let mut other_keys = batch();
-        other_keys[0].key = prefix().derived(Layout::Sqs {
-            queue: "q",
-            message_id: "other",
-        });
+        other_keys[0].key = sqs_key(&prefix(), "q", "other", Facts::default());
         assert_ne!(only_key(batch()), only_key(other_keys));
     }
 
@@ -600,7 +600,7 @@ mod tests {
         let keys = keys_of(&objects);
         assert_eq!(keys, ["incoming/sqs/q/a", "incoming/sqs/q/b"]);
         let mut http = sqs("r", b"x");
-        http.key = prefix().derived(Layout::Http { request_id: "r" });
+        http.key = prefix().derived(Layout::new(Source::Http, None, &[Part::Segment("r")]));
         let mut caller = sqs("k", b"y");
         caller.key = prefix().caller_given("reports/k").unwrap();
         let (objects, _) = Plan::new(
@@ -618,11 +618,7 @@ mod tests {
         let templated = prefix().with_template(crate::keys::KeyTemplate::parse(template).unwrap());
         let at = |id: &str, queue: &str, time: &str| {
             let mut record = sqs(id, b"x");
-            let layout = Layout::Sqs {
-                queue,
-                message_id: id,
-            };
-            record.key = templated.key(layout, crate::keys::Facts::at(time)).unwrap();
+            record.key = sqs_key(&templated, queue, id, Facts::at(time));
             Ok(record)
         };
         let records = vec![
@@ -654,15 +650,7 @@ mod tests {
             crate::keys::KeyTemplate::parse("{source}/{source_name}/{id}/data").unwrap(),
         );
         let mut record = sqs("a", b"x");
-        record.key = inner
-            .key(
-                Layout::Sqs {
-                    queue: "q",
-                    message_id: "a",
-                },
-                Default::default(),
-            )
-            .unwrap();
+        record.key = sqs_key(&inner, "q", "a", Facts::default());
         let gzip = Delivery {
             encoding: ContentEncoding::Gzip,
             ..batch_mode(DEFAULT_MAX_BATCH_BYTES)

@@ -13,7 +13,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError,
     RecordsFailed, add_user_metadata, content_type_for, inline_body, provenance_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Direct.name();
@@ -131,10 +131,12 @@ fn decode_object(
             // A direct invocation has no event time: a template with time tokens fails it.
             cx.prefix
                 .key(
-                    Layout::Direct {
-                        request_id: cx.request_id,
-                        index: n,
-                    },
+                    Layout::new(
+                        Source::Direct,
+                        None,
+                        &[Part::Segment(cx.request_id), Part::Number(n as i64)],
+                    )
+                    .grouped_by(cx.request_id),
                     Facts::default(),
                 )
                 .map_err(|e| fail(e.into()))?,

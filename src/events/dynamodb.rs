@@ -14,7 +14,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, decode_as,
     provenance_of, raw_records, records_of, within_limit,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::DynamoDb.name();
@@ -78,10 +78,7 @@ fn decode_record(
     let key = cx
         .prefix
         .key(
-            Layout::DynamoDb {
-                table,
-                event_id: &event_id,
-            },
+            Layout::new(Source::DynamoDb, Some(table), &[Part::Segment(&event_id)]),
             facts,
         )
         .map_err(|e| fail(e.into()))?;

@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{DecodeContext, DecodeError, Payload, Record, RecordError, decode_as, provenance_of};
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::EventBridge.name();
@@ -24,11 +24,8 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Re
         return Err(fail(DecodeError::malformed(SOURCE, "no id")));
     };
     let time = typed.time.map(|t| t.to_rfc3339());
-    let layout = Layout::EventBridge {
-        source: &typed.source,
-        detail_type: &typed.detail_type,
-        id: &id,
-    };
+    let id_parts = [Part::Segment(&typed.detail_type), Part::Segment(&id)];
+    let layout = Layout::new(Source::EventBridge, Some(&typed.source), &id_parts);
     let facts = Facts {
         event_time: time.as_deref(),
         partition_key: None,

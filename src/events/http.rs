@@ -16,7 +16,7 @@ use super::{
     DecodeContext, DecodeError, Outcome, Payload, Record, RecordError, content_type_for, decode_as,
     inline_body, provenance_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::record::{Cause, Status};
 use crate::source::Source;
 
@@ -102,7 +102,10 @@ fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeE
         event_time: time.as_deref(),
         partition_key: None,
     };
-    let key = cx.prefix.key(Layout::Http { request_id: &id }, facts)?;
+    let key = cx.prefix.key(
+        Layout::new(Source::Http, None, &[Part::Segment(&id)]),
+        facts,
+    )?;
     Ok(Record {
         key,
         content_type: Some(content_type_for(request.content_type.as_deref(), &body)),

@@ -15,7 +15,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
     decode_as, inline_body, provenance_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Kafka.name();
@@ -81,11 +81,8 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
         .and_then(|(_, value)| String::from_utf8(value.iter().map(|b| *b as u8).collect()).ok());
     let body = inline_body(record.value.clone(), true, cx.max_body_bytes).map_err(fail)?;
     let time = time.to_rfc3339();
-    let layout = Layout::Kafka {
-        topic,
-        partition: record.partition,
-        offset: record.offset,
-    };
+    let id_parts = [Part::Number(record.partition), Part::Number(record.offset)];
+    let layout = Layout::new(Source::Kafka, Some(topic), &id_parts);
     let key = cx
         .prefix
         .key(layout, Facts::at(&time))

@@ -12,7 +12,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
     decode_as, each_record, provenance_of, within_limit,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Kinesis.name();
@@ -68,11 +68,8 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
     within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
     let body = Bytes::from(data);
     let arrival = arrival.to_rfc3339();
-    let layout = Layout::Kinesis {
-        stream,
-        shard_id,
-        sequence_number: &sequence_number,
-    };
+    let id_parts = [Part::Segment(shard_id), Part::Segment(&sequence_number)];
+    let layout = Layout::new(Source::Kinesis, Some(stream), &id_parts);
     let facts = Facts {
         event_time: Some(&arrival),
         partition_key: Some(&record.kinesis.partition_key),

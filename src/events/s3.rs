@@ -10,7 +10,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
     provenance_of, records_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::S3.name();
@@ -70,10 +70,7 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     let object_key = cx
         .prefix
         .key(
-            Layout::S3 {
-                bucket: &bucket,
-                key: &key,
-            },
+            Layout::new(Source::S3, Some(&bucket), &[Part::Path(&key)]),
             Facts::at(&time),
         )
         .map_err(|e| fail(e.into()))?;

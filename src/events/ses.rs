@@ -11,7 +11,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
     provenance_of, records_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Ses.name();
@@ -59,8 +59,8 @@ fn decode_record(
     let metadata = provenance_of(SOURCE, &id, Some(&time));
     let key_of = |layout| cx.prefix.key(layout, Facts::at(&time));
     let (notification_key, raw_mail_key) = match (
-        key_of(Layout::SesNotification { message_id: &id }),
-        key_of(Layout::SesRawMail { message_id: &id }),
+        key_of(Layout::new(Source::Ses, None, &[Part::Segment(&id)]).with_suffix(".json")),
+        key_of(Layout::new(Source::Ses, None, &[Part::Segment(&id)]).with_suffix(".eml")),
     ) {
         (Ok(notification), Ok(raw_mail)) => (notification, raw_mail),
         (Err(e), _) | (_, Err(e)) => return fail(e.into()),

@@ -8,7 +8,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
     provenance_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Sns.name();
@@ -39,10 +39,8 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         .map(|(_, a)| a.value.clone());
     let body = Bytes::from(sns.message.into_bytes());
     let time = sns.timestamp.to_rfc3339();
-    let layout = Layout::Sns {
-        topic,
-        message_id: &sns.message_id,
-    };
+    let id_parts = [Part::Segment(&sns.message_id)];
+    let layout = Layout::new(Source::Sns, Some(topic), &id_parts);
     let key = cx
         .prefix
         .key(layout, Facts::at(&time))

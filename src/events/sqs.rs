@@ -11,7 +11,7 @@ use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
     inline_body, provenance_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Sqs.name();
@@ -63,10 +63,7 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
     let key = cx
         .prefix
         .key(
-            Layout::Sqs {
-                queue,
-                message_id: &id,
-            },
+            Layout::new(Source::Sqs, Some(queue), &[Part::Segment(&id)]),
             facts,
         )
         .map_err(|e| fail(e.into()))?;
