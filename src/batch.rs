@@ -29,7 +29,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
 pub use crate::config::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
-use crate::keys::{KeyPrefix, Origin, hex};
+use crate::keys::{Origin, hex};
 use crate::metrics::Tally;
 use crate::record::{Decoded, RecordError};
 use crate::record::{Outcome, Payload, Record, provenance};
@@ -55,7 +55,7 @@ impl Plan {
     /// write, in the order of each one's first record (a record that failed to
     /// decode stands alone, as its error), and the plan that maps their
     /// outcomes back to the records.
-    pub fn new(decoded: Decoded, delivery: &Delivery, prefix: &KeyPrefix) -> (Decoded, Self) {
+    pub fn new(decoded: Decoded, delivery: &Delivery) -> (Decoded, Self) {
         let mut units: Vec<Unit> = Vec::with_capacity(decoded.len());
         let mut members = Vec::with_capacity(decoded.len());
         // Per (namespace, source name): the batch being filled.
@@ -97,15 +97,11 @@ impl Plan {
         let objects = units
             .into_iter()
             .map(|unit| {
-                let (record, derived) = match unit {
-                    Unit::One(item) => {
-                        let record = item?;
-                        let derived = record.key.origin().is_some();
-                        (record, derived)
-                    }
-                    Unit::Batch(batch) => (batch.into_record(prefix), true),
+                let record = match unit {
+                    Unit::One(item) => item?,
+                    Unit::Batch(batch) => batch.into_record(),
                 };
-                Ok(encode(record, derived, delivery.encoding, prefix))
+                Ok(encode(record, delivery.encoding))
             })
             .collect();
         (objects, Self { members })
@@ -168,14 +164,14 @@ struct Batch {
 }
 
 impl Batch {
-    fn into_record(self, prefix: &KeyPrefix) -> Record {
+    fn into_record(self) -> Record {
         let digest = hex(&batch_digest(&[
             self.origin.namespace.as_str().as_bytes(),
             self.origin.container.as_bytes(),
             &self.keys,
             &self.body,
         ]));
-        let key = prefix.batch(&self.origin, &digest);
+        let key = self.origin.batch_key(&digest);
         let mut metadata = BTreeMap::new();
         let source = self
             .source
@@ -287,23 +283,16 @@ fn embeddable_json(text: &str) -> bool {
 }
 
 /// `record` as stored under `encoding`: with gzip an inline body is
-/// compressed and a `derived` key gets `.gz` (a caller-named key is kept as
-/// the caller named it). Source objects (S3 copies, SES raw mail) are
-/// streamed as they are.
-fn encode(
-    mut record: Record,
-    derived: bool,
-    encoding: ContentEncoding,
-    prefix: &KeyPrefix,
-) -> Record {
+/// compressed and its key is the compressed object's ([`crate::keys::ObjectKey::compressed`]:
+/// `.gz` unless the caller named it). Source objects (S3 copies, SES raw mail)
+/// are streamed as they are.
+fn encode(mut record: Record, encoding: ContentEncoding) -> Record {
     if encoding != ContentEncoding::Gzip {
         return record;
     }
     if let Payload::Inline(body) = &record.payload {
         record.payload = Payload::Gzip(gzip(body));
-        if derived {
-            record.key = prefix.with_suffix(&record.key, ".gz");
-        }
+        record.key = record.key.compressed();
     }
     record
 }
@@ -323,7 +312,7 @@ pub fn gzip(body: &[u8]) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{Facts, Layout, ObjectKey, Part};
+    use crate::keys::{Facts, KeyPrefix, Layout, ObjectKey, Part};
     use crate::record::{Failure, Status, Written};
     use crate::source::Source;
     use serde_json::{Value, json};
@@ -372,7 +361,7 @@ mod tests {
 
     /// The objects `records` become.
     fn plan(records: Vec<Record>, delivery: &Delivery) -> Decoded {
-        Plan::new(records.into_iter().map(Ok).collect(), delivery, &prefix()).0
+        Plan::new(records.into_iter().map(Ok).collect(), delivery).0
     }
 
     fn keys_of(objects: &Decoded) -> Vec<String> {
@@ -485,11 +474,7 @@ mod tests {
         let keys: std::collections::HashSet<_> = keys_of(&objects).into_iter().collect();
         assert_eq!(keys.len(), 3, "each its own key");
         // A line larger than the cap is an object of its own.
-        let (objects, _) = Plan::new(
-            records.into_iter().map(Ok).collect(),
-            &batch_mode(10),
-            &prefix(),
-        );
+        let (objects, _) = Plan::new(records.into_iter().map(Ok).collect(), &batch_mode(10));
         assert_eq!(objects.len(), 5);
     }
 
@@ -503,7 +488,7 @@ mod tests {
             }),
             Ok(sqs("b", b"2")),
         ];
-        let (objects, _) = Plan::new(decoded, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &prefix());
+        let (objects, _) = Plan::new(decoded, &batch_mode(DEFAULT_MAX_BATCH_BYTES));
         assert_eq!(objects.len(), 2, "the batch and the rejected record");
         let batch = objects[0].as_ref().unwrap();
         assert!(
@@ -539,7 +524,6 @@ mod tests {
                     Ok(sqs("b", b"2")),
                 ],
                 &batch_mode(DEFAULT_MAX_BATCH_BYTES),
-                &prefix(),
             )
         };
         let (outcomes, tally) = replan()
@@ -606,7 +590,6 @@ mod tests {
         let (objects, _) = Plan::new(
             vec![Ok(http), Ok(caller)],
             &batch_mode(DEFAULT_MAX_BATCH_BYTES),
-            &prefix(),
         );
         let keys = keys_of(&objects);
         assert_eq!(keys, ["incoming/http/r", "incoming/reports/k"]);
@@ -627,7 +610,7 @@ mod tests {
             at("c", "q", "2026-12-02T00:50:00Z"),
             at("d", "other", "2026-12-02T00:10:00Z"),
         ];
-        let (objects, plan) = Plan::new(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &templated);
+        let (objects, plan) = Plan::new(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES));
         let keys = keys_of(&objects);
         let frames = [
             "incoming/lake/sqs/q/dt=2026-12-02/00/",
@@ -655,7 +638,7 @@ mod tests {
             encoding: ContentEncoding::Gzip,
             ..batch_mode(DEFAULT_MAX_BATCH_BYTES)
         };
-        let (objects, _) = Plan::new(vec![Ok(record)], &gzip, &inner);
+        let (objects, _) = Plan::new(vec![Ok(record)], &gzip);
         let key = &keys_of(&objects)[0];
         assert!(
             is_digest_between(key, "incoming/sqs/q/", "/data.ndjson.gz"),
@@ -735,7 +718,7 @@ mod tests {
         };
         let mut caller = sqs("k", b"y");
         caller.key = prefix().caller_given("reports/k").unwrap();
-        let (objects, _) = Plan::new(vec![Ok(sqs("a", b"1")), Ok(caller)], &single, &prefix());
+        let (objects, _) = Plan::new(vec![Ok(sqs("a", b"1")), Ok(caller)], &single);
         let keys = keys_of(&objects);
         assert_eq!(keys, ["incoming/sqs/q/a.gz", "incoming/reports/k"]);
         assert!(

@@ -122,8 +122,7 @@ impl Handler {
         let source = request.source();
         match request {
             Request::Write { records, reply, .. } => {
-                let (objects, plan) =
-                    Plan::new(records, &self.config.delivery, &self.config.key_prefix);
+                let (objects, plan) = Plan::new(records, &self.config.delivery);
                 let (outcomes, tally) = plan.finish(self.write(objects, &invocation).await);
                 let answer = reply
                     .answer(outcomes, self.writer.bucket())

@@ -26,6 +26,7 @@ mod template;
 
 use std::fmt;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
@@ -188,7 +189,7 @@ impl<'a> Layout<'a> {
 
     /// Where the record is held: its container, or what it is grouped by;
     /// `None` for a batch object itself.
-    fn origin(&self) -> Option<Origin> {
+    fn origin(&self, prefix: &Arc<str>) -> Option<Origin> {
         if self.namespace == Namespace::Batch {
             return None;
         }
@@ -196,7 +197,20 @@ impl<'a> Layout<'a> {
             namespace: self.namespace,
             container: self.group.or(self.container).unwrap_or_default().to_owned(),
             frame: None,
+            prefix: Arc::clone(prefix),
         })
+    }
+
+    /// The key below the prefix, not yet shortened.
+    fn relative(&self) -> String {
+        let mut relative = String::from(self.namespace.as_str());
+        if let Some(name) = self.source_name() {
+            relative.push('/');
+            encode_segment(&mut relative, name, true);
+        }
+        relative.push('/');
+        self.write_id(&mut relative);
+        relative
     }
 
     /// The queue, topic, EventBridge source, bucket, stream, table or Kafka topic;
@@ -234,7 +248,7 @@ impl<'a> Layout<'a> {
 /// The prefix every written key starts with (`KEY_PREFIX`), e.g. `incoming/`,
 /// and the `KEY_TEMPLATE` below it, if one is set.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyPrefix(String, Option<KeyTemplate>);
+pub struct KeyPrefix(Arc<str>, Option<KeyTemplate>);
 
 impl KeyPrefix {
     /// A prefix must already be clean: it is configuration, and must match the
@@ -261,7 +275,7 @@ impl KeyPrefix {
                 max: MAX_PREFIX_BYTES,
             });
         }
-        Ok(Self(prefix.to_owned(), None))
+        Ok(Self(prefix.into(), None))
     }
 
     /// Keys below the prefix laid out by `template` instead of the per-source layout.
@@ -284,12 +298,11 @@ impl KeyPrefix {
                     head: relative[..id.start].to_owned(),
                     tail: relative[id.end..].to_owned(),
                 };
-                let origin = layout.origin().map(|origin| Origin {
+                let origin = layout.origin(&self.0).map(|origin| Origin {
                     frame: Some(frame),
                     ..origin
                 });
-                let key = format!("{}{}", self.0, self.shortened(relative, 0));
-                Ok(ObjectKey::new(key, origin))
+                Ok(ObjectKey::derived(&self.0, relative, origin))
             }
         }
     }
@@ -301,34 +314,7 @@ impl KeyPrefix {
     /// The key of a record from its identity parts. Never fails, and distinct
     /// layouts always give distinct keys (see the module comment).
     pub fn derived(&self, layout: Layout<'_>) -> ObjectKey {
-        let mut relative = String::from(layout.namespace().as_str());
-        if let Some(name) = layout.source_name() {
-            relative.push('/');
-            encode_segment(&mut relative, name, true);
-        }
-        relative.push('/');
-        layout.write_id(&mut relative);
-        let key = format!("{}{}", self.0, self.shortened(relative, 0));
-        ObjectKey::new(key, layout.origin())
-    }
-
-    /// The key of a batch object of records from `origin`, `digest` naming
-    /// its content: laid out by `KEY_TEMPLATE` when the records' keys were
-    /// (`<digest>.ndjson` where their `{id}` is, so a batch lands in the
-    /// partition of its records), else `batch/<source>/<source name>/<digest>.ndjson`.
-    pub fn batch(&self, origin: &Origin, digest: &str) -> ObjectKey {
-        let Some(frame) = &origin.frame else {
-            // `batch/<source>/<source name>/<digest>.ndjson`
-            let id = [
-                Part::Segment(origin.namespace.as_str()),
-                Part::Segment(&origin.container),
-                Part::Segment(digest),
-            ];
-            let layout = Layout::in_namespace(Namespace::Batch, None, &id);
-            return self.derived(layout.with_suffix(".ndjson"));
-        };
-        let relative = format!("{}{digest}{}.ndjson", frame.head, frame.tail);
-        ObjectKey::new(format!("{}{}", self.0, self.shortened(relative, 0)), None)
+        ObjectKey::derived(&self.0, layout.relative(), layout.origin(&self.0))
     }
 
     /// A key the caller named (direct invocation). It is used as given, so it
@@ -364,41 +350,33 @@ impl KeyPrefix {
                 max: MAX_KEY_BYTES,
             });
         }
-        Ok(ObjectKey::new(format!("{}{key}", self.0), None))
+        Ok(ObjectKey {
+            key: format!("{}{key}", self.0),
+            prefix_len: self.0.len(),
+            origin: None,
+            named: true,
+        })
     }
+}
 
-    /// `key` with `suffix` (e.g. `.gz`) appended, still within S3's limit: a key
-    /// that has no room left is cut as [`KeyPrefix::derived`] cuts, leaving room
-    /// for the suffix, so the suffix always ends the key. Appending one suffix to
-    /// every key keeps distinct keys distinct.
-    pub fn with_suffix(&self, key: &ObjectKey, suffix: &str) -> ObjectKey {
-        let relative = key
-            .as_str()
-            .strip_prefix(self.0.as_str())
-            .unwrap_or(key.as_str());
-        let shortened = self.shortened(relative.to_owned(), suffix.len());
-        ObjectKey::new(format!("{}{shortened}{suffix}", self.0), key.origin.clone())
+/// `relative` itself when it fits after a prefix of `prefix_len` bytes (and
+/// `reserve` more bytes); else cut (never inside a character or a `%XX`
+/// escape) and ended with `%~<SHA-256 of the whole>`.
+fn shortened(prefix_len: usize, relative: String, reserve: usize) -> String {
+    let budget = MAX_KEY_BYTES - prefix_len - reserve;
+    if relative.len() <= budget {
+        return relative;
     }
-
-    /// `relative` itself when it fits after the prefix (and `reserve` more
-    /// bytes); else cut (never inside a character or a `%XX` escape) and ended
-    /// with `%~<SHA-256 of the whole>`.
-    fn shortened(&self, relative: String, reserve: usize) -> String {
-        let budget = MAX_KEY_BYTES - self.0.len() - reserve;
-        if relative.len() <= budget {
-            return relative;
-        }
-        let mut cut = budget - HASH_SUFFIX_BYTES;
-        while !relative.is_char_boundary(cut) || inside_escape(&relative, cut) {
-            cut -= 1;
-        }
-        let digest = Sha256::digest(relative.as_bytes());
-        let mut out = String::with_capacity(budget);
-        out.push_str(&relative[..cut]);
-        out.push_str("%~");
-        out.push_str(&hex(&digest));
-        out
+    let mut cut = budget - HASH_SUFFIX_BYTES;
+    while !relative.is_char_boundary(cut) || inside_escape(&relative, cut) {
+        cut -= 1;
     }
+    let digest = Sha256::digest(relative.as_bytes());
+    let mut out = String::with_capacity(budget);
+    out.push_str(&relative[..cut]);
+    out.push_str("%~");
+    out.push_str(&hex(&digest));
+    out
 }
 
 /// Lowercase hex of `bytes`: the digests in shortened keys, in `content-sha256`
@@ -443,13 +421,18 @@ fn encode_segment(out: &mut String, segment: &str, name: bool) {
     }
 }
 
-/// A full object key, prefix included. Only [`KeyPrefix`] makes them. A key
+/// A full object key, prefix included. Only this module makes them ([`KeyPrefix`] a record's, [`Origin::batch_key`] a batch's, [`ObjectKey::compressed`] the `.gz`). A key
 /// is its text: two keys are equal when their text is.
 #[derive(Clone, Debug)]
 pub struct ObjectKey {
     key: String,
-    /// What a derived key was derived from; `None` for a caller-given key.
+    /// How many bytes of `key` are the prefix.
+    prefix_len: usize,
+    /// What a record's derived key was derived from; `None` for a caller-given
+    /// key and a batch object's.
     origin: Option<Origin>,
+    /// Named by the caller (direct invocation): kept exactly as named.
+    named: bool,
 }
 
 /// A derived key's source and the queue, topic, stream, table (or a direct
@@ -461,6 +444,31 @@ pub struct Origin {
     /// Under `KEY_TEMPLATE`: the key rendered around `{id}`, which records
     /// of one partition (same source name, event hour, ...) share.
     pub frame: Option<Frame>,
+    /// The prefix the records' keys are under, and their batch's is.
+    prefix: Arc<str>,
+}
+
+impl Origin {
+    /// The key of a batch object of records from here, `digest` naming its
+    /// content: laid out by `KEY_TEMPLATE` when the records' keys were
+    /// (`<digest>.ndjson` where their `{id}` is, so a batch lands in the
+    /// partition of its records), else `batch/<source>/<source name>/<digest>.ndjson`.
+    pub fn batch_key(&self, digest: &str) -> ObjectKey {
+        let relative = match &self.frame {
+            Some(frame) => format!("{}{digest}{}.ndjson", frame.head, frame.tail),
+            None => {
+                let id = [
+                    Part::Segment(self.namespace.as_str()),
+                    Part::Segment(&self.container),
+                    Part::Segment(digest),
+                ];
+                Layout::in_namespace(Namespace::Batch, None, &id)
+                    .with_suffix(".ndjson")
+                    .relative()
+            }
+        };
+        ObjectKey::derived(&self.prefix, relative, None)
+    }
 }
 
 /// A templated key but for its `{id}`: the text before and after it (below the prefix).
@@ -471,8 +479,34 @@ pub struct Frame {
 }
 
 impl ObjectKey {
-    fn new(key: String, origin: Option<Origin>) -> Self {
-        Self { key, origin }
+    /// `prefix` and `relative`, shortened to fit.
+    fn derived(prefix: &str, relative: String, origin: Option<Origin>) -> Self {
+        Self {
+            key: format!("{prefix}{}", shortened(prefix.len(), relative, 0)),
+            prefix_len: prefix.len(),
+            origin,
+            named: false,
+        }
+    }
+
+    /// The key of the object compressed (`CONTENT_ENCODING=gzip`): a derived
+    /// key (a record's or a batch's) ends in `.gz`, still within S3's limit
+    /// (a key with no room left is cut as every derived key is, leaving room
+    /// for the suffix, so `.gz` always ends it; distinct keys stay distinct);
+    /// a caller-named key is kept as the caller named it.
+    pub fn compressed(&self) -> ObjectKey {
+        if self.named {
+            return self.clone();
+        }
+        const GZ: &str = ".gz";
+        let (prefix, relative) = self.key.split_at(self.prefix_len);
+        let relative = shortened(self.prefix_len, relative.to_owned(), GZ.len());
+        Self {
+            key: format!("{prefix}{relative}{GZ}"),
+            prefix_len: self.prefix_len,
+            origin: self.origin.clone(),
+            named: false,
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -982,9 +1016,9 @@ mod tests {
         let p = prefix();
         let http = |id| p.derived(Layout::new(Source::Http, None, &[Part::Segment(id)]));
         let short = http("r");
-        assert_eq!(p.with_suffix(&short, ".gz").as_str(), "incoming/http/r.gz");
+        assert_eq!(short.compressed().as_str(), "incoming/http/r.gz");
         let long = http(&"x".repeat(1100));
-        let gz = p.with_suffix(&long, ".gz");
+        let gz = long.compressed();
         assert!(gz.as_str().ends_with(".gz") && gz.as_str().len() <= MAX_KEY_BYTES);
         assert!(gz.as_str().contains("%~"));
     }
@@ -1018,7 +1052,7 @@ mod tests {
             let p = prefix();
             let (g1, g2) = (layout(v1, &a1, &b1, &c1, 1, m1), layout(v2, &a2, &b2, &c2, 1, m2));
             let (l1, l2) = (g1.layout(), g2.layout());
-            let (k1, k2) = (p.with_suffix(&p.derived(l1), ".gz"), p.with_suffix(&p.derived(l2), ".gz"));
+            let (k1, k2) = (p.derived(l1).compressed(), p.derived(l2).compressed());
             assert_safe(&p, &k1);
             prop_assert!(k1.as_str().ends_with(".gz"));
             prop_assert_eq!(p.derived(l1) == p.derived(l2), k1 == k2, "{:?} / {:?}", l1, l2);
