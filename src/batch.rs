@@ -30,9 +30,8 @@ use sha2::{Digest as _, Sha256};
 
 pub use crate::config::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
 use crate::keys::{Origin, hex};
-use crate::metrics::Tally;
 use crate::record::{Decoded, RecordError};
-use crate::record::{Outcome, Payload, Record, provenance};
+use crate::record::{Outcome, Payload, Record, Results, provenance};
 
 /// The content type of a batch object.
 pub const NDJSON: &str = "application/x-ndjson";
@@ -107,16 +106,16 @@ impl Plan {
         (objects, Self { members })
     }
 
-    /// One outcome per record, in event order, and the invocation's metrics,
-    /// from each object's outcome and write duration: every record of a batch
-    /// gets its object's outcome, a failure under the record's own ID. Records
-    /// are counted as records, objects as objects (one PUT of a batch is one
-    /// `ObjectsCreated`, its stored bytes `BytesWritten`).
-    pub fn finish(self, written: Vec<(Outcome, Option<Duration>)>) -> (Vec<Outcome>, Tally) {
+    /// One outcome per record, in event order, from each object's outcome
+    /// and write duration: every record of a batch gets its object's outcome,
+    /// a failure under the record's own ID. The objects' outcomes are kept
+    /// beside them, so metrics count objects as objects (one PUT of a batch
+    /// is one `ObjectsCreated`, its stored bytes `BytesWritten`).
+    pub fn finish(self, written: Vec<(Outcome, Option<Duration>)>) -> Results {
         let (objects, latencies): (Vec<Outcome>, Vec<Option<Duration>>) =
             written.into_iter().unzip();
         let latencies: Vec<Duration> = latencies.into_iter().flatten().collect();
-        let outcomes: Vec<Outcome> = self
+        let records: Vec<Outcome> = self
             .members
             .iter()
             .map(|(index, member)| {
@@ -130,8 +129,11 @@ impl Plan {
                 }
             })
             .collect();
-        let tally = Tally::of_objects(&outcomes, &objects, &latencies);
-        (outcomes, tally)
+        Results {
+            records,
+            objects,
+            latencies,
+        }
     }
 }
 
@@ -313,6 +315,7 @@ pub fn gzip(body: &[u8]) -> Bytes {
 mod tests {
     use super::*;
     use crate::keys::{Facts, KeyPrefix, Layout, ObjectKey, Part};
+    use crate::metrics::Tally;
     use crate::record::{Failure, Status, Written};
     use crate::source::Source;
     use serde_json::{Value, json};
@@ -526,9 +529,12 @@ mod tests {
                 &batch_mode(DEFAULT_MAX_BATCH_BYTES),
             )
         };
-        let (outcomes, tally) = replan()
-            .1
-            .finish(vec![(Err(failed), ms), (Err(rejected.clone()), None)]);
+        let finished = |written| {
+            let results = replan().1.finish(written);
+            let tally = Tally::of_results(&results);
+            (results.records, tally)
+        };
+        let (outcomes, tally) = finished(vec![(Err(failed), ms), (Err(rejected.clone()), None)]);
         let ids: Vec<_> = outcomes
             .iter()
             .map(|o| o.as_ref().unwrap_err().id.clone())
@@ -545,9 +551,7 @@ mod tests {
             ),
             (3, 3, 0)
         );
-        let (outcomes, tally) = replan()
-            .1
-            .finish(vec![(Ok(written.clone()), ms), (Err(rejected), None)]);
+        let (outcomes, tally) = finished(vec![(Ok(written.clone()), ms), (Err(rejected), None)]);
         assert!(outcomes[0].is_ok() && outcomes[1].is_err() && outcomes[2].is_ok());
         assert_eq!(
             (
@@ -562,7 +566,7 @@ mod tests {
         assert_eq!(tally.write_latency_ms, [2.0]);
         let mut present = written;
         present.status = Status::AlreadyExisted;
-        let (_, tally) = replan().1.finish(vec![
+        let (_, tally) = finished(vec![
             (Ok(present), ms),
             (
                 Err(Failure::from(RecordError {

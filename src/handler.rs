@@ -123,9 +123,10 @@ impl Handler {
         match request {
             Request::Write { records, reply, .. } => {
                 let (objects, plan) = Plan::new(records, &self.config.delivery);
-                let (outcomes, tally) = plan.finish(self.write(objects, &invocation).await);
+                let results = plan.finish(self.write(objects, &invocation).await);
+                let tally = Tally::of_results(&results);
                 let answer = reply
-                    .answer(outcomes, self.writer.bucket())
+                    .answer(results.records, self.writer.bucket())
                     .map_err(HandlerError::from);
                 (source, tally, answer)
             }
