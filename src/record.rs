@@ -185,16 +185,6 @@ pub struct RecordError {
     pub error: DecodeError,
 }
 
-impl RecordError {
-    /// A maker of errors reported under `id`.
-    pub(crate) fn under(id: &Option<String>) -> impl Fn(DecodeError) -> RecordError + Copy + '_ {
-        move |error| RecordError {
-            id: id.clone(),
-            error,
-        }
-    }
-}
-
 impl From<RecordError> for Failure {
     fn from(RecordError { id, error }: RecordError) -> Self {
         Failure {

@@ -14,7 +14,9 @@
 //! big integers into floats).
 //!
 //! `classify.rs` recognizes the shape, `reply.rs` makes the answers, one file
-//! per source decodes; this file holds `decode` and what the decoders share.
+//! per source decodes, each record through `decoding.rs` (its ID, failures,
+//! "malformed", key and provenance); this file holds `decode` and the small
+//! helpers the decoders share.
 
 pub mod direct;
 pub mod dynamodb;
@@ -28,6 +30,7 @@ pub mod sns;
 pub mod sqs;
 
 mod classify;
+mod decoding;
 mod reply;
 
 pub use classify::{Kind, UnsupportedEvent, classify};
@@ -343,19 +346,6 @@ pub(crate) fn add_user_metadata(
 pub(crate) fn header_safe(value: &str) -> String {
     const UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
     percent_encoding::utf8_percent_encode(value, UNSAFE).to_string()
-}
-
-/// What `parse` reads from a record's `eventSourceARN` (the queue, stream or
-/// table it names); `what` says which, for the error when there is none.
-pub(crate) fn named_in_arn<'a>(
-    source_name: &'static str,
-    arn: Option<&'a str>,
-    parse: impl FnOnce(&'a str) -> Option<&'a str>,
-    what: &str,
-) -> Result<&'a str, DecodeError> {
-    arn.and_then(parse).ok_or_else(|| {
-        DecodeError::malformed(source_name, format!("no eventSourceARN naming the {what}"))
-    })
 }
 
 /// A typed decode of one JSON value, with the serde message as the detail.
