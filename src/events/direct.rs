@@ -39,6 +39,9 @@ struct Batch<'a> {
     objects: Vec<&'a RawValue>,
 }
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |raw, event, cx| decode(raw, &event, cx);
+
 /// One record per object, in order. A key given to two objects of one
 /// invocation is refused for the second (one of them would silently win).
 /// `event` is `raw` parsed (for its shape); bodies are taken from `raw`.

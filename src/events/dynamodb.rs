@@ -19,6 +19,9 @@ use crate::source::Source;
 
 const SOURCE: Source = Source::DynamoDb;
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = decode;
+
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     let raw_records = raw_records(raw);
     records_of(event)

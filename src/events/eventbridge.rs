@@ -12,6 +12,9 @@ use crate::source::Source;
 
 const SOURCE: Source = Source::EventBridge;
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |raw, event, cx| vec![decode(raw, event, cx)];
+
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     let d = Decoding::at(SOURCE, &event, "/id", cx);
     let body = raw.get().as_bytes();

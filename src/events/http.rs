@@ -38,6 +38,9 @@ struct Request {
     time_epoch_ms: i64,
 }
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| vec![decode(event, cx).1];
+
 /// Decodes the request into one record; a refused request's error says which
 /// status to answer with ([`DecodeError::http_status`]).
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, RecordError>) {

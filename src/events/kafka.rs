@@ -20,6 +20,9 @@ use crate::source::Source;
 
 const SOURCE: Source = Source::Kafka;
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
+
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     let Some(Value::Object(partitions)) = event.get("records") else {
         return vec![Err(RecordError {

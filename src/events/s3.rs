@@ -13,6 +13,9 @@ use crate::source::Source;
 
 const SOURCE: Source = Source::S3;
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
+
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     records_of(event)
         .into_iter()

@@ -14,6 +14,9 @@ use crate::source::Source;
 
 const SOURCE: Source = Source::Ses;
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = decode;
+
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     // The records as they arrived, to store each notification byte for byte.
     let raw_records = super::raw_records(raw);

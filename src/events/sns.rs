@@ -11,6 +11,9 @@ use crate::source::Source;
 
 const SOURCE: Source = Source::Sns;
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
+
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     super::each_record(event, |raw| decode_record(raw, cx))
 }
