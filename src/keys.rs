@@ -421,8 +421,10 @@ fn encode_segment(out: &mut String, segment: &str, name: bool) {
     }
 }
 
-/// A full object key, prefix included. Only this module makes them ([`KeyPrefix`] a record's, [`Origin::batch_key`] a batch's, [`ObjectKey::compressed`] the `.gz`). A key
-/// is its text: two keys are equal when their text is.
+/// A full object key, prefix included. Only this module makes them
+/// ([`KeyPrefix`] a record's, [`Origin::batch_key`] a batch's,
+/// [`ObjectKey::compressed`] the `.gz` of either). A key is its text: two keys
+/// are equal when their text is.
 #[derive(Clone, Debug)]
 pub struct ObjectKey {
     key: String,
