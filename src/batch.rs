@@ -29,10 +29,9 @@ use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
 pub use crate::config::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
-use crate::keys::{KeyPrefix, Origin, hex};
-use crate::metrics::Tally;
+use crate::keys::{Origin, hex};
 use crate::record::{Decoded, RecordError};
-use crate::record::{Outcome, Payload, Record, provenance};
+use crate::record::{Outcome, Payload, Record, Results, provenance};
 
 /// The content type of a batch object.
 pub const NDJSON: &str = "application/x-ndjson";
@@ -55,7 +54,7 @@ impl Plan {
     /// write, in the order of each one's first record (a record that failed to
     /// decode stands alone, as its error), and the plan that maps their
     /// outcomes back to the records.
-    pub fn new(decoded: Decoded, delivery: &Delivery, prefix: &KeyPrefix) -> (Decoded, Self) {
+    pub fn new(decoded: Decoded, delivery: &Delivery) -> (Decoded, Self) {
         let mut units: Vec<Unit> = Vec::with_capacity(decoded.len());
         let mut members = Vec::with_capacity(decoded.len());
         // Per (namespace, source name): the batch being filled.
@@ -97,15 +96,11 @@ impl Plan {
         let objects = units
             .into_iter()
             .map(|unit| {
-                let (record, derived) = match unit {
-                    Unit::One(item) => {
-                        let record = item?;
-                        let derived = record.key.origin().is_some();
-                        (record, derived)
-                    }
-                    Unit::Batch(batch) => (batch.into_record(prefix), true),
+                let record = match unit {
+                    Unit::One(item) => item?,
+                    Unit::Batch(batch) => batch.into_record(),
                 };
-                Ok(encode(record, derived, delivery.encoding, prefix))
+                Ok(encode(record, delivery.encoding))
             })
             .collect();
         (objects, Self { members })
@@ -116,16 +111,16 @@ impl Plan {
         self.members.iter().map(|(object, _)| *object).collect()
     }
 
-    /// One outcome per record, in event order, and the invocation's metrics,
-    /// from each object's outcome and write duration: every record of a batch
-    /// gets its object's outcome, a failure under the record's own ID. Records
-    /// are counted as records, objects as objects (one PUT of a batch is one
-    /// `ObjectsCreated`, its stored bytes `BytesWritten`).
-    pub fn finish(self, written: Vec<(Outcome, Option<Duration>)>) -> (Vec<Outcome>, Tally) {
+    /// One outcome per record, in event order, from each object's outcome
+    /// and write duration: every record of a batch gets its object's outcome,
+    /// a failure under the record's own ID. The objects' outcomes are kept
+    /// beside them, so metrics count objects as objects (one PUT of a batch
+    /// is one `ObjectsCreated`, its stored bytes `BytesWritten`).
+    pub fn finish(self, written: Vec<(Outcome, Option<Duration>)>) -> Results {
         let (objects, latencies): (Vec<Outcome>, Vec<Option<Duration>>) =
             written.into_iter().unzip();
         let latencies: Vec<Duration> = latencies.into_iter().flatten().collect();
-        let outcomes: Vec<Outcome> = self
+        let records: Vec<Outcome> = self
             .members
             .iter()
             .map(|(index, member)| {
@@ -139,8 +134,11 @@ impl Plan {
                 }
             })
             .collect();
-        let tally = Tally::of_objects(&outcomes, &objects, &latencies);
-        (outcomes, tally)
+        Results {
+            records,
+            objects,
+            latencies,
+        }
     }
 }
 
@@ -173,14 +171,14 @@ struct Batch {
 }
 
 impl Batch {
-    fn into_record(self, prefix: &KeyPrefix) -> Record {
+    fn into_record(self) -> Record {
         let digest = hex(&batch_digest(&[
             self.origin.namespace.as_str().as_bytes(),
             self.origin.container.as_bytes(),
             &self.keys,
             &self.body,
         ]));
-        let key = prefix.batch(&self.origin, &digest);
+        let key = self.origin.batch_key(&digest);
         let mut metadata = BTreeMap::new();
         let source = self
             .source
@@ -292,23 +290,16 @@ fn embeddable_json(text: &str) -> bool {
 }
 
 /// `record` as stored under `encoding`: with gzip an inline body is
-/// compressed and a `derived` key gets `.gz` (a caller-named key is kept as
-/// the caller named it). Source objects (S3 copies, SES raw mail) are
-/// streamed as they are.
-fn encode(
-    mut record: Record,
-    derived: bool,
-    encoding: ContentEncoding,
-    prefix: &KeyPrefix,
-) -> Record {
+/// compressed and its key is the compressed object's ([`crate::keys::ObjectKey::compressed`]:
+/// `.gz` unless the caller named it). Source objects (S3 copies, SES raw mail)
+/// are streamed as they are.
+fn encode(mut record: Record, encoding: ContentEncoding) -> Record {
     if encoding != ContentEncoding::Gzip {
         return record;
     }
     if let Payload::Inline(body) = &record.payload {
         record.payload = Payload::Gzip(gzip(body));
-        if derived {
-            record.key = prefix.with_suffix(&record.key, ".gz");
-        }
+        record.key = record.key.compressed();
     }
     record
 }
@@ -328,13 +319,23 @@ pub fn gzip(body: &[u8]) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::Layout;
+    use crate::keys::{Facts, KeyPrefix, Layout, ObjectKey, Part};
+    use crate::metrics::Tally;
     use crate::record::{Failure, Status, Written};
+    use crate::source::Source;
     use serde_json::{Value, json};
     use std::io::Read as _;
 
     fn prefix() -> KeyPrefix {
         KeyPrefix::parse("incoming/").unwrap()
+    }
+
+    /// `sqs/<queue>/<id>` under `prefix`.
+    fn sqs_key(prefix: &KeyPrefix, queue: &str, id: &str, facts: Facts<'_>) -> ObjectKey {
+        let id = [Part::Segment(id)];
+        prefix
+            .key(Layout::new(Source::Sqs, Some(queue), &id), facts)
+            .unwrap()
     }
 
     fn sqs(id: &str, body: &[u8]) -> Record {
@@ -344,10 +345,7 @@ mod tests {
         metadata.insert("event-time".to_owned(), "2026-12-02T00:00:00Z".to_owned());
         Record {
             id: id.to_owned(),
-            key: prefix().derived(Layout::Sqs {
-                queue: "q",
-                message_id: id,
-            }),
+            key: sqs_key(&prefix(), "q", id, Facts::default()),
             payload: Payload::Inline(Bytes::copy_from_slice(body)),
             content_type: Some("text/plain".to_owned()),
             metadata,
@@ -371,7 +369,7 @@ mod tests {
 
     /// The objects `records` become.
     fn plan(records: Vec<Record>, delivery: &Delivery) -> Decoded {
-        Plan::new(records.into_iter().map(Ok).collect(), delivery, &prefix()).0
+        Plan::new(records.into_iter().map(Ok).collect(), delivery).0
     }
 
     fn keys_of(objects: &Decoded) -> Vec<String> {
@@ -450,19 +448,13 @@ mod tests {
         }
         let mut other_queue = batch();
         for r in &mut other_queue {
-            r.key = prefix().derived(Layout::Sqs {
-                queue: "q2",
-                message_id: &r.id,
-            });
+            r.key = sqs_key(&prefix(), "q2", &r.id, Facts::default());
         }
         assert_ne!(only_key(batch()), only_key(other_queue));
         // Same lines, but records whose own keys differ (e.g. a queue name cut
         // alike in both): the digest covers the records' keys too.
         let mut other_keys = batch();
-        other_keys[0].key = prefix().derived(Layout::Sqs {
-            queue: "q",
-            message_id: "other",
-        });
+        other_keys[0].key = sqs_key(&prefix(), "q", "other", Facts::default());
         assert_ne!(only_key(batch()), only_key(other_keys));
     }
 
@@ -490,11 +482,7 @@ mod tests {
         let keys: std::collections::HashSet<_> = keys_of(&objects).into_iter().collect();
         assert_eq!(keys.len(), 3, "each its own key");
         // A line larger than the cap is an object of its own.
-        let (objects, _) = Plan::new(
-            records.into_iter().map(Ok).collect(),
-            &batch_mode(10),
-            &prefix(),
-        );
+        let (objects, _) = Plan::new(records.into_iter().map(Ok).collect(), &batch_mode(10));
         assert_eq!(objects.len(), 5);
     }
 
@@ -508,7 +496,7 @@ mod tests {
             }),
             Ok(sqs("b", b"2")),
         ];
-        let (objects, _) = Plan::new(decoded, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &prefix());
+        let (objects, _) = Plan::new(decoded, &batch_mode(DEFAULT_MAX_BATCH_BYTES));
         assert_eq!(objects.len(), 2, "the batch and the rejected record");
         let batch = objects[0].as_ref().unwrap();
         assert!(
@@ -544,12 +532,14 @@ mod tests {
                     Ok(sqs("b", b"2")),
                 ],
                 &batch_mode(DEFAULT_MAX_BATCH_BYTES),
-                &prefix(),
             )
         };
-        let (outcomes, tally) = replan()
-            .1
-            .finish(vec![(Err(failed), ms), (Err(rejected.clone()), None)]);
+        let finished = |written| {
+            let results = replan().1.finish(written);
+            let tally = Tally::of_results(&results);
+            (results.records, tally)
+        };
+        let (outcomes, tally) = finished(vec![(Err(failed), ms), (Err(rejected.clone()), None)]);
         let ids: Vec<_> = outcomes
             .iter()
             .map(|o| o.as_ref().unwrap_err().id.clone())
@@ -566,9 +556,7 @@ mod tests {
             ),
             (3, 3, 0)
         );
-        let (outcomes, tally) = replan()
-            .1
-            .finish(vec![(Ok(written.clone()), ms), (Err(rejected), None)]);
+        let (outcomes, tally) = finished(vec![(Ok(written.clone()), ms), (Err(rejected), None)]);
         assert!(outcomes[0].is_ok() && outcomes[1].is_err() && outcomes[2].is_ok());
         assert_eq!(
             (
@@ -583,7 +571,7 @@ mod tests {
         assert_eq!(tally.write_latency_ms, [2.0]);
         let mut present = written;
         present.status = Status::AlreadyExisted;
-        let (_, tally) = replan().1.finish(vec![
+        let (_, tally) = finished(vec![
             (Ok(present), ms),
             (
                 Err(Failure::from(RecordError {
@@ -605,13 +593,12 @@ mod tests {
         let keys = keys_of(&objects);
         assert_eq!(keys, ["incoming/sqs/q/a", "incoming/sqs/q/b"]);
         let mut http = sqs("r", b"x");
-        http.key = prefix().derived(Layout::Http { request_id: "r" });
+        http.key = prefix().derived(Layout::new(Source::Http, None, &[Part::Segment("r")]));
         let mut caller = sqs("k", b"y");
         caller.key = prefix().caller_given("reports/k").unwrap();
         let (objects, _) = Plan::new(
             vec![Ok(http), Ok(caller)],
             &batch_mode(DEFAULT_MAX_BATCH_BYTES),
-            &prefix(),
         );
         let keys = keys_of(&objects);
         assert_eq!(keys, ["incoming/http/r", "incoming/reports/k"]);
@@ -623,11 +610,7 @@ mod tests {
         let templated = prefix().with_template(crate::keys::KeyTemplate::parse(template).unwrap());
         let at = |id: &str, queue: &str, time: &str| {
             let mut record = sqs(id, b"x");
-            let layout = Layout::Sqs {
-                queue,
-                message_id: id,
-            };
-            record.key = templated.key(layout, crate::keys::Facts::at(time)).unwrap();
+            record.key = sqs_key(&templated, queue, id, Facts::at(time));
             Ok(record)
         };
         let records = vec![
@@ -636,7 +619,7 @@ mod tests {
             at("c", "q", "2026-12-02T00:50:00Z"),
             at("d", "other", "2026-12-02T00:10:00Z"),
         ];
-        let (objects, plan) = Plan::new(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES), &templated);
+        let (objects, plan) = Plan::new(records, &batch_mode(DEFAULT_MAX_BATCH_BYTES));
         let keys = keys_of(&objects);
         let frames = [
             "incoming/lake/sqs/q/dt=2026-12-02/00/",
@@ -659,20 +642,12 @@ mod tests {
             crate::keys::KeyTemplate::parse("{source}/{source_name}/{id}/data").unwrap(),
         );
         let mut record = sqs("a", b"x");
-        record.key = inner
-            .key(
-                Layout::Sqs {
-                    queue: "q",
-                    message_id: "a",
-                },
-                Default::default(),
-            )
-            .unwrap();
+        record.key = sqs_key(&inner, "q", "a", Facts::default());
         let gzip = Delivery {
             encoding: ContentEncoding::Gzip,
             ..batch_mode(DEFAULT_MAX_BATCH_BYTES)
         };
-        let (objects, _) = Plan::new(vec![Ok(record)], &gzip, &inner);
+        let (objects, _) = Plan::new(vec![Ok(record)], &gzip);
         let key = &keys_of(&objects)[0];
         assert!(
             is_digest_between(key, "incoming/sqs/q/", "/data.ndjson.gz"),
@@ -752,7 +727,7 @@ mod tests {
         };
         let mut caller = sqs("k", b"y");
         caller.key = prefix().caller_given("reports/k").unwrap();
-        let (objects, _) = Plan::new(vec![Ok(sqs("a", b"1")), Ok(caller)], &single, &prefix());
+        let (objects, _) = Plan::new(vec![Ok(sqs("a", b"1")), Ok(caller)], &single);
         let keys = keys_of(&objects);
         assert_eq!(keys, ["incoming/sqs/q/a.gz", "incoming/reports/k"]);
         assert!(

@@ -130,13 +130,12 @@ impl Handler {
             } => {
                 let groups = Groups::new(message_groups);
                 groups.hold_back(&mut records);
-                let (objects, plan) =
-                    Plan::new(records, &self.config.delivery, &self.config.key_prefix);
+                let (objects, plan) = Plan::new(records, &self.config.delivery);
                 let lanes = groups.lanes(&plan.object_of_records(), objects.len());
-                let written = self.write(objects, lanes, &invocation).await;
-                let (outcomes, tally) = plan.finish(written);
+                let results = plan.finish(self.write(objects, lanes, &invocation).await);
+                let tally = Tally::of_results(&results);
                 let answer = reply
-                    .answer(outcomes, self.writer.bucket())
+                    .answer(results.records, self.writer.bucket())
                     .map_err(HandlerError::from);
                 (source, tally, answer)
             }

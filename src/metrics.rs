@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 pub use crate::config::MetricsConfig;
-use crate::record::{Outcome, Status};
+use crate::record::{Outcome, Results, Status};
 
 /// EMF takes at most 100 values for one metric in one document.
 const MAX_VALUES: usize = 100;
@@ -40,10 +40,13 @@ impl Tally {
         Self::of_objects(outcomes, outcomes, latencies)
     }
 
-    /// Counts records by their outcomes (`records`, one per record) and
-    /// objects by theirs (`objects`, one per object written or checked: a
-    /// batch object holds many records).
-    pub fn of_objects(records: &[Outcome], objects: &[Outcome], latencies: &[Duration]) -> Self {
+    /// Counts records by their outcomes and objects by theirs (one per object
+    /// written or checked: a batch object holds many records).
+    pub fn of_results(results: &Results) -> Self {
+        Self::of_objects(&results.records, &results.objects, &results.latencies)
+    }
+
+    fn of_objects(records: &[Outcome], objects: &[Outcome], latencies: &[Duration]) -> Self {
         let mut tally = Tally {
             records_received: records.len() as u64,
             records_failed: records.iter().filter(|o| o.is_err()).count() as u64,

@@ -130,6 +130,17 @@ pub enum Cause {
 /// One record's result, in event order.
 pub type Outcome = Result<Written, Failure>;
 
+/// What an invocation's writes came to: one outcome per record in event order
+/// (what the source's answer reports), one per object written or checked (a
+/// batch object holds many records), and the writes' durations. The plan
+/// makes it; the reply and the metrics read it.
+#[derive(Debug)]
+pub struct Results {
+    pub records: Vec<Outcome>,
+    pub objects: Vec<Outcome>,
+    pub latencies: Vec<std::time::Duration>,
+}
+
 /// Why a record could not be decoded. Reported under the record's ID; never retried
 /// by the function itself (a redelivery will fail the same way, then reach the DLQ).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -178,16 +189,6 @@ impl DecodeError {
 pub struct RecordError {
     pub id: Option<String>,
     pub error: DecodeError,
-}
-
-impl RecordError {
-    /// A maker of errors reported under `id`.
-    pub(crate) fn under(id: &Option<String>) -> impl Fn(DecodeError) -> RecordError + Copy + '_ {
-        move |error| RecordError {
-            id: id.clone(),
-            error,
-        }
-    }
 }
 
 impl From<RecordError> for Failure {

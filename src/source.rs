@@ -8,14 +8,15 @@
 //!   every source but EventBridge, whose keys have started with `events/`
 //!   since the first release while its objects say `source: eventbridge`;
 //!   both are kept, as stored keys and readers' filters depend on them;
-//! - `records_from`: the `eventSource` of a `{"Records": [...]}` event that
-//!   is this source's, for the sources whose events have that shape;
+//! - `shape`: how its events are recognized ([`Shape`]): the `eventSource` of
+//!   a `{"Records": [...]}` event, or the top-level fields of any other event;
 //! - `batches`: whether its records may share one object in `OBJECT_MODE=batch`
 //!   (sources whose record is one object by nature keep one object each);
 //! - `answer`: the kind of answer it expects once its records are written.
 //!
-//! `events::Kind`, `keys::Namespace`, each decoder's `SOURCE` and the batching
-//! rule are read from here. This module is a floor: it imports nothing.
+//! `events::Kind`, `keys::Namespace`, each decoder's `SOURCE`, the shapes
+//! `events::classify` recognizes and the batching rule are read from here.
+//! This module is a floor: it imports nothing.
 
 /// The kind of answer a source expects, given every record's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,11 +33,30 @@ pub enum Answer {
     Direct,
 }
 
+/// How an event of a source is recognized (`events::classify`). `{"Records": [...]}`
+/// events are told apart by their records' `eventSource`; other events by their
+/// top-level fields, trying the rows in table order after `s3:TestEvent` and
+/// before `{"action": ...}`, then the [`Shape::Otherwise`] rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"Records": [...]}` whose first record's `eventSource` (or `EventSource`) is this.
+    Records(&'static str),
+    /// A top-level string field `.0` whose value is one of `.1`.
+    FieldIs(&'static str, &'static [&'static str]),
+    /// Every top-level field of `all`, and at least one of `any` (unless it is empty).
+    Fields {
+        all: &'static [&'static str],
+        any: &'static [&'static str],
+    },
+    /// Any of these top-level fields, when no other shape matched.
+    Otherwise(&'static [&'static str]),
+}
+
 /// What a row says of its source.
 struct Row {
     name: &'static str,
     namespace: &'static str,
-    records_from: Option<&'static str>,
+    shape: Shape,
     batches: bool,
     answer: Answer,
 }
@@ -48,7 +68,7 @@ macro_rules! sources {
         $variant:ident {
             name: $name:literal,
             namespace: $namespace:literal,
-            records_from: $records_from:expr,
+            shape: $shape:expr,
             batches: $batches:literal,
             answer: $answer:ident $(,)?
         }
@@ -69,7 +89,7 @@ macro_rules! sources {
                     $(Source::$variant => Row {
                         name: $name,
                         namespace: $namespace,
-                        records_from: $records_from,
+                        shape: $shape,
                         batches: $batches,
                         answer: Answer::$answer,
                     },)*
@@ -80,32 +100,55 @@ macro_rules! sources {
 }
 
 sources! {
-    Sqs { name: "sqs", namespace: "sqs", records_from: Some("aws:sqs"), batches: true, answer: Sqs },
-    Sns { name: "sns", namespace: "sns", records_from: Some("aws:sns"), batches: true, answer: AllOrError },
+    Sqs { name: "sqs", namespace: "sqs", shape: Shape::Records("aws:sqs"), batches: true, answer: Sqs },
+    Sns {
+        name: "sns", namespace: "sns", shape: Shape::Records("aws:sns"), batches: true,
+        answer: AllOrError,
+    },
     EventBridge {
-        name: "eventbridge", namespace: "events", records_from: None, batches: false, answer: AllOrError,
+        name: "eventbridge", namespace: "events",
+        shape: Shape::Fields { all: &["detail-type", "source"], any: &[] },
+        batches: false, answer: AllOrError,
     },
     /// S3 ObjectCreated notifications: the object is copied across.
-    S3 { name: "s3", namespace: "s3", records_from: Some("aws:s3"), batches: false, answer: AllOrError },
+    S3 {
+        name: "s3", namespace: "s3", shape: Shape::Records("aws:s3"), batches: false,
+        answer: AllOrError,
+    },
     /// SES receipt rules (Lambda action): the notification, or the raw mail.
-    Ses { name: "ses", namespace: "ses", records_from: Some("aws:ses"), batches: false, answer: AllOrError },
+    Ses {
+        name: "ses", namespace: "ses", shape: Shape::Records("aws:ses"), batches: false,
+        answer: AllOrError,
+    },
     /// API Gateway REST v1 / HTTP API v2, Function URLs.
-    Http { name: "http", namespace: "http", records_from: None, batches: false, answer: Http },
+    Http {
+        name: "http", namespace: "http",
+        shape: Shape::Fields { all: &["requestContext"], any: &["httpMethod", "rawPath"] },
+        batches: false, answer: Http,
+    },
     /// A direct invocation: `{"body": ...}` or `{"objects": [...]}`. Only its
     /// records with derived keys batch (a caller-named key is kept as named).
-    Direct { name: "direct", namespace: "direct", records_from: None, batches: true, answer: Direct },
+    Direct {
+        name: "direct", namespace: "direct",
+        shape: Shape::Otherwise(&["body", "body_base64", "objects"]),
+        batches: true, answer: Direct,
+    },
     /// Kinesis Data Streams.
     Kinesis {
-        name: "kinesis", namespace: "kinesis", records_from: Some("aws:kinesis"), batches: true,
+        name: "kinesis", namespace: "kinesis", shape: Shape::Records("aws:kinesis"), batches: true,
         answer: Streams,
     },
     /// DynamoDB Streams.
     DynamoDb {
-        name: "dynamodb", namespace: "dynamodb", records_from: Some("aws:dynamodb"), batches: true,
-        answer: Streams,
+        name: "dynamodb", namespace: "dynamodb", shape: Shape::Records("aws:dynamodb"),
+        batches: true, answer: Streams,
     },
     /// Amazon MSK or self-managed Apache Kafka (recognized by their own `eventSource`).
-    Kafka { name: "kafka", namespace: "kafka", records_from: None, batches: true, answer: AllOrError },
+    Kafka {
+        name: "kafka", namespace: "kafka",
+        shape: Shape::FieldIs("eventSource", &["aws:kafka", "SelfManagedKafka"]),
+        batches: true, answer: AllOrError,
+    },
 }
 
 impl Source {
@@ -129,11 +172,16 @@ impl Source {
         self.row().answer
     }
 
+    /// How its events are recognized.
+    pub const fn shape(self) -> Shape {
+        self.row().shape
+    }
+
     /// The source whose `{"Records": [...]}` events carry `event_source`.
     pub fn of_records(event_source: &str) -> Option<Source> {
         Self::ALL
             .into_iter()
-            .find(|s| s.row().records_from == Some(event_source))
+            .find(|s| matches!(s.shape(), Shape::Records(tag) if tag == event_source))
     }
 }
 
@@ -148,7 +196,10 @@ mod tests {
         let namespaces: HashSet<_> = Source::ALL.map(Source::namespace).into();
         let tags: Vec<_> = Source::ALL
             .iter()
-            .filter_map(|s| s.row().records_from)
+            .filter_map(|s| match s.shape() {
+                Shape::Records(tag) => Some(tag),
+                _ => None,
+            })
             .collect();
         assert_eq!(names.len(), Source::ALL.len());
         assert_eq!(namespaces.len(), Source::ALL.len());

@@ -72,6 +72,32 @@ fn the_writer_imports_neither_decoding_nor_answers_nor_the_whole_config() {
     }
 }
 
+/// Each stage looks only down the flow (decode → plan → write → metrics), and
+/// the stages below the handler import no other stage at all: the plan hands
+/// its results up, and the metrics read outcomes from `record`.
+#[test]
+fn stages_only_look_down_and_never_at_each_other() {
+    let graph = graph();
+    for (n, stage) in STAGES.iter().enumerate() {
+        let upward: Vec<&&str> = STAGES[..n]
+            .iter()
+            .filter(|above| graph[*stage].contains(**above))
+            .collect();
+        assert!(upward.is_empty(), "{stage} looks up at {upward:?}");
+        if *stage != "handler" {
+            let sideways: Vec<&String> = graph[*stage]
+                .iter()
+                .filter(|m| STAGES.contains(&m.as_str()))
+                .collect();
+            assert!(
+                sideways.is_empty(),
+                "{stage} imports the stage(s) {sideways:?}\n{}",
+                render(&graph)
+            );
+        }
+    }
+}
+
 #[test]
 fn the_source_table_is_a_floor_of_its_own() {
     let graph = graph();

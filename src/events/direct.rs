@@ -9,14 +9,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::decoding::Decoding;
 use super::{
     DecodeContext, DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError,
-    RecordsFailed, add_user_metadata, content_type_for, inline_body, provenance_of,
+    RecordsFailed, add_user_metadata, content_type_for,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::Direct.name();
+const SOURCE: Source = Source::Direct;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +39,9 @@ struct Batch<'a> {
     objects: Vec<&'a RawValue>,
 }
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |raw, event, cx| decode(raw, &event, cx);
+
 /// One record per object, in order. A key given to two objects of one
 /// invocation is refused for the second (one of them would silently win).
 /// `event` is `raw` parsed (for its shape); bodies are taken from `raw`.
@@ -49,7 +53,7 @@ pub fn decode(raw: &RawValue, event: &Value, cx: &DecodeContext<'_>) -> Decoded 
                 return vec![Err(RecordError {
                     id: None,
                     error: DecodeError::malformed(
-                        SOURCE,
+                        SOURCE.name(),
                         "\"objects\" must be the only field, and an array",
                     ),
                 })];
@@ -81,31 +85,22 @@ fn decode_object(
     cx: &DecodeContext<'_>,
 ) -> Result<Record, RecordError> {
     let id = format!("{}/{n}", cx.request_id);
-    let fail = |error| RecordError {
-        id: Some(id.clone()),
-        error,
-    };
-    let object: DirectObject<'_> = serde_json::from_str(object.get())
-        .map_err(|e| fail(DecodeError::malformed(SOURCE, e.to_string())))?;
+    let d = Decoding::new(SOURCE, Some(id.clone()), cx);
+    let object: DirectObject<'_> =
+        serde_json::from_str(object.get()).map_err(|e| d.malformed(e.to_string()))?;
     let body = object.body.filter(|b| b.get() != "null");
     let (body, given_type) = match (body, object.body_base64) {
         (Some(_), Some(_)) => {
-            return Err(fail(DecodeError::malformed(
-                SOURCE,
-                "give \"body\" or \"body_base64\", not both",
-            )));
+            return Err(d.malformed("give \"body\" or \"body_base64\", not both"));
         }
         (Some(json), None) if json.get().starts_with('"') => {
-            let text: String = serde_json::from_str(json.get())
-                .map_err(|e| fail(DecodeError::malformed(SOURCE, e.to_string())))?;
-            (
-                inline_body(Some(text), false, cx.max_body_bytes).map_err(fail)?,
-                object.content_type,
-            )
+            let text: String =
+                serde_json::from_str(json.get()).map_err(|e| d.malformed(e.to_string()))?;
+            (d.inline_body(Some(text), false)?, object.content_type)
         }
         (Some(json), None) => {
             let bytes = json.get().as_bytes();
-            super::within_limit(bytes.len(), cx.max_body_bytes).map_err(fail)?;
+            d.within_limit(bytes.len())?;
             (
                 Bytes::copy_from_slice(bytes),
                 object
@@ -113,36 +108,26 @@ fn decode_object(
                     .or_else(|| Some("application/json".to_owned())),
             )
         }
-        (None, Some(b64)) => (
-            inline_body(Some(b64), true, cx.max_body_bytes).map_err(fail)?,
-            object.content_type,
-        ),
-        (None, None) => return Err(fail(DecodeError::EmptyBody)),
+        (None, Some(b64)) => (d.inline_body(Some(b64), true)?, object.content_type),
+        (None, None) => return Err(d.fail(DecodeError::EmptyBody)),
     };
     // A caller-named object is identified by its key (the same key with the
     // same bytes is "already written"; other bytes are a conflict), a derived
     // one by the invocation's request ID and its place in the batch.
     let (key, source_id) = match &object.key {
         Some(key) => (
-            cx.prefix.caller_given(key).map_err(|e| fail(e.into()))?,
+            cx.prefix.caller_given(key).map_err(|e| d.fail(e))?,
             key.clone(),
         ),
-        None => (
+        None => {
+            let id_parts = [Part::Segment(cx.request_id), Part::Number(n as i64)];
+            let layout = Layout::new(SOURCE, None, &id_parts).grouped_by(cx.request_id);
             // A direct invocation has no event time: a template with time tokens fails it.
-            cx.prefix
-                .key(
-                    Layout::Direct {
-                        request_id: cx.request_id,
-                        index: n,
-                    },
-                    Facts::default(),
-                )
-                .map_err(|e| fail(e.into()))?,
-            id.clone(),
-        ),
+            (d.key(layout, Facts::default())?, id.clone())
+        }
     };
-    let mut metadata = provenance_of(SOURCE, &source_id, None);
-    add_user_metadata(&mut metadata, &object.metadata).map_err(fail)?;
+    let mut metadata = d.provenance(&source_id, None);
+    add_user_metadata(&mut metadata, &object.metadata).map_err(|e| d.fail(e))?;
     Ok(Record {
         key,
         content_type: Some(content_type_for(given_type.as_deref(), &body)),

@@ -10,16 +10,18 @@ use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::decoding::{Decoding, Found};
 use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, decode_as,
-    provenance_of, raw_records, records_of, within_limit,
+    DecodeContext, Decoded, Payload, Record, RecordError, TimeUnit, raw_records, records_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::DynamoDb.name();
+const SOURCE: Source = Source::DynamoDb;
 
-/// Decodes each record on its own; `raw` is the event as it arrived, `event` the same parsed.
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = decode;
+
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     let raw_records = raw_records(raw);
     records_of(event)
@@ -29,72 +31,44 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
         .collect()
 }
 
-fn malformed(detail: &str) -> DecodeError {
-    DecodeError::malformed(SOURCE, detail)
-}
-
 fn decode_record(
     raw: Option<&RawValue>,
     mut record: Value,
     cx: &DecodeContext<'_>,
 ) -> Result<Record, RecordError> {
-    // Read the sequence number first, so even a record that fails to decode is reported under it.
-    let id = super::id_at(&record, "/dynamodb/SequenceNumber");
-    let fail = RecordError::under(&id);
+    let d = Decoding::at(SOURCE, &record, "/dynamodb/SequenceNumber", cx);
     let event_id = super::id_at(&record, "/eventID");
-    let time = super::take_timestamp(
-        &mut record,
-        "/dynamodb/ApproximateCreationDateTime",
-        TimeUnit::Seconds,
-        SOURCE,
-    )
-    .map_err(fail)?
-    .map(|t| t.to_rfc3339());
+    let time = d
+        .timestamp(
+            &mut record,
+            "/dynamodb/ApproximateCreationDateTime",
+            TimeUnit::Seconds,
+        )?
+        .map(|t| t.to_rfc3339());
     let Some(raw) = raw else {
-        return Err(fail(malformed(
-            "the record could not be read as it arrived",
-        )));
+        return Err(d.malformed("the record could not be read as it arrived"));
     };
     let body = raw.get().as_bytes();
-    within_limit(body.len(), cx.max_body_bytes).map_err(fail)?;
-    let typed: EventRecord = decode_as(SOURCE, record).map_err(fail)?;
-    let Some(sequence_number) = id.clone() else {
-        return Err(fail(malformed("no dynamodb.SequenceNumber")));
-    };
+    d.within_limit(body.len())?;
+    let typed: EventRecord = d.typed(record)?;
+    let sequence_number = d.id("dynamodb.SequenceNumber")?;
     let Some(event_id) = event_id else {
-        return Err(fail(malformed("no eventID")));
+        return Err(d.malformed("no eventID"));
     };
-    let table = super::named_in_arn(
-        SOURCE,
-        typed.event_source_arn.as_deref(),
-        table_name,
-        "table",
-    )
-    .map_err(fail)?;
-    let facts = Facts {
-        event_time: time.as_deref(),
-        partition_key: None,
-    };
-    let key = cx
-        .prefix
-        .key(
-            Layout::DynamoDb {
-                table,
-                event_id: &event_id,
-            },
-            facts,
-        )
-        .map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key,
+    let table = d.named_in_arn(typed.event_source_arn.as_deref(), table_name, "table")?;
+    d.record(Found {
+        source_id: &event_id,
+        layout: Layout::new(SOURCE, Some(table), &[Part::Segment(&event_id)]),
+        facts: Facts {
+            event_time: time.as_deref(),
+            partition_key: None,
+        },
         content_type: Some("application/json".to_owned()),
-        metadata: provenance_of(SOURCE, &event_id, time.as_deref()),
         payload: Payload::Inline(Bytes::copy_from_slice(body)),
         id: sequence_number,
     })
 }
 
-/// The table's name in `arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>`.
 fn table_name(arn: &str) -> Option<&str> {
     let (table, label) = crate::arn::arn_resource(arn)?
         .strip_prefix("table/")?

@@ -5,40 +5,35 @@ use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{DecodeContext, DecodeError, Payload, Record, RecordError, decode_as, provenance_of};
-use crate::keys::{Facts, Layout};
+use super::decoding::{Decoding, Found};
+use super::{DecodeContext, Payload, Record, RecordError};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::EventBridge.name();
+const SOURCE: Source = Source::EventBridge;
 
-/// One event, one record. The object is the event exactly as it arrived
-/// (`raw`): key order, number spelling and escapes are kept; `event` is the
-/// same JSON parsed, for the typed fields.
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |raw, event, cx| vec![decode(raw, event, cx)];
+
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    let id = super::id_at(&event, "/id");
-    let fail = RecordError::under(&id);
+    let d = Decoding::at(SOURCE, &event, "/id", cx);
     let body = raw.get().as_bytes();
-    super::within_limit(body.len(), cx.max_body_bytes).map_err(fail)?;
-    let typed: EventBridgeEvent = decode_as(SOURCE, event).map_err(fail)?;
+    d.within_limit(body.len())?;
+    let typed: EventBridgeEvent = d.typed(event)?;
     let Some(id) = typed.id.clone().filter(|s| !s.is_empty()) else {
-        return Err(fail(DecodeError::malformed(SOURCE, "no id")));
+        return Err(d.malformed("no id"));
     };
     let time = typed.time.map(|t| t.to_rfc3339());
-    let layout = Layout::EventBridge {
-        source: &typed.source,
-        detail_type: &typed.detail_type,
-        id: &id,
-    };
-    let facts = Facts {
-        event_time: time.as_deref(),
-        partition_key: None,
-    };
-    let key = cx.prefix.key(layout, facts).map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key,
+    let id_parts = [Part::Segment(&typed.detail_type), Part::Segment(&id)];
+    d.record(Found {
+        source_id: &id,
+        layout: Layout::new(SOURCE, Some(&typed.source), &id_parts),
+        facts: Facts {
+            event_time: time.as_deref(),
+            partition_key: None,
+        },
         content_type: Some("application/json".to_owned()),
-        metadata: provenance_of(SOURCE, &id, time.as_deref()),
         payload: Payload::Inline(Bytes::copy_from_slice(body)),
-        id,
+        id: id.clone(),
     })
 }

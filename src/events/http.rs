@@ -12,15 +12,13 @@ use aws_lambda_events::lambda_function_urls::{
 use http::HeaderMap;
 use serde_json::Value;
 
-use super::{
-    DecodeContext, DecodeError, Outcome, Payload, Record, RecordError, content_type_for, decode_as,
-    inline_body, provenance_of,
-};
-use crate::keys::{Facts, Layout};
+use super::decoding::{Decoding, Found};
+use super::{DecodeContext, DecodeError, Outcome, Payload, Record, RecordError, content_type_for};
+use crate::keys::{Facts, Layout, Part};
 use crate::record::{Cause, Status};
 use crate::source::Source;
 
-const SOURCE: &str = Source::Http.name();
+const SOURCE: Source = Source::Http;
 
 /// Which front door the request came through; the response must match it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,17 +38,16 @@ struct Request {
     time_epoch_ms: i64,
 }
 
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| vec![decode(event, cx).1];
+
 /// Decodes the request into one record; a refused request's error says which
 /// status to answer with ([`DecodeError::http_status`]).
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, RecordError>) {
     let flavor = flavor_of(&event);
-    let id = super::id_at(&event, "/requestContext/requestId");
-    let reject = |error| RecordError {
-        id: id.clone(),
-        error,
-    };
+    let d = Decoding::at(SOURCE, &event, "/requestContext/requestId", cx);
     let request = match flavor {
-        Flavor::RestV1 => decode_as::<ApiGatewayProxyRequest>(SOURCE, event).map(|r| Request {
+        Flavor::RestV1 => d.typed::<ApiGatewayProxyRequest>(event).map(|r| Request {
             method: r.http_method.to_string(),
             content_type: content_type_header(&r.headers),
             body: r.body,
@@ -58,7 +55,7 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, R
             request_id: r.request_context.request_id,
             time_epoch_ms: r.request_context.request_time_epoch,
         }),
-        Flavor::HttpV2 => decode_as::<ApiGatewayV2httpRequest>(SOURCE, event).map(|r| Request {
+        Flavor::HttpV2 => d.typed::<ApiGatewayV2httpRequest>(event).map(|r| Request {
             method: r.request_context.http.method.to_string(),
             content_type: content_type_header(&r.headers),
             body: r.body,
@@ -66,49 +63,39 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, R
             request_id: r.request_context.request_id,
             time_epoch_ms: r.request_context.time_epoch,
         }),
-        Flavor::FunctionUrl => {
-            decode_as::<LambdaFunctionUrlRequest>(SOURCE, event).map(|r| Request {
-                method: r.request_context.http.method.unwrap_or_default(),
-                content_type: content_type_header(&r.headers),
-                body: r.body,
-                base64: r.is_base64_encoded,
-                request_id: r.request_context.request_id,
-                time_epoch_ms: r.request_context.time_epoch,
-            })
-        }
+        Flavor::FunctionUrl => d.typed::<LambdaFunctionUrlRequest>(event).map(|r| Request {
+            method: r.request_context.http.method.unwrap_or_default(),
+            content_type: content_type_header(&r.headers),
+            body: r.body,
+            base64: r.is_base64_encoded,
+            request_id: r.request_context.request_id,
+            time_epoch_ms: r.request_context.time_epoch,
+        }),
     };
-    let request = match request {
-        Ok(r) => r,
-        Err(e) => return (flavor, Err(reject(e))),
-    };
-    (flavor, record_of(request, cx).map_err(reject))
+    (flavor, request.and_then(|request| record_of(request, &d)))
 }
 
-fn record_of(request: Request, cx: &DecodeContext<'_>) -> Result<Record, DecodeError> {
+fn record_of(request: Request, d: &Decoding<'_>) -> Result<Record, RecordError> {
     if !matches!(request.method.as_str(), "POST" | "PUT") {
-        return Err(DecodeError::MethodNotAllowed(request.method));
+        return Err(d.fail(DecodeError::MethodNotAllowed(request.method)));
     }
     let Some(id) = request.request_id.filter(|id| !id.is_empty()) else {
-        return Err(DecodeError::malformed(
-            SOURCE,
-            "no requestContext.requestId",
-        ));
+        return Err(d.malformed("no requestContext.requestId"));
     };
-    let body = inline_body(request.body, request.base64, cx.max_body_bytes)?;
+    let body = d.inline_body(request.body, request.base64)?;
     let time = (request.time_epoch_ms > 0)
         .then(|| aws_smithy_types::DateTime::from_millis(request.time_epoch_ms))
         .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok());
-    let facts = Facts {
-        event_time: time.as_deref(),
-        partition_key: None,
-    };
-    let key = cx.prefix.key(Layout::Http { request_id: &id }, facts)?;
-    Ok(Record {
-        key,
+    d.record(Found {
+        source_id: &id,
+        layout: Layout::new(SOURCE, None, &[Part::Segment(&id)]),
+        facts: Facts {
+            event_time: time.as_deref(),
+            partition_key: None,
+        },
         content_type: Some(content_type_for(request.content_type.as_deref(), &body)),
-        metadata: provenance_of(SOURCE, &id, time.as_deref()),
         payload: Payload::Inline(body),
-        id,
+        id: id.clone(),
     })
 }
 

@@ -11,17 +11,18 @@
 use aws_lambda_events::kafka::KafkaRecord;
 use serde_json::Value;
 
+use super::decoding::{Decoding, Found};
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
-    decode_as, inline_body, provenance_of,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::Kafka.name();
+const SOURCE: Source = Source::Kafka;
 
-/// Decodes each record on its own, topic-partition by topic-partition (in
-/// the order of their names), each in the order it arrived.
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
+
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     let Some(Value::Object(partitions)) = event.get("records") else {
         return vec![Err(RecordError {
@@ -45,16 +46,14 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
 }
 
 fn malformed(detail: &str) -> DecodeError {
-    DecodeError::malformed(SOURCE, detail)
+    DecodeError::malformed(SOURCE.name(), detail)
 }
 
-/// `<topic>-<partition>@<offset>`: what a record is reported under.
 fn record_id(topic: &str, partition: i64, offset: i64) -> String {
     format!("{topic}-{partition}@{offset}")
 }
 
 fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    // Read the ID first, so even a record that fails to decode is reported under it.
     let id = match (
         super::id_at(&raw, "/topic"),
         raw.get("partition").and_then(Value::as_i64),
@@ -63,15 +62,14 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
         (Some(topic), Some(partition), Some(offset)) => Some(record_id(&topic, partition, offset)),
         _ => None,
     };
-    let fail = RecordError::under(&id);
-    let time = super::take_timestamp(&mut raw, "/timestamp", TimeUnit::Milliseconds, SOURCE)
-        .map_err(fail)?;
-    let record: KafkaRecord = decode_as(SOURCE, raw).map_err(fail)?;
+    let d = Decoding::new(SOURCE, id, cx);
+    let time = d.timestamp(&mut raw, "/timestamp", TimeUnit::Milliseconds)?;
+    let record: KafkaRecord = d.typed(raw)?;
     let Some(time) = time else {
-        return Err(fail(malformed("no timestamp")));
+        return Err(d.malformed("no timestamp"));
     };
-    let (Some(id), Some(topic)) = (id.clone(), record.topic.as_deref()) else {
-        return Err(fail(malformed("no topic")));
+    let (Ok(id), Some(topic)) = (d.id("topic"), record.topic.as_deref()) else {
+        return Err(d.malformed("no topic"));
     };
     let content_type = record
         .headers
@@ -79,22 +77,15 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
         .flat_map(|header| header.iter())
         .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
         .and_then(|(_, value)| String::from_utf8(value.iter().map(|b| *b as u8).collect()).ok());
-    let body = inline_body(record.value.clone(), true, cx.max_body_bytes).map_err(fail)?;
+    let body = d.inline_body(record.value.clone(), true)?;
     let time = time.to_rfc3339();
-    let layout = Layout::Kafka {
-        topic,
-        partition: record.partition,
-        offset: record.offset,
-    };
-    let key = cx
-        .prefix
-        .key(layout, Facts::at(&time))
-        .map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key,
+    let id_parts = [Part::Number(record.partition), Part::Number(record.offset)];
+    d.record(Found {
+        source_id: &id,
+        layout: Layout::new(SOURCE, Some(topic), &id_parts),
+        facts: Facts::at(&time),
         content_type: Some(content_type_for(content_type.as_deref(), &body)),
-        metadata: provenance_of(SOURCE, &id, Some(&time)),
         payload: Payload::Inline(body),
-        id,
+        id: id.clone(),
     })
 }

@@ -8,86 +8,64 @@ use aws_lambda_events::kinesis::KinesisEventRecord;
 use bytes::Bytes;
 use serde_json::Value;
 
+use super::decoding::{Decoding, Found};
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
-    decode_as, each_record, provenance_of, within_limit,
+    each_record,
 };
-use crate::keys::{Facts, Layout};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::Kinesis.name();
+const SOURCE: Source = Source::Kinesis;
 
-/// Decodes each record on its own.
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
+
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     each_record(event, |raw| decode_record(raw, cx))
 }
 
-fn malformed(detail: &str) -> DecodeError {
-    DecodeError::malformed(SOURCE, detail)
-}
-
 fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    // Read the sequence number first, so even a record that fails to decode is reported under it.
-    let id = super::id_at(&raw, "/kinesis/sequenceNumber");
-    let fail = RecordError::under(&id);
-    let arrival = super::take_timestamp(
+    let d = Decoding::at(SOURCE, &raw, "/kinesis/sequenceNumber", cx);
+    let arrival = d.timestamp(
         &mut raw,
         "/kinesis/approximateArrivalTimestamp",
         TimeUnit::Seconds,
-        SOURCE,
-    )
-    .map_err(fail)?;
-    let record: KinesisEventRecord = decode_as(SOURCE, raw).map_err(fail)?;
+    )?;
+    let record: KinesisEventRecord = d.typed(raw)?;
     let Some(arrival) = arrival else {
-        return Err(fail(malformed("no kinesis.approximateArrivalTimestamp")));
+        return Err(d.malformed("no kinesis.approximateArrivalTimestamp"));
     };
-    let Some(sequence_number) = id.clone() else {
-        return Err(fail(malformed("no kinesis.sequenceNumber")));
-    };
-    let stream = super::named_in_arn(
-        SOURCE,
-        record.event_source_arn.as_deref(),
-        stream_name,
-        "stream",
-    )
-    .map_err(fail)?;
-    // eventID is `<shardId>:<sequenceNumber>`.
+    let sequence_number = d.id("kinesis.sequenceNumber")?;
+    let stream = d.named_in_arn(record.event_source_arn.as_deref(), stream_name, "stream")?;
     let event_id = record.event_id.as_deref().unwrap_or_default();
     let shard_id = match event_id.split_once(':') {
         Some((shard, sequence)) if !shard.is_empty() && sequence == sequence_number => shard,
         _ => {
-            return Err(fail(malformed(
-                "the eventID is not <shardId>:<sequenceNumber> of this record",
-            )));
+            return Err(d.malformed("the eventID is not <shardId>:<sequenceNumber> of this record"));
         }
     };
     let data = record.kinesis.data.0;
     if data.is_empty() {
-        return Err(fail(DecodeError::EmptyBody));
+        return Err(d.fail(DecodeError::EmptyBody));
     }
-    within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
+    d.within_limit(data.len())?;
     let body = Bytes::from(data);
     let arrival = arrival.to_rfc3339();
-    let layout = Layout::Kinesis {
-        stream,
-        shard_id,
-        sequence_number: &sequence_number,
-    };
-    let facts = Facts {
-        event_time: Some(&arrival),
-        partition_key: Some(&record.kinesis.partition_key),
-    };
-    let key = cx.prefix.key(layout, facts).map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key,
+    let id_parts = [Part::Segment(shard_id), Part::Segment(&sequence_number)];
+    d.record(Found {
+        source_id: event_id,
+        layout: Layout::new(SOURCE, Some(stream), &id_parts),
+        facts: Facts {
+            event_time: Some(&arrival),
+            partition_key: Some(&record.kinesis.partition_key),
+        },
         content_type: Some(content_type_for(None, &body)),
-        metadata: provenance_of(SOURCE, event_id, Some(&arrival)),
         payload: Payload::Inline(body),
-        id: sequence_number,
+        id: sequence_number.clone(),
     })
 }
 
-/// The stream's name in `arn:aws:kinesis:<region>:<account>:stream/<name>`.
 fn stream_name(arn: &str) -> Option<&str> {
     crate::arn::arn_resource(arn)?
         .strip_prefix("stream/")

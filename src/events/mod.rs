@@ -14,20 +14,12 @@
 //! big integers into floats).
 //!
 //! `classify.rs` recognizes the shape, `reply.rs` makes the answers, one file
-//! per source decodes; this file holds `decode` and what the decoders share.
-
-pub mod direct;
-pub mod dynamodb;
-pub mod eventbridge;
-pub mod http;
-pub mod kafka;
-pub mod kinesis;
-pub mod s3;
-pub mod ses;
-pub mod sns;
-pub mod sqs;
+//! per source decodes, each record through `decoding.rs` (its ID, failures,
+//! "malformed", key and provenance); this file holds `decode` and the small
+//! helpers the decoders share.
 
 mod classify;
+mod decoding;
 mod reply;
 
 pub use classify::{Kind, UnsupportedEvent, classify};
@@ -46,6 +38,38 @@ pub use crate::record::{
     provenance,
 };
 use crate::source::{Answer, Source};
+
+/// A source's decoder: the invocation as it arrived (`raw`, for sources that
+/// store it byte for byte) and parsed (`event`), to its records in event order.
+pub(crate) type Decoder = fn(&RawValue, Value, &DecodeContext<'_>) -> Decoded;
+
+/// Declares each source's decoder module (its `DECODER`) and the one dispatch
+/// keyed by [`Source`]: a new source is one line here. The match is
+/// exhaustive, so a row of the source table without a decoder does not compile.
+macro_rules! decoders {
+    ($($source:ident => $module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        fn decoder(source: Source) -> Decoder {
+            match source {
+                $(Source::$source => $module::DECODER,)*
+            }
+        }
+    };
+}
+
+decoders! {
+    Sqs => sqs,
+    Sns => sns,
+    EventBridge => eventbridge,
+    S3 => s3,
+    Ses => ses,
+    Http => http,
+    Direct => direct,
+    Kinesis => kinesis,
+    DynamoDb => dynamodb,
+    Kafka => kafka,
+}
 
 /// S3's limit on user-defined metadata (names and values), in bytes.
 const MAX_USER_METADATA_BYTES: usize = 2048;
@@ -194,18 +218,7 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         Source::Sqs => sqs::message_groups(&event),
         _ => Vec::new(),
     };
-    let records = match source {
-        Source::Sqs => sqs::decode(event, cx),
-        Source::Sns => sns::decode(event, cx),
-        Source::S3 => s3::decode(event, cx),
-        Source::Ses => ses::decode(raw, event, cx),
-        Source::EventBridge => vec![eventbridge::decode(raw, event, cx)],
-        Source::Http => vec![http::decode(event, cx).1],
-        Source::Direct => direct::decode(raw, &event, cx),
-        Source::Kinesis => kinesis::decode(event, cx),
-        Source::DynamoDb => dynamodb::decode(raw, event, cx),
-        Source::Kafka => kafka::decode(event, cx),
-    };
+    let records = decoder(source)(raw, event, cx);
     Ok(Request::Write {
         kind,
         records,
@@ -351,19 +364,6 @@ pub(crate) fn add_user_metadata(
 pub(crate) fn header_safe(value: &str) -> String {
     const UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
     percent_encoding::utf8_percent_encode(value, UNSAFE).to_string()
-}
-
-/// What `parse` reads from a record's `eventSourceARN` (the queue, stream or
-/// table it names); `what` says which, for the error when there is none.
-pub(crate) fn named_in_arn<'a>(
-    source_name: &'static str,
-    arn: Option<&'a str>,
-    parse: impl FnOnce(&'a str) -> Option<&'a str>,
-    what: &str,
-) -> Result<&'a str, DecodeError> {
-    arn.and_then(parse).ok_or_else(|| {
-        DecodeError::malformed(source_name, format!("no eventSourceARN naming the {what}"))
-    })
 }
 
 /// A typed decode of one JSON value, with the serde message as the detail.

@@ -6,17 +6,16 @@
 use aws_lambda_events::s3::S3EventRecord;
 use serde_json::Value;
 
-use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
-    provenance_of, records_of,
-};
-use crate::keys::{Facts, Layout};
+use super::decoding::{Decoding, Found};
+use super::{DecodeContext, Decoded, Payload, Record, RecordError, SourceObject, records_of};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::S3.name();
+const SOURCE: Source = Source::S3;
 
-/// Decodes each record; records of other event types (removals, restores)
-/// are not objects to copy and are left out.
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
+
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     records_of(event)
         .into_iter()
@@ -35,55 +34,39 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         let key = raw.pointer("/s3/object/key")?.as_str()?;
         Some(format!("{bucket}/{}", decode_key(key)))
     };
-    let id = raw_id();
-    let fail = |error| RecordError {
-        id: id.clone(),
-        error,
-    };
-    let record: S3EventRecord = decode_as(SOURCE, raw).map_err(fail)?;
-    let malformed = |detail: &str| fail(DecodeError::malformed(SOURCE, detail.to_owned()));
+    let d = Decoding::new(SOURCE, raw_id(), cx);
+    let record: S3EventRecord = d.typed(raw)?;
     let bucket = record
         .s3
         .bucket
         .name
         .filter(|b| !b.is_empty())
-        .ok_or_else(|| malformed("no bucket name"))?;
+        .ok_or_else(|| d.malformed("no bucket name"))?;
     let key = record
         .s3
         .object
         .key
         .filter(|k| !k.is_empty())
         .map(|k| decode_key(&k))
-        .ok_or_else(|| malformed("no object key"))?;
-    // Without a sequencer, versions of one key can't be ordered: a late event
-    // could roll the copy back. S3 always sends one; refuse anything else.
+        .ok_or_else(|| d.malformed("no object key"))?;
     let sequencer = record
         .s3
         .object
         .sequencer
         .filter(|s| crate::sequencer::is_valid(s))
         .ok_or_else(|| {
-            malformed("no valid object.sequencer (hex); S3 sends one with every event")
+            d.malformed("no valid object.sequencer (hex); S3 sends one with every event")
         })?;
     let id = format!("{bucket}/{key}");
     let time = record.event_time.to_rfc3339();
-    let object_key = cx
-        .prefix
-        .key(
-            Layout::S3 {
-                bucket: &bucket,
-                key: &key,
-            },
-            Facts::at(&time),
-        )
-        .map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key: object_key,
+    d.record(Found {
+        source_id: &id,
+        layout: Layout::new(SOURCE, Some(&bucket), &[Part::Path(&key)]),
+        facts: Facts::at(&time),
         content_type: None,
-        metadata: provenance_of(SOURCE, &id, Some(&time)),
         payload: Payload::SourceObject(SourceObject {
-            bucket,
-            key,
+            bucket: bucket.clone(),
+            key: key.clone(),
             version_id: record.s3.object.version_id.filter(|v| !v.is_empty()),
             etag: record
                 .s3
@@ -93,11 +76,10 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
                 .filter(|e| !e.is_empty()),
             sequencer: Some(sequencer),
         }),
-        id,
+        id: id.clone(),
     })
 }
 
-/// Keys in S3 notifications are form-encoded: `+` is a space, the rest percent-encoded.
 pub(crate) fn decode_key(key: &str) -> String {
     let spaced = key.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)

@@ -7,14 +7,15 @@ use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, SourceObject, decode_as,
-    provenance_of, records_of,
-};
-use crate::keys::{Facts, Layout};
+use super::decoding::{Decoding, Found};
+use super::{DecodeContext, Decoded, Payload, Record, RecordError, SourceObject, records_of};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::Ses.name();
+const SOURCE: Source = Source::Ses;
+
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = decode;
 
 pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     // The records as they arrived, to store each notification byte for byte.
@@ -22,56 +23,42 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     records_of(event)
         .into_iter()
         .enumerate()
-        .flat_map(|(n, record)| decode_record(raw_records.get(n).copied(), record, cx))
+        .flat_map(
+            |(n, record)| match decode_record(raw_records.get(n).copied(), record, cx) {
+                Ok(records) => records.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            },
+        )
         .collect()
 }
 
+/// The notification, and the raw mail when the receipt stored it.
 fn decode_record(
     raw: Option<&RawValue>,
     record: Value,
     cx: &DecodeContext<'_>,
-) -> Vec<Result<Record, RecordError>> {
-    let id = super::id_at(&record, "/ses/mail/messageId");
-    let fail = |error| {
-        vec![Err(RecordError {
-            id: id.clone(),
-            error,
-        })]
-    };
+) -> Result<Vec<Record>, RecordError> {
+    let d = Decoding::at(SOURCE, &record, "/ses/mail/messageId", cx);
     let Some(raw) = raw else {
-        return fail(DecodeError::malformed(
-            SOURCE,
-            "the record could not be read as it arrived",
-        ));
+        return Err(d.malformed("the record could not be read as it arrived"));
     };
     let body = raw.get().as_bytes();
-    if let Err(e) = super::within_limit(body.len(), cx.max_body_bytes) {
-        return fail(e);
-    }
-    let typed: SimpleEmailRecord = match decode_as(SOURCE, record) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
-    let Some(id) = id.clone() else {
-        return fail(DecodeError::malformed(SOURCE, "no mail.messageId"));
-    };
+    d.within_limit(body.len())?;
+    let typed: SimpleEmailRecord = d.typed(record)?;
+    let id = d.id("mail.messageId")?;
     let time = typed.ses.mail.timestamp.to_rfc3339();
-    let metadata = provenance_of(SOURCE, &id, Some(&time));
-    let key_of = |layout| cx.prefix.key(layout, Facts::at(&time));
-    let (notification_key, raw_mail_key) = match (
-        key_of(Layout::SesNotification { message_id: &id }),
-        key_of(Layout::SesRawMail { message_id: &id }),
-    ) {
-        (Ok(notification), Ok(raw_mail)) => (notification, raw_mail),
-        (Err(e), _) | (_, Err(e)) => return fail(e.into()),
-    };
-    let mut records = vec![Ok(Record {
-        id: id.clone(),
-        key: notification_key,
-        payload: Payload::Inline(Bytes::copy_from_slice(body)),
+    let id_parts = [Part::Segment(&id)];
+    let layout = Layout::new(SOURCE, None, &id_parts);
+    let notification = d.record(Found {
+        source_id: &id,
+        layout: layout.with_suffix(".json"),
+        facts: Facts::at(&time),
         content_type: Some("application/json".to_owned()),
-        metadata: metadata.clone(),
-    })];
+        payload: Payload::Inline(Bytes::copy_from_slice(body)),
+        id: id.clone(),
+    })?;
+    // Made whether or not it is written: a record whose raw mail can't have a key fails whole.
+    let raw_mail_key = d.key(layout.with_suffix(".eml"), Facts::at(&time))?;
     let action = &typed.ses.receipt.action;
     let stored = match (&action.bucket_name, &action.object_key) {
         (Some(bucket), Some(key)) if action.type_.as_deref() == Some("S3") => {
@@ -81,20 +68,21 @@ fn decode_record(
             .ses_raw_mail
             .map(|raw| (raw.bucket.clone(), format!("{}{id}", raw.prefix))),
     };
-    if let Some((bucket, key)) = stored {
-        records.push(Ok(Record {
-            key: raw_mail_key,
-            payload: Payload::SourceObject(SourceObject {
-                bucket,
-                key,
-                version_id: None,
-                etag: None,
-                sequencer: None,
-            }),
-            content_type: Some("message/rfc822".to_owned()),
-            metadata,
-            id,
-        }));
-    }
-    records
+    let Some((bucket, key)) = stored else {
+        return Ok(vec![notification]);
+    };
+    let raw_mail = Record {
+        key: raw_mail_key,
+        payload: Payload::SourceObject(SourceObject {
+            bucket,
+            key,
+            version_id: None,
+            etag: None,
+            sequencer: None,
+        }),
+        content_type: Some("message/rfc822".to_owned()),
+        metadata: notification.metadata.clone(),
+        id,
+    };
+    Ok(vec![notification, raw_mail])
 }

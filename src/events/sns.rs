@@ -4,54 +4,43 @@ use aws_lambda_events::sns::SnsRecord;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    provenance_of,
-};
-use crate::keys::{Facts, Layout};
+use super::decoding::{Decoding, Found};
+use super::{DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::Sns.name();
+const SOURCE: Source = Source::Sns;
+
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     super::each_record(event, |raw| decode_record(raw, cx))
 }
 
 fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    let id = super::id_at(&raw, "/Sns/MessageId");
-    let fail = RecordError::under(&id);
-    let record: SnsRecord = decode_as(SOURCE, raw).map_err(fail)?;
+    let d = Decoding::at(SOURCE, &raw, "/Sns/MessageId", cx);
+    let record: SnsRecord = d.typed(raw)?;
     let sns = record.sns;
-    let topic = crate::arn::arn_name(&sns.topic_arn).ok_or_else(|| {
-        fail(DecodeError::malformed(
-            SOURCE,
-            "no TopicArn naming the topic",
-        ))
-    })?;
+    let topic = crate::arn::arn_name(&sns.topic_arn)
+        .ok_or_else(|| d.malformed("no TopicArn naming the topic"))?;
     if sns.message.is_empty() {
-        return Err(fail(DecodeError::EmptyBody));
+        return Err(d.fail(DecodeError::EmptyBody));
     }
-    super::within_limit(sns.message.len(), cx.max_body_bytes).map_err(fail)?;
+    d.within_limit(sns.message.len())?;
     let content_type = sns
         .message_attributes
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .map(|(_, a)| a.value.clone());
+        .map(|(_, a)| a.value.as_str());
     let body = Bytes::from(sns.message.into_bytes());
     let time = sns.timestamp.to_rfc3339();
-    let layout = Layout::Sns {
-        topic,
-        message_id: &sns.message_id,
-    };
-    let key = cx
-        .prefix
-        .key(layout, Facts::at(&time))
-        .map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key,
-        content_type: Some(content_type_for(content_type.as_deref(), &body)),
-        metadata: provenance_of(SOURCE, &sns.message_id, Some(&time)),
+    d.record(Found {
+        source_id: &sns.message_id,
+        layout: Layout::new(SOURCE, Some(topic), &[Part::Segment(&sns.message_id)]),
+        facts: Facts::at(&time),
+        content_type: Some(content_type_for(content_type, &body)),
         payload: Payload::Inline(body),
-        id: sns.message_id,
+        id: sns.message_id.clone(),
     })
 }

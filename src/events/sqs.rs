@@ -7,16 +7,16 @@
 use aws_lambda_events::sqs::SqsMessage;
 use serde_json::Value;
 
-use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, decode_as,
-    inline_body, provenance_of,
-};
-use crate::keys::{Facts, Layout};
+use super::decoding::{Decoding, Found};
+use super::{DecodeContext, Decoded, Payload, Record, RecordError, content_type_for};
+use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
-const SOURCE: &str = Source::Sqs.name();
+const SOURCE: Source = Source::Sqs;
 
-/// Decodes each message on its own.
+/// Its entry in `events::decode`.
+pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
+
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     super::each_record(event, |raw| decode_message(raw, cx))
 }
@@ -44,20 +44,14 @@ pub fn message_groups(event: &Value) -> Vec<Option<String>> {
 }
 
 fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
-    // Read the ID first, so even a message that fails to decode is reported under it.
-    let id = super::id_at(&raw, "/messageId");
-    let fail = RecordError::under(&id);
-    let message: SqsMessage = decode_as(SOURCE, raw).map_err(fail)?;
-    let Some(id) = id.clone() else {
-        return Err(fail(DecodeError::malformed(SOURCE, "no messageId")));
-    };
-    let queue = super::named_in_arn(
-        SOURCE,
+    let d = Decoding::at(SOURCE, &raw, "/messageId", cx);
+    let message: SqsMessage = d.typed(raw)?;
+    let id = d.id("messageId")?;
+    let queue = d.named_in_arn(
         message.event_source_arn.as_deref(),
         crate::arn::arn_name,
         "queue",
-    )
-    .map_err(fail)?;
+    )?;
     let attribute = |name: &str| {
         message
             .message_attributes
@@ -66,8 +60,8 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
             .and_then(|(_, a)| a.string_value.as_deref())
     };
     let base64 = attribute("content-encoding").is_some_and(|v| v.eq_ignore_ascii_case("base64"));
-    let content_type = attribute("content-type").map(str::to_owned);
-    let body = inline_body(message.body.clone(), base64, cx.max_body_bytes).map_err(fail)?;
+    let content_type = attribute("content-type");
+    let body = d.inline_body(message.body.clone(), base64)?;
     let sent = message
         .attributes
         .get("SentTimestamp")
@@ -77,26 +71,15 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
                 .fmt(aws_smithy_types::date_time::Format::DateTime)
                 .ok()
         });
-    let facts = Facts {
-        event_time: sent.as_deref(),
-        // FIFO queues: the message group.
-        partition_key: message.attributes.get("MessageGroupId").map(String::as_str),
-    };
-    let key = cx
-        .prefix
-        .key(
-            Layout::Sqs {
-                queue,
-                message_id: &id,
-            },
-            facts,
-        )
-        .map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key,
-        content_type: Some(content_type_for(content_type.as_deref(), &body)),
-        metadata: provenance_of(SOURCE, &id, sent.as_deref()),
+    d.record(Found {
+        source_id: &id,
+        layout: Layout::new(SOURCE, Some(queue), &[Part::Segment(&id)]),
+        facts: Facts {
+            event_time: sent.as_deref(),
+            partition_key: message.attributes.get("MessageGroupId").map(String::as_str),
+        },
+        content_type: Some(content_type_for(content_type, &body)),
         payload: Payload::Inline(body),
-        id,
+        id: id.clone(),
     })
 }

@@ -317,6 +317,8 @@ fn parse_segment(segment: &str) -> Result<Vec<Piece>, TemplateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::Part;
+    use crate::source::Source;
 
     const HIVE: &str = "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}";
 
@@ -333,21 +335,18 @@ mod tests {
 
     #[test]
     fn hive_partitions_from_the_event_time() {
-        let sqs = Layout::Sqs {
-            queue: "orders",
-            message_id: "m-1",
-        };
+        let sqs = Layout::new(Source::Sqs, Some("orders"), &[Part::Segment("m-1")]);
         // The event time in another zone still lands in its UTC hour.
         let facts = Facts::at("2026-12-02T01:30:00+02:00");
         assert_eq!(
             render(HIVE, sqs, facts).unwrap(),
             "sqs/orders/dt=2026-12-01/23/m-1"
         );
-        let kinesis = Layout::Kinesis {
-            stream: "clicks",
-            shard_id: "shardId-000000000000",
-            sequence_number: "4959",
-        };
+        let kinesis = Layout::new(
+            Source::Kinesis,
+            Some("clicks"),
+            &[Part::Segment("shardId-000000000000"), Part::Segment("4959")],
+        );
         let facts = Facts {
             event_time: Some("2026-01-05T07:08:09Z"),
             partition_key: Some("user/7"),
@@ -365,7 +364,7 @@ mod tests {
 
     #[test]
     fn sources_without_a_name_or_a_partition_key_get_the_empty_segment() {
-        let http = Layout::Http { request_id: "r" };
+        let http = Layout::new(Source::Http, None, &[Part::Segment("r")]);
         assert_eq!(
             render(
                 "{source}/{source_name}/{partition_key}/{id}",
@@ -375,7 +374,7 @@ mod tests {
             .unwrap(),
             "http/%_/%_/r"
         );
-        let ses = Layout::SesRawMail { message_id: "x" };
+        let ses = Layout::new(Source::Ses, None, &[Part::Segment("x")]).with_suffix(".eml");
         assert_eq!(
             render("{source}/{source_name}/{id}", ses, Facts::default()).unwrap(),
             "ses/%_/x.eml"
@@ -384,10 +383,8 @@ mod tests {
 
     #[test]
     fn time_tokens_need_an_rfc3339_event_time() {
-        let direct = Layout::Direct {
-            request_id: "r",
-            index: 0,
-        };
+        let direct = Layout::new(Source::Direct, None, &[Part::Segment("r"), Part::Number(0)])
+            .grouped_by("r");
         assert_eq!(
             render(HIVE, direct, Facts::default()),
             Err(RenderError::NoEventTime("yyyy"))

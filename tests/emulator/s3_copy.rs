@@ -83,10 +83,11 @@ pub(crate) fn s3_event(
 pub(crate) fn destination(emu: &Emulator, source_key: &str) -> String {
     let prefix = cross_account_s3_writer::keys::KeyPrefix::parse(&emu.state.key_prefix).unwrap();
     prefix
-        .derived(cross_account_s3_writer::keys::Layout::S3 {
-            bucket: &emu.state.source_bucket,
-            key: source_key,
-        })
+        .derived(cross_account_s3_writer::keys::Layout::new(
+            cross_account_s3_writer::source::Source::S3,
+            Some(&emu.state.source_bucket),
+            &[cross_account_s3_writer::keys::Part::Path(source_key)],
+        ))
         .to_string()
 }
 
