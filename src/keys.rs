@@ -11,7 +11,8 @@
 //! - each identity part is one segment, encoded without loss: `%` becomes `%25`,
 //!   `/` inside a name `%2F`, control characters `%XX`, a `.` or `..` segment
 //!   `%2E` / `%2E%2E`, an empty segment `%_`. Numbers (a direct invocation's
-//!   index, a Kafka partition and offset) are decimal segments. Only a source
+//!   index, a Kafka partition and offset, a KPL user record's place in its
+//!   aggregate) are decimal segments. Only a source
 //!   object's key keeps its `/` hierarchy, and it is always the last part, so
 //!   parts can't shift into each other;
 //! - a key longer than S3's 1024 bytes is cut and ends in `%~` and the SHA-256
@@ -131,11 +132,13 @@ pub enum Layout<'a> {
     Http { request_id: &'a str },
     /// `direct/<request id>/<n>`
     Direct { request_id: &'a str, index: usize },
-    /// `kinesis/<stream>/<shardId>/<sequenceNumber>`
+    /// `kinesis/<stream>/<shardId>/<sequenceNumber>`, and `/<n>` after it for
+    /// user record `n` of a KPL aggregate (decimal, from 0)
     Kinesis {
         stream: &'a str,
         shard_id: &'a str,
         sequence_number: &'a str,
+        user_record: Option<usize>,
     },
     /// `dynamodb/<table>/<eventID>`
     DynamoDb { table: &'a str, event_id: &'a str },
@@ -240,8 +243,17 @@ impl Layout<'_> {
             Self::Kinesis {
                 shard_id,
                 sequence_number,
+                user_record,
                 ..
-            } => &[*shard_id, *sequence_number],
+            } => {
+                encode_segment(out, shard_id, true);
+                out.push('/');
+                encode_segment(out, sequence_number, true);
+                if let Some(n) = user_record {
+                    let _ = write!(out, "/{n}");
+                }
+                return;
+            }
             Self::DynamoDb { event_id, .. } => &[*event_id],
             Self::Kafka {
                 partition, offset, ..
@@ -623,8 +635,18 @@ mod tests {
                     stream: "orders",
                     shard_id: "shardId-000000000001",
                     sequence_number: "4959",
+                    user_record: None,
                 },
                 "incoming/kinesis/orders/shardId-000000000001/4959",
+            ),
+            (
+                Layout::Kinesis {
+                    stream: "orders",
+                    shard_id: "shardId-000000000001",
+                    sequence_number: "4959",
+                    user_record: Some(2),
+                },
+                "incoming/kinesis/orders/shardId-000000000001/4959/2",
             ),
             (
                 Layout::DynamoDb {
@@ -703,15 +725,35 @@ mod tests {
             message_id: "m.json",
         });
         assert_ne!(notification, raw);
-        let kinesis = |stream, shard_id, sequence_number| {
+        let kinesis = |stream, shard_id, sequence_number, user_record| {
             p.derived(Layout::Kinesis {
                 stream,
                 shard_id,
                 sequence_number,
+                user_record,
             })
         };
-        assert_ne!(kinesis("a/b", "c", "d"), kinesis("a", "b/c", "d"));
-        assert_ne!(kinesis("a", "b/c", "d"), kinesis("a", "b", "c/d"));
+        assert_ne!(
+            kinesis("a/b", "c", "d", None),
+            kinesis("a", "b/c", "d", None)
+        );
+        assert_ne!(
+            kinesis("a", "b/c", "d", None),
+            kinesis("a", "b", "c/d", None)
+        );
+        // A user record of an aggregate never takes a plain record's key, nor another's.
+        assert_ne!(
+            kinesis("a", "b", "c/0", None),
+            kinesis("a", "b", "c", Some(0))
+        );
+        assert_ne!(
+            kinesis("a", "b/c", "0", None),
+            kinesis("a", "b", "c", Some(0))
+        );
+        assert_ne!(
+            kinesis("a", "b", "c", Some(1)),
+            kinesis("a", "b", "c", Some(10))
+        );
         let kafka = |topic, partition, offset| {
             p.derived(Layout::Kafka {
                 topic,
@@ -844,10 +886,12 @@ mod tests {
                 request_id: a,
                 index: n,
             },
+            // A plain record, or user record `n - 1` of an aggregate.
             8 => Layout::Kinesis {
                 stream: a,
                 shard_id: b,
                 sequence_number: c,
+                user_record: n.checked_sub(1),
             },
             9 => Layout::DynamoDb {
                 table: a,

@@ -1,8 +1,12 @@
 //! Kinesis Data Streams: each record's data (base64 in the event) is one
-//! object, at `kinesis/<stream>/<shardId>/<sequenceNumber>`.
+//! object, at `kinesis/<stream>/<shardId>/<sequenceNumber>`; each user record
+//! of a KPL aggregate ([`super::kpl`]) is one object, at
+//! `kinesis/<stream>/<shardId>/<sequenceNumber>/<n>` (`n` its place in the aggregate, from 0).
 //!
 //! A record is reported under its sequence number (the stream's partial batch
 //! response): Lambda checkpoints before the lowest one reported and retries from there.
+//! A user record that fails fails its Kinesis record's sequence number; on the
+//! retry, the user records already written answer "already existed".
 
 use aws_lambda_events::kinesis::KinesisEventRecord;
 use bytes::Bytes;
@@ -10,23 +14,33 @@ use serde_json::Value;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
-    decode_as, each_record, provenance_of, within_limit,
+    decode_as, kpl, provenance_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Kinesis.name();
 
-/// Decodes each record on its own.
+/// Decodes each record on its own; an aggregate becomes its user records.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    each_record(event, |raw| decode_record(raw, cx))
+    let mut decoded = Decoded::new();
+    for raw in super::records_of(event) {
+        match decode_record(raw, cx) {
+            Ok(records) => decoded.extend(records),
+            Err(failed) => decoded.push(Err(failed)),
+        }
+    }
+    decoded
 }
 
 fn malformed(detail: &str) -> DecodeError {
     DecodeError::malformed(SOURCE, detail)
 }
 
-fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+/// A record's objects: one, or one per user record of an aggregate (each
+/// failing on its own under the record's sequence number); `Err` when the
+/// record itself is malformed.
+fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Decoded, RecordError> {
     // Read the sequence number first, so even a record that fails to decode is reported under it.
     let id = super::id_at(&raw, "/kinesis/sequenceNumber");
     let fail = RecordError::under(&id);
@@ -65,25 +79,45 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
     if data.is_empty() {
         return Err(fail(DecodeError::EmptyBody));
     }
-    within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
-    let body = Bytes::from(data);
+    let data = Bytes::from(data);
     let arrival = arrival.to_rfc3339();
-    let layout = Layout::Kinesis {
-        stream,
-        shard_id,
-        sequence_number: &sequence_number,
+    let object = |body: Bytes, partition_key: &str, user_record: Option<usize>| {
+        if body.is_empty() {
+            return Err(fail(DecodeError::EmptyBody));
+        }
+        within_limit(body.len(), cx.max_body_bytes).map_err(fail)?;
+        let layout = Layout::Kinesis {
+            stream,
+            shard_id,
+            sequence_number: &sequence_number,
+            user_record,
+        };
+        let facts = Facts {
+            event_time: Some(&arrival),
+            partition_key: Some(partition_key),
+        };
+        let key = cx.prefix.key(layout, facts).map_err(|e| fail(e.into()))?;
+        // A user record's source ID is its Kinesis record's, then `/<n>`, as its key ends.
+        let source_id = match user_record {
+            Some(n) => format!("{event_id}/{n}"),
+            None => event_id.to_owned(),
+        };
+        Ok(Record {
+            key,
+            content_type: Some(content_type_for(None, &body)),
+            metadata: provenance_of(SOURCE, &source_id, Some(&arrival)),
+            payload: Payload::Inline(body),
+            id: sequence_number.clone(),
+        })
     };
-    let facts = Facts {
-        event_time: Some(&arrival),
-        partition_key: Some(&record.kinesis.partition_key),
-    };
-    let key = cx.prefix.key(layout, facts).map_err(|e| fail(e.into()))?;
-    Ok(Record {
-        key,
-        content_type: Some(content_type_for(None, &body)),
-        metadata: provenance_of(SOURCE, event_id, Some(&arrival)),
-        payload: Payload::Inline(body),
-        id: sequence_number,
+    let users = kpl::deaggregate(&data).map_err(|e| fail(malformed(&e.to_string())))?;
+    Ok(match users {
+        None => vec![object(data, &record.kinesis.partition_key, None)],
+        Some(users) => users
+            .into_iter()
+            .enumerate()
+            .map(|(n, user)| object(user.data, &user.partition_key, Some(n)))
+            .collect(),
     })
 }
 

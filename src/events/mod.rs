@@ -22,6 +22,7 @@ pub mod eventbridge;
 pub mod http;
 pub mod kafka;
 pub mod kinesis;
+pub mod kpl;
 pub mod s3;
 pub mod ses;
 pub mod sns;

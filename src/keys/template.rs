@@ -347,6 +347,7 @@ mod tests {
             stream: "clicks",
             shard_id: "shardId-000000000000",
             sequence_number: "4959",
+            user_record: None,
         };
         let facts = Facts {
             event_time: Some("2026-01-05T07:08:09Z"),
