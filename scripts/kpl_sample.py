@@ -45,27 +45,34 @@ def with_wrong_trailer(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 1])
 
 
+def kinesis_event(stream_arn: str, shard_id: str, records: list[tuple[str, str, bytes]],
+                  arrival: float) -> dict:
+    """A Kinesis event as Lambda's event source mapping sends it: (sequence number, partition
+    key, data) records of one shard."""
+    return {"Records": [{
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": partition_key,
+            "sequenceNumber": sequence_number,
+            "data": base64.b64encode(data).decode(),
+            "approximateArrivalTimestamp": arrival,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard_id}:{sequence_number}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": "arn:aws:iam::111111111111:role/writer-exec",
+        "awsRegion": stream_arn.split(":")[3],
+        "eventSourceARN": stream_arn,
+    } for sequence_number, partition_key, data in records]}
+
+
 def sample_event() -> dict:
     partition_key, data = aggregate(USER_RECORDS)
-    records = []
-    for sequence_number, payload in zip(SEQUENCE_NUMBERS, [data, with_wrong_trailer(data)]):
-        records.append({
-            "kinesis": {
-                "kinesisSchemaVersion": "1.0",
-                "partitionKey": partition_key,
-                "sequenceNumber": sequence_number,
-                "data": base64.b64encode(payload).decode(),
-                "approximateArrivalTimestamp": 1763800100.25,
-            },
-            "eventSource": "aws:kinesis",
-            "eventVersion": "1.0",
-            "eventID": f"{SHARD_ID}:{sequence_number}",
-            "eventName": "aws:kinesis:record",
-            "invokeIdentityArn": "arn:aws:iam::111111111111:role/writer-exec",
-            "awsRegion": "us-east-1",
-            "eventSourceARN": STREAM_ARN,
-        })
-    return {"Records": records}
+    payloads = [data, with_wrong_trailer(data)]
+    return kinesis_event(STREAM_ARN, SHARD_ID, [(sequence_number, partition_key, payload)
+                                                for sequence_number, payload in zip(SEQUENCE_NUMBERS, payloads)],
+                         1763800100.25)
 
 
 if __name__ == "__main__":
