@@ -751,6 +751,10 @@ mod tests {
             kinesis("a", "b", "c", Some(0))
         );
         assert_ne!(
+            kinesis("a", "b", "c0", None),
+            kinesis("a", "b", "c", Some(0))
+        );
+        assert_ne!(
             kinesis("a", "b", "c", Some(1)),
             kinesis("a", "b", "c", Some(10))
         );
