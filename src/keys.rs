@@ -127,8 +127,11 @@ pub enum Part<'a> {
 /// module encodes every shape under the same rules (module comment). For the
 /// keys of distinct records to stay distinct, a source keeps **one shape**: the
 /// same container or none, the same kinds of parts in the same order, and the
-/// same suffix. A source with two shapes (SES: `.json`, `.eml`) tells them apart
-/// by suffixes of which neither ends the other.
+/// same suffix. A source with two shapes tells them apart by suffixes of which
+/// neither ends the other (SES: `.json`, `.eml`), or, when neither has a path
+/// part, by their number of parts (Kinesis: `<shardId>/<sequenceNumber>`, and
+/// `/<n>` after it for a KPL user record): every other part is one segment, so
+/// keys of such shapes differ in their number of segments, under any template.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Layout<'a> {
     namespace: Namespace,
@@ -621,6 +624,18 @@ mod tests {
             ),
             (
                 Layout::new(
+                    Source::Kinesis,
+                    Some("orders"),
+                    &[
+                        Part::Segment("shardId-000000000001"),
+                        Part::Segment("4959"),
+                        Part::Number(2),
+                    ],
+                ),
+                "incoming/kinesis/orders/shardId-000000000001/4959/2",
+            ),
+            (
+                Layout::new(
                     Source::DynamoDb,
                     Some("Orders"),
                     &[Part::Segment("c4ca4238")],
@@ -698,6 +713,20 @@ mod tests {
             )
         };
         assert_ne!(ses("m.eml", ".json"), ses("m.json", ".eml"));
+        // A KPL user record never takes a plain Kinesis record's key, nor another's.
+        let kinesis = |shard, sequence, user_record: Option<i64>| {
+            let plain = [Part::Segment(shard), Part::Segment(sequence)];
+            let aggregated = user_record.map(|n| [plain[0], plain[1], Part::Number(n)]);
+            let id: &[Part<'_>] = match &aggregated {
+                Some(parts) => parts,
+                None => &plain,
+            };
+            p.derived(Layout::new(Source::Kinesis, Some("s"), id))
+        };
+        assert_ne!(kinesis("b", "c/0", None), kinesis("b", "c", Some(0)));
+        assert_ne!(kinesis("b/c", "0", None), kinesis("b", "c", Some(0)));
+        assert_ne!(kinesis("b", "c0", None), kinesis("b", "c", Some(0)));
+        assert_ne!(kinesis("b", "c", Some(1)), kinesis("b", "c", Some(10)));
         let kinesis = |stream, shard_id, sequence_number| {
             p.derived(Layout::new(
                 Source::Kinesis,
@@ -834,7 +863,7 @@ mod tests {
     }
 
     /// The shapes the sources have today, in [`layout`]'s first variants.
-    const TODAY: u16 = 12;
+    const TODAY: u16 = 13;
     /// Id part kinds of the other generated shapes (a path only last).
     const KINDS: [&str; 4] = ["s", "sn", "np", "ssp"];
     const SUFFIXES: [&str; 3] = ["", ".json", ".eml"];
@@ -889,6 +918,11 @@ mod tests {
                 Some(a),
                 vec![Part::Number(n as i64 - 1), Part::Number(m)],
             ),
+            12 => source(
+                Source::Kinesis,
+                Some(a),
+                vec![Part::Segment(b), Part::Segment(c), Part::Number(n as i64)],
+            ),
             11 => Shape {
                 namespace: Namespace::Batch,
                 suffix: ".ndjson",
@@ -934,6 +968,7 @@ mod tests {
         let variant = variant % VARIANTS;
         match variant {
             4 | 5 if step % 2 == 1 => 9 - variant,
+            8 | 12 if step % 2 == 1 => 20 - variant,
             _ if variant < TODAY => variant,
             _ => {
                 let stride = Namespace::ALL.len() as u16;
@@ -961,9 +996,15 @@ mod tests {
                 .collect::<String>()
         };
         let shape = |l: &Layout<'_>| (l.container.is_some(), kinds(l), l.suffix);
+        let no_path = |l: &Layout<'_>| !kinds(l).contains('p');
         l1.namespace != l2.namespace
             || shape(l1) == shape(l2)
             || !(l1.suffix.ends_with(l2.suffix) || l2.suffix.ends_with(l1.suffix))
+            || (l1.container.is_some() == l2.container.is_some()
+                && l1.suffix == l2.suffix
+                && no_path(l1)
+                && no_path(l2)
+                && l1.id.len() != l2.id.len())
     }
 
     /// Valid templates: {source} or plain text first, {id} in several places.

@@ -121,6 +121,15 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "kinesis-kpl-aggregated.json",
+        &[
+            "incoming/kinesis/writer-stream/shardId-000000000003/49590338271490256608559692540925702759324208523137515700/0",
+            "incoming/kinesis/writer-stream/shardId-000000000003/49590338271490256608559692540925702759324208523137515700/1",
+            "incoming/kinesis/writer-stream/shardId-000000000003/49590338271490256608559692540925702759324208523137515700/2",
+            "incoming/kinesis/writer-stream/shardId-000000000003/49590338271490256608559692540925702759324208523137515701",
+        ],
+    ),
+    (
         "dynamodb.json",
         &[
             "incoming/dynamodb/writer-table/c4ca4238a0b923820dcc509a6f75849b",
@@ -547,6 +556,257 @@ fn a_stream_record_without_a_sequence_number_fails_the_invocation() {
     }
 }
 
+/// The sample's two sequence numbers: an aggregate (made by AWS's aws-kinesis-agg,
+/// `scripts/kpl_sample.py`), and the same bytes with a wrong MD5 trailer.
+const KPL_AGGREGATE: &str = "49590338271490256608559692540925702759324208523137515700";
+const KPL_WRONG_TRAILER: &str = "49590338271490256608559692540925702759324208523137515701";
+
+/// What aws-kinesis-agg was given (`USER_RECORDS` in scripts/kpl_sample.py).
+fn kpl_user_records() -> [(&'static str, Vec<u8>); 3] {
+    [
+        ("order-7", br#"{"orderId":"o-7","total":12.5}"#.to_vec()),
+        ("sensor/42", (0..=255).collect()),
+        ("k\u{fc}che", "gr\u{fc}\u{df} dich\n".as_bytes().to_vec()),
+    ]
+}
+
+fn kinesis_data(event: &Value, n: usize) -> Vec<u8> {
+    use base64::Engine as _;
+    let data = event["Records"][n]["kinesis"]["data"].as_str().unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap()
+}
+
+#[test]
+fn kpl_user_records_are_objects_of_their_own_and_a_wrong_trailer_is_one_record() {
+    let records = decode("kinesis-kpl-aggregated.json");
+    assert_eq!(records.len(), 4);
+    for (n, (_, data)) in kpl_user_records().iter().enumerate() {
+        let record = &records[n];
+        assert_eq!(inline(record), &data[..], "user record {n}, byte for byte");
+        assert_eq!(
+            record.id, KPL_AGGREGATE,
+            "reported under its Kinesis record"
+        );
+        assert_eq!(
+            record.metadata["source-id"],
+            format!("shardId-000000000003:{KPL_AGGREGATE}/{n}")
+        );
+        assert_eq!(record.metadata["source"], "kinesis");
+        assert_eq!(
+            record.metadata["event-time"],
+            "2025-11-22T08:28:20.250+00:00"
+        );
+    }
+    assert_eq!(records[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        records[1].content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    // The wrong MD5: the whole data, magic and all, is one record (as the KCL reads it).
+    let event = load("kinesis-kpl-aggregated.json");
+    let whole = &records[3];
+    assert_eq!(inline(whole), &kinesis_data(&event, 1)[..]);
+    assert_eq!(&inline(whole)[..4], &[0xF3, 0x89, 0x9A, 0xC2]);
+    assert_eq!(whole.id, KPL_WRONG_TRAILER);
+    assert_eq!(
+        whole.metadata["source-id"],
+        format!("shardId-000000000003:{KPL_WRONG_TRAILER}")
+    );
+}
+
+#[test]
+fn kpl_user_records_render_their_own_partition_keys() {
+    use cross_account_s3_writer::keys::KeyTemplate;
+    let prefix = KeyPrefix::parse("incoming/").unwrap().with_template(
+        KeyTemplate::parse("{source}/{source_name}/pk={partition_key}/{id}").unwrap(),
+    );
+    let (records, _) = decode_text(
+        &load_text("kinesis-kpl-aggregated.json"),
+        &context(&prefix, 1 << 20, None),
+    );
+    let keys: Vec<String> = records
+        .into_iter()
+        .map(|r| r.unwrap().key.to_string())
+        .collect();
+    let shard = "shardId-000000000003";
+    assert_eq!(
+        keys,
+        [
+            format!("incoming/kinesis/writer-stream/pk=order-7/{shard}/{KPL_AGGREGATE}/0"),
+            format!("incoming/kinesis/writer-stream/pk=sensor%2F42/{shard}/{KPL_AGGREGATE}/1"),
+            format!("incoming/kinesis/writer-stream/pk=k\u{fc}che/{shard}/{KPL_AGGREGATE}/2"),
+            // Not an aggregate: the Kinesis record's own partition key.
+            format!("incoming/kinesis/writer-stream/pk=order-7/{shard}/{KPL_WRONG_TRAILER}"),
+        ]
+    );
+}
+
+#[test]
+fn failed_user_records_fail_their_sequence_number_once() {
+    // MAX_BODY_BYTES of 20: user records 0 (30 bytes) and 1 (256) fail, 2 (12) is written;
+    // the wrong-trailer record (its whole data) fails too.
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let (results, reply) = decode_text(
+        &load_text("kinesis-kpl-aggregated.json"),
+        &context(&prefix, 20, None),
+    );
+    let failed: Vec<Option<&str>> = results
+        .iter()
+        .map(|r| r.as_ref().err().map(|e| e.id.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            Some(KPL_AGGREGATE),
+            Some(KPL_AGGREGATE),
+            None,
+            Some(KPL_WRONG_TRAILER)
+        ]
+    );
+    assert_eq!(
+        answer_when_decoded_ones_are_written(results, reply).unwrap(),
+        serde_json::json!({ "batchItemFailures": [
+            { "itemIdentifier": KPL_AGGREGATE },
+            { "itemIdentifier": KPL_WRONG_TRAILER }
+        ]})
+    );
+}
+
+#[test]
+fn in_batch_mode_user_records_are_lines_and_a_failed_batch_fails_each_sequence_number_once() {
+    use base64::Engine as _;
+    use cross_account_s3_writer::batch::{Delivery, ObjectMode, Plan};
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let (decoded, reply) = decode_text(
+        &load_text("kinesis-kpl-aggregated.json"),
+        &context(&prefix, 1 << 20, None),
+    );
+    let delivery = Delivery {
+        mode: ObjectMode::Batch,
+        ..Delivery::default()
+    };
+    let (objects, plan) = Plan::new(decoded, &delivery);
+    assert_eq!(objects.len(), 1, "one stream, one batch object");
+    let batch = objects[0].as_ref().unwrap();
+    let lines: Vec<Value> = inline(batch)
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let event = load("kinesis-kpl-aggregated.json");
+    let mut expected: Vec<(String, Vec<u8>)> = kpl_user_records()
+        .into_iter()
+        .enumerate()
+        .map(|(n, (_, data))| (format!("shardId-000000000003:{KPL_AGGREGATE}/{n}"), data))
+        .collect();
+    expected.push((
+        format!("shardId-000000000003:{KPL_WRONG_TRAILER}"),
+        kinesis_data(&event, 1),
+    ));
+    assert_eq!(lines.len(), expected.len());
+    for (line, (source_id, data)) in lines.iter().zip(&expected) {
+        assert_eq!(line["source_id"], source_id.as_str());
+        let body = match (&line["body_json"], &line["body"], &line["body_base64"]) {
+            (Value::Null, Value::Null, Value::String(b64)) => {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap()
+            }
+            (Value::Null, Value::String(text), _) => text.as_bytes().to_vec(),
+            (json, _, _) => json.to_string().into_bytes(),
+        };
+        assert_eq!(&body, data, "{line}");
+    }
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            KPL_AGGREGATE,
+            KPL_AGGREGATE,
+            KPL_AGGREGATE,
+            KPL_WRONG_TRAILER
+        ]
+    );
+    // The batch object's write fails: each record fails under its sequence number, each once.
+    let failed = events::Failure {
+        id: Some("batch".into()),
+        message: "boom".into(),
+        code: None,
+        cause: cross_account_s3_writer::record::Cause::Write,
+    };
+    let outcomes = plan.finish(vec![(Err(failed), None)]).records;
+    assert_eq!(outcomes.len(), 4);
+    assert_eq!(
+        reply.answer(outcomes, "bucket").unwrap(),
+        serde_json::json!({ "batchItemFailures": [
+            { "itemIdentifier": KPL_AGGREGATE },
+            { "itemIdentifier": KPL_WRONG_TRAILER }
+        ]})
+    );
+}
+
+/// An aggregate around `message`: magic, the bytes, their MD5.
+fn kpl_framed(message: &[u8]) -> String {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let digest = md5::Md5::digest(message);
+    let data = [&[0xF3, 0x89, 0x9A, 0xC2][..], message, digest.as_slice()].concat();
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+#[test]
+fn a_malformed_aggregate_fails_its_record_alone() {
+    let event = load("kinesis-kpl-aggregated.json");
+    let aggregate = kinesis_data(&event, 0);
+    let message = &aggregate[4..aggregate.len() - 16];
+    let cases = [
+        // Truncated protobuf, its MD5 recomputed: a broken producer, not an accident.
+        (kpl_framed(&message[..message.len() - 3]), "does not decode"),
+        // Partition key index 9 of a table of one.
+        (
+            kpl_framed(&[0x0A, 0x01, b'a', 0x1A, 0x05, 0x08, 0x09, 0x1A, 0x01, b'x']),
+            "partition_key_table entry 9, but the table has 1",
+        ),
+    ];
+    for (data, why) in cases {
+        let mut event = event.clone();
+        event["Records"][0]["kinesis"]["data"] = data.into();
+        let (results, reply) = decode_value(&event);
+        assert_eq!(
+            results.len(),
+            2,
+            "{why}: one failure, nothing written of it"
+        );
+        let failure = results[0].as_ref().unwrap_err();
+        assert_eq!(failure.id.as_deref(), Some(KPL_AGGREGATE));
+        assert!(
+            matches!(&failure.error, DecodeError::Malformed { detail, .. } if detail.contains(why)),
+            "{why}: {}",
+            failure.error
+        );
+        assert!(results[1].is_ok(), "the other record is unaffected");
+        assert_eq!(
+            answer_when_decoded_ones_are_written(results, reply).unwrap(),
+            serde_json::json!({ "batchItemFailures": [{ "itemIdentifier": KPL_AGGREGATE }]})
+        );
+    }
+    // Zero user records (a partition key table only): nothing to write, and no failure,
+    // as the KCL hands its consumer nothing for it.
+    let mut empty = event.clone();
+    empty["Records"][0]["kinesis"]["data"] = kpl_framed(&[0x0A, 0x01, b'a']).into();
+    let (results, reply) = decode_value(&empty);
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].as_ref().unwrap().id, KPL_WRONG_TRAILER);
+    assert_eq!(
+        answer_when_decoded_ones_are_written(results, reply).unwrap(),
+        serde_json::json!({ "batchItemFailures": [] })
+    );
+}
+
 #[test]
 fn dynamodb_records_are_stored_as_they_arrived() {
     let records = decode("dynamodb.json");
@@ -728,8 +988,104 @@ mod never_panics {
         }
     }
 
+    /// Protobuf wire format, by hand (independent of the decoder's prost types).
+    fn varint(mut v: u64, out: &mut Vec<u8>) {
+        while v >= 0x80 {
+            out.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn bytes_field(tag: u64, bytes: &[u8], out: &mut Vec<u8>) {
+        varint(tag << 3 | 2, out);
+        varint(bytes.len() as u64, out);
+        out.extend_from_slice(bytes);
+    }
+
+    fn varint_field(tag: u64, v: u64, out: &mut Vec<u8>) {
+        varint(tag << 3, out);
+        varint(v, out);
+    }
+
+    /// An `AggregatedRecord` of small tables and user records whose indexes may point
+    /// past them and whose fields may be missing, sometimes cut short or followed by junk.
+    fn kpl_message() -> impl Strategy<Value = Vec<u8>> {
+        let user = (
+            prop::option::of(0u64..4),
+            prop::option::of(prop_oneof![0u64..3, Just(u64::MAX)]),
+            prop::option::of(prop::collection::vec(any::<u8>(), 0..24)),
+        )
+            .prop_map(|(pk, ehk, data)| {
+                let mut out = Vec::new();
+                if let Some(i) = pk {
+                    varint_field(1, i, &mut out);
+                }
+                if let Some(i) = ehk {
+                    varint_field(2, i, &mut out);
+                }
+                if let Some(data) = data {
+                    bytes_field(3, &data, &mut out);
+                }
+                out
+            });
+        (
+            prop::collection::vec("(/|\\.\\.|%|a|\u{0}|é){0,6}", 0..3),
+            prop::collection::vec("[0-9]{1,3}", 0..2),
+            prop::collection::vec(user, 0..5),
+            any::<prop::sample::Index>(),
+            any::<bool>(),
+            prop::collection::vec(any::<u8>(), 0..4),
+        )
+            .prop_map(|(keys, hash_keys, users, cut, whole, junk)| {
+                let mut out = Vec::new();
+                for k in &keys {
+                    bytes_field(1, k.as_bytes(), &mut out);
+                }
+                for k in &hash_keys {
+                    bytes_field(2, k.as_bytes(), &mut out);
+                }
+                for u in &users {
+                    bytes_field(3, u, &mut out);
+                }
+                if !whole {
+                    out.truncate(cut.index(out.len() + 1));
+                    out.extend(junk);
+                }
+                out
+            })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
+        /// Kinesis data that is, or looks like, a KPL aggregate: random bytes after the
+        /// magic (a wrong trailer, almost always), random bytes with a matching MD5, and
+        /// MD5-valid protobufs of every shape, in both records of the Kinesis sample.
+        #[test]
+        fn aggregated_kinesis_data_never_panics(
+            message in prop_oneof![prop::collection::vec(any::<u8>(), 0..64), kpl_message()],
+            trailer in prop::option::of(prop::collection::vec(any::<u8>(), 0..20)),
+            which in 0usize..2,
+        ) {
+            use base64::Engine as _;
+            let data = match trailer {
+                Some(trailer) => [&[0xF3, 0x89, 0x9A, 0xC2][..], &message, &trailer].concat(),
+                None => base64::engine::general_purpose::STANDARD.decode(kpl_framed(&message)).unwrap(),
+            };
+            let mut event = load("kinesis.json");
+            event["Records"][which]["kinesis"]["data"] =
+                base64::engine::general_purpose::STANDARD.encode(&data).into();
+            decode_any(event.clone());
+            // Whatever became of it: every failure is under a sequence number of the event.
+            let (results, _) = decode_value(&event);
+            for result in &results {
+                match result {
+                    Ok(record) => prop_assert!(record.key.as_str().starts_with("incoming/kinesis/writer-stream/")),
+                    Err(e) => prop_assert!(e.id.as_deref().is_some_and(|id| event.to_string().contains(id))),
+                }
+            }
+        }
+
         #[test]
         fn mutated_samples_never_panic(file in prop::sample::select(EXPECTED_KEYS.iter().map(|(f, _)| *f).collect::<Vec<_>>()),
                                        pick in any::<prop::sample::Index>(),

@@ -1,18 +1,19 @@
 //! Kinesis Data Streams: each record's data (base64 in the event) is one
-//! object, at `kinesis/<stream>/<shardId>/<sequenceNumber>`.
+//! object, at `kinesis/<stream>/<shardId>/<sequenceNumber>`; each user record
+//! of a KPL aggregate ([`super::kpl`]) is one object, at
+//! `kinesis/<stream>/<shardId>/<sequenceNumber>/<n>` (`n` its place in the aggregate, from 0).
 //!
 //! A record is reported under its sequence number (the stream's partial batch
 //! response): Lambda checkpoints before the lowest one reported and retries from there.
+//! A user record that fails fails its Kinesis record's sequence number; on the
+//! retry, the user records already written answer "already existed".
 
 use aws_lambda_events::kinesis::KinesisEventRecord;
 use bytes::Bytes;
 use serde_json::Value;
 
 use super::decoding::{Decoding, Found};
-use super::{
-    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
-    each_record,
-};
+use super::{DecodeContext, DecodeError, Decoded, Payload, RecordError, TimeUnit, content_type_for, kpl};
 use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
@@ -21,11 +22,22 @@ const SOURCE: Source = Source::Kinesis;
 /// Its entry in `events::decode`.
 pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
 
+/// Decodes each record on its own; an aggregate becomes its user records.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    each_record(event, |raw| decode_record(raw, cx))
+    let mut decoded = Decoded::new();
+    for raw in super::records_of(event) {
+        match decode_record(raw, cx) {
+            Ok(records) => decoded.extend(records),
+            Err(failed) => decoded.push(Err(failed)),
+        }
+    }
+    decoded
 }
 
-fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+/// A record's objects: one, or one per user record of an aggregate (each
+/// failing on its own under the record's sequence number); `Err` when the
+/// record itself is malformed.
+fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Decoded, RecordError> {
     let d = Decoding::at(SOURCE, &raw, "/kinesis/sequenceNumber", cx);
     let arrival = d.timestamp(
         &mut raw,
@@ -49,20 +61,49 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
     if data.is_empty() {
         return Err(d.fail(DecodeError::EmptyBody));
     }
-    d.within_limit(data.len())?;
-    let body = Bytes::from(data);
+    let data = Bytes::from(data);
     let arrival = arrival.to_rfc3339();
-    let id_parts = [Part::Segment(shard_id), Part::Segment(&sequence_number)];
-    d.record(Found {
-        source_id: event_id,
-        layout: Layout::new(SOURCE, Some(stream), &id_parts),
-        facts: Facts {
-            event_time: Some(&arrival),
-            partition_key: Some(&record.kinesis.partition_key),
-        },
-        content_type: Some(content_type_for(None, &body)),
-        payload: Payload::Inline(body),
-        id: sequence_number.clone(),
+    // A user record is `/<n>` after its Kinesis record's ID, in its key and its
+    // source ID alike: one more segment, so it never takes a plain record's key.
+    let object = |body: Bytes, partition_key: &str, user_record: Option<usize>| {
+        if body.is_empty() {
+            return Err(d.fail(DecodeError::EmptyBody));
+        }
+        d.within_limit(body.len())?;
+        let index = user_record.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let plain = [Part::Segment(shard_id), Part::Segment(&sequence_number)];
+        let aggregated;
+        let id_parts: &[Part<'_>] = match index {
+            Some(n) => {
+                aggregated = [plain[0], plain[1], Part::Number(n)];
+                &aggregated
+            }
+            None => &plain,
+        };
+        let source_id = match user_record {
+            Some(n) => format!("{event_id}/{n}"),
+            None => event_id.to_owned(),
+        };
+        d.record(Found {
+            source_id: &source_id,
+            layout: Layout::new(SOURCE, Some(stream), id_parts),
+            facts: Facts {
+                event_time: Some(&arrival),
+                partition_key: Some(partition_key),
+            },
+            content_type: Some(content_type_for(None, &body)),
+            payload: Payload::Inline(body),
+            id: sequence_number.clone(),
+        })
+    };
+    let users = kpl::deaggregate(&data).map_err(|e| d.malformed(e.to_string()))?;
+    Ok(match users {
+        None => vec![object(data, &record.kinesis.partition_key, None)],
+        Some(users) => users
+            .into_iter()
+            .enumerate()
+            .map(|(n, user)| object(user.data, &user.partition_key, Some(n)))
+            .collect(),
     })
 }
 

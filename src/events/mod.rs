@@ -20,6 +20,7 @@
 
 mod classify;
 mod decoding;
+pub mod kpl;
 mod reply;
 
 pub use classify::{Kind, UnsupportedEvent, classify};

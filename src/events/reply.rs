@@ -49,17 +49,23 @@ impl Reply {
 
 /// The partial batch response SQS and streams share: only the failed records'
 /// IDs (message IDs, sequence numbers), in event order, so the source retries
-/// exactly those. A failure without an ID can't be reported item by item: then
+/// exactly those; each ID once, however many of its records failed (the user
+/// records of one KPL aggregate share their Kinesis record's sequence number).
+/// A failure without an ID can't be reported item by item: then
 /// the whole invocation fails, so nothing is acknowledged unwritten (the written
 /// ones answer "already existed" on redelivery). `unnamed` says what such a
 /// failure is, for the error.
 fn batch_item_failures(outcomes: Vec<Outcome>, unnamed: &str) -> Result<Value, RecordsFailed> {
     let total = outcomes.len();
     let mut items = Vec::new();
+    let mut reported = std::collections::HashSet::new();
     let mut unreportable: Vec<Failure> = Vec::new();
     for failure in outcomes.into_iter().filter_map(Result::err) {
-        match &failure.id {
-            Some(id) => items.push(serde_json::json!({ "itemIdentifier": id })),
+        match failure.id {
+            Some(id) if reported.insert(id.clone()) => {
+                items.push(serde_json::json!({ "itemIdentifier": id }))
+            }
+            Some(_) => {}
             None => unreportable.push(failure),
         }
     }
@@ -148,6 +154,27 @@ mod tests {
                 .unwrap(),
             json!({ "batchItemFailures": [] })
         );
+    }
+
+    #[test]
+    fn a_sequence_number_is_reported_once_however_many_of_its_records_failed() {
+        // Three user records of one aggregate ("300") and one of another ("100").
+        let outcomes = vec![
+            failed(Some("300")),
+            written("300"),
+            failed(Some("300")),
+            failed(Some("100")),
+            failed(Some("300")),
+        ];
+        for reply in [Reply::Streams, Reply::Sqs] {
+            assert_eq!(
+                reply.answer(outcomes.clone(), "b").unwrap(),
+                json!({ "batchItemFailures": [
+                    { "itemIdentifier": "300" },
+                    { "itemIdentifier": "100" }
+                ]})
+            );
+        }
     }
 
     #[test]

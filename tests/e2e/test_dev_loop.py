@@ -101,7 +101,7 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     assert answers.pop("sqs.json") == {"batchItemFailures": []}
     partial = answers.pop("sqs-partial-failure.json")
     assert partial == {"batchItemFailures": [{"itemIdentifier": "8f6a2b1c-2222-4a4a-9b9b-000000000002"}]}
-    for name in ("kinesis.json", "dynamodb.json"):  # streams: only failed sequence numbers
+    for name in ("kinesis.json", "kinesis-kpl-aggregated.json", "dynamodb.json"):  # streams: only failed sequence numbers
         assert answers.pop(name) == {"batchItemFailures": []}, name
 
     for name in ("apigw-http-v2.json", "apigw-rest-v1.json", "function-url.json"):
@@ -118,5 +118,8 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
         Bucket=emulator.state["bucket"], Prefix="incoming/")["Contents"]}
     for expected in ("incoming/s3/writer-source-111111111111/reports/2026/Q4 summary.csv",
                      "incoming/events/demo.orders/OrderPlaced/6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-                     "incoming/manual/hello.json"):
+                     "incoming/manual/hello.json",
+                     # A KPL user record (events/kinesis-kpl-aggregated.json): its own object.
+                     "incoming/kinesis/writer-stream/shardId-000000000003/"
+                     "49590338271490256608559692540925702759324208523137515700/2"):
         assert expected in keys, sorted(keys)
