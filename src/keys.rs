@@ -145,6 +145,15 @@ pub enum Layout<'a> {
         partition: i64,
         offset: i64,
     },
+    /// `logs/<owner>/<logGroup>/<logStream>/<digest>.ndjson`: one CloudWatch
+    /// Logs subscription delivery, the digest naming its log events
+    /// (`events/cloudwatch_logs.rs`). The owner account is its source name.
+    CloudWatchLogs {
+        owner: &'a str,
+        log_group: &'a str,
+        log_stream: &'a str,
+        digest: &'a str,
+    },
     /// `batch/<source>/<source name>/<digest>.ndjson`: one object holding a
     /// batch of records (`crate::batch`); the digest covers its whole content.
     Batch {
@@ -167,6 +176,7 @@ impl Layout<'_> {
             Self::Kinesis { .. } => Source::Kinesis,
             Self::DynamoDb { .. } => Source::DynamoDb,
             Self::Kafka { .. } => Source::Kafka,
+            Self::CloudWatchLogs { .. } => Source::CloudWatchLogs,
             Self::Batch { .. } => return Namespace::Batch,
         };
         Namespace::Source(source)
@@ -187,7 +197,8 @@ impl Layout<'_> {
         })
     }
 
-    /// The queue, topic, EventBridge source, bucket, stream, table or Kafka topic;
+    /// The queue, topic, EventBridge source, bucket, stream, table, Kafka topic
+    /// or (CloudWatch Logs) the account owning the log group;
     /// `None` for sources without one (SES, HTTP, direct).
     fn source_name(&self) -> Option<&str> {
         match *self {
@@ -197,7 +208,8 @@ impl Layout<'_> {
             | Self::S3 { bucket: name, .. }
             | Self::Kinesis { stream: name, .. }
             | Self::DynamoDb { table: name, .. }
-            | Self::Kafka { topic: name, .. } => Some(name),
+            | Self::Kafka { topic: name, .. }
+            | Self::CloudWatchLogs { owner: name, .. } => Some(name),
             Self::SesNotification { .. }
             | Self::SesRawMail { .. }
             | Self::Http { .. }
@@ -249,12 +261,19 @@ impl Layout<'_> {
                 let _ = write!(out, "{partition}/{offset}");
                 return;
             }
-            Self::Batch {
-                source,
-                source_name,
+            // Two names and a digest, as one object of many records.
+            Self::CloudWatchLogs {
+                log_group: first,
+                log_stream: second,
+                digest,
+                ..
+            }
+            | Self::Batch {
+                source: first,
+                source_name: second,
                 digest,
             } => {
-                for (n, name) in [source, source_name, digest].into_iter().enumerate() {
+                for (n, name) in [first, second, digest].into_iter().enumerate() {
                     if n > 0 {
                         out.push('/');
                     }
@@ -657,6 +676,15 @@ mod tests {
                 },
                 "incoming/batch/sqs/writer-queue/ab12.ndjson",
             ),
+            (
+                Layout::CloudWatchLogs {
+                    owner: "123456789012",
+                    log_group: "/aws/lambda/orders",
+                    log_stream: "2026/12/05/[$LATEST]ab",
+                    digest: "d1",
+                },
+                "incoming/logs/123456789012/%2Faws%2Flambda%2Forders/2026%2F12%2F05%2F[$LATEST]ab/d1.ndjson",
+            ),
         ];
         for (layout, expected) in cases {
             assert_eq!(p.derived(layout).as_str(), expected, "{layout:?}");
@@ -722,6 +750,17 @@ mod tests {
         assert_ne!(kafka("t/1", 2, 3), kafka("t", 12, 3));
         assert_ne!(kafka("t", 1, 23), kafka("t", 12, 3));
         assert_ne!(kafka("t", -1, 3), kafka("t", 1, 3));
+        // A log group name is full of '/': one segment all the same.
+        let logs = |log_group, log_stream| {
+            p.derived(Layout::CloudWatchLogs {
+                owner: "1",
+                log_group,
+                log_stream,
+                digest: "d",
+            })
+        };
+        assert_ne!(logs("/aws/a", "b"), logs("/aws", "a/b"));
+        assert_ne!(logs("a", "b/d"), logs("a/b", "d"));
     }
 
     #[test]
@@ -818,7 +857,7 @@ mod tests {
     }
 
     /// How many variants [`layout`] covers: every one of [`Layout`].
-    const VARIANTS: u8 = 12;
+    const VARIANTS: u8 = 13;
 
     /// Layouts from a few generated strings and numbers, covering every variant.
     fn layout<'a>(variant: u8, a: &'a str, b: &'a str, c: &'a str, n: usize, m: i64) -> Layout<'a> {
@@ -858,20 +897,27 @@ mod tests {
                 partition: n as i64 - 1,
                 offset: m,
             },
-            _ => Layout::Batch {
+            11 => Layout::Batch {
                 source: a,
                 source_name: b,
                 digest: c,
+            },
+            _ => Layout::CloudWatchLogs {
+                owner: a,
+                log_group: b,
+                log_stream: c,
+                digest: ["", "d", "d.ndjson"][n % 3],
             },
         }
     }
 
     /// Valid templates: {source} or plain text first, {id} in several places.
-    const TEMPLATES: [&str; 4] = [
+    const TEMPLATES: [&str; 5] = [
         "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}",
         "lake/{source}/{source_name}/{id}",
         "{source}/{id}/{source_name}/{mm}",
         "x/{yyyy}/{source_name}/pk={partition_key}/{id}/{source}/{MM}{dd}",
+        "{source}/acct={account}/{log_group}/{source_name}/{yyyy}/{id}",
     ];
 
     fn pick<T>(same: bool, one: T, two: T) -> T {

@@ -106,6 +106,12 @@ sources! {
     },
     /// Amazon MSK or self-managed Apache Kafka (recognized by their own `eventSource`).
     Kafka { name: "kafka", namespace: "kafka", records_from: None, batches: true, answer: AllOrError },
+    /// CloudWatch Logs subscription deliveries (`{"awslogs": {"data": ...}}`, or
+    /// the same data in a Kinesis record): one NDJSON object per delivery, which
+    /// is already the batch of its log events, so it joins no envelope batch.
+    CloudWatchLogs {
+        name: "logs", namespace: "logs", records_from: None, batches: false, answer: AllOrError,
+    },
 }
 
 impl Source {

@@ -10,23 +10,27 @@ use serde_json::Value;
 
 use super::{
     DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
-    decode_as, each_record, provenance_of, within_limit,
+    decode_as, provenance_of, within_limit,
 };
 use crate::keys::{Facts, Layout};
 use crate::source::Source;
 
 const SOURCE: &str = Source::Kinesis.name();
 
-/// Decodes each record on its own.
+/// Decodes each record on its own. A record carrying a CloudWatch Logs
+/// `CONTROL_MESSAGE` has nothing to write and leaves no outcome: not reported, so acknowledged.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    each_record(event, |raw| decode_record(raw, cx))
+    super::records_of(event)
+        .into_iter()
+        .filter_map(|raw| decode_record(raw, cx).transpose())
+        .collect()
 }
 
 fn malformed(detail: &str) -> DecodeError {
     DecodeError::malformed(SOURCE, detail)
 }
 
-fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Option<Record>, RecordError> {
     // Read the sequence number first, so even a record that fails to decode is reported under it.
     let id = super::id_at(&raw, "/kinesis/sequenceNumber");
     let fail = RecordError::under(&id);
@@ -66,6 +70,14 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
         return Err(fail(DecodeError::EmptyBody));
     }
     within_limit(data.len(), cx.max_body_bytes).map_err(fail)?;
+    // A CloudWatch Logs delivery through a destination: stored as the direct path stores it.
+    if let Some(delivery) = super::cloudwatch_logs::in_kinesis_data(&data, cx) {
+        let with_id = |record: Record| Record {
+            id: sequence_number.clone(),
+            ..record
+        };
+        return delivery.map(|record| record.map(with_id)).map_err(fail);
+    }
     let body = Bytes::from(data);
     let arrival = arrival.to_rfc3339();
     let layout = Layout::Kinesis {
@@ -78,13 +90,13 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Record, Recor
         partition_key: Some(&record.kinesis.partition_key),
     };
     let key = cx.prefix.key(layout, facts).map_err(|e| fail(e.into()))?;
-    Ok(Record {
+    Ok(Some(Record {
         key,
         content_type: Some(content_type_for(None, &body)),
         metadata: provenance_of(SOURCE, event_id, Some(&arrival)),
         payload: Payload::Inline(body),
         id: sequence_number,
-    })
+    }))
 }
 
 /// The stream's name in `arn:aws:kinesis:<region>:<account>:stream/<name>`.

@@ -16,6 +16,7 @@
 //! `classify.rs` recognizes the shape, `reply.rs` makes the answers, one file
 //! per source decodes; this file holds `decode` and what the decoders share.
 
+pub mod cloudwatch_logs;
 pub mod direct;
 pub mod dynamodb;
 pub mod eventbridge;
@@ -205,6 +206,7 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         Source::Kinesis => kinesis::decode(event, cx),
         Source::DynamoDb => dynamodb::decode(raw, event, cx),
         Source::Kafka => kafka::decode(event, cx),
+        Source::CloudWatchLogs => cloudwatch_logs::decode(&event, cx),
     };
     Ok(Request::Write {
         kind,

@@ -6,9 +6,10 @@
 //! - **injective**: `{source}`, `{source_name}` and `{id}` each appear exactly
 //!   once, each as a whole segment. They are the record's identity; every other
 //!   segment has a fixed place, and only `{id}` may span several segments, so a
-//!   key splits back into its parts in one way only. The time tokens and
-//!   `{partition_key}` add no identity and may sit inside a segment
-//!   (`dt={yyyy}-{MM}-{dd}`);
+//!   key splits back into its parts in one way only. The time tokens,
+//!   `{partition_key}`, `{account}` and `{log_group}` add no identity (the last
+//!   two repeat parts of a CloudWatch Logs delivery's `{source_name}` and
+//!   `{id}`) and may sit inside a segment (`dt={yyyy}-{MM}-{dd}`);
 //! - **deterministic**: the time tokens come from the record's **event time**,
 //!   never the clock, so a redelivery renders the same key and meets the
 //!   create-only 412 (an arrival-time prefix would write it twice).
@@ -39,10 +40,14 @@ enum Token {
     Day,
     Hour,
     Minute,
+    /// CloudWatch Logs: the account that owns the log group.
+    Account,
+    /// CloudWatch Logs: the log group.
+    LogGroup,
 }
 
 impl Token {
-    const ALL: [Token; 9] = [
+    const ALL: [Token; 11] = [
         Self::Source,
         Self::SourceName,
         Self::Id,
@@ -52,6 +57,8 @@ impl Token {
         Self::Day,
         Self::Hour,
         Self::Minute,
+        Self::Account,
+        Self::LogGroup,
     ];
 
     fn name(self) -> &'static str {
@@ -65,6 +72,8 @@ impl Token {
             Self::Day => "dd",
             Self::Hour => "HH",
             Self::Minute => "mm",
+            Self::Account => "account",
+            Self::LogGroup => "log_group",
         }
     }
 
@@ -272,6 +281,10 @@ fn render_token(
         Token::PartitionKey => {
             return encode_segment(out, facts.partition_key.unwrap_or(""), true);
         }
+        // Sources without them render the empty segment's `%_`, as {partition_key} does.
+        Token::Account | Token::LogGroup => {
+            return encode_segment(out, logs_part(layout, token).unwrap_or(""), true);
+        }
         Token::Year => (t.year().unsigned_abs(), 4),
         Token::Month => (t.month(), 2),
         Token::Day => (t.day(), 2),
@@ -279,6 +292,16 @@ fn render_token(
         Token::Minute => (t.minute(), 2),
     };
     let _ = write!(out, "{value:0width$}");
+}
+
+/// `{account}` and `{log_group}`: parts of a CloudWatch Logs delivery's
+/// identity, which a template may repeat outside `{id}` (Athena partitions).
+fn logs_part<'a>(layout: &Layout<'a>, token: Token) -> Option<&'a str> {
+    match (*layout, token) {
+        (Layout::CloudWatchLogs { owner, .. }, Token::Account) => Some(owner),
+        (Layout::CloudWatchLogs { log_group, .. }, Token::LogGroup) => Some(log_group),
+        _ => None,
+    }
 }
 
 fn parse_segment(segment: &str) -> Result<Vec<Piece>, TemplateError> {
@@ -379,6 +402,41 @@ mod tests {
         assert_eq!(
             render("{source}/{source_name}/{id}", ses, Facts::default()).unwrap(),
             "ses/%_/x.eml"
+        );
+    }
+
+    #[test]
+    fn cloudwatch_logs_tokens_partition_by_account_and_log_group() {
+        let logs = Layout::CloudWatchLogs {
+            owner: "123456789012",
+            log_group: "/aws/lambda/orders",
+            log_stream: "2026/12/05/[$LATEST]ab",
+            digest: "d1",
+        };
+        let facts = Facts::at("2026-12-05T21:30:00.123Z");
+        assert_eq!(
+            render(
+                "{source}/account={account}/group={log_group}/dt={yyyy}-{MM}-{dd}/{source_name}/{id}",
+                logs,
+                facts
+            )
+            .unwrap(),
+            "logs/account=123456789012/group=%2Faws%2Flambda%2Forders/dt=2026-12-05/\
+             123456789012/%2Faws%2Flambda%2Forders/2026%2F12%2F05%2F[$LATEST]ab/d1.ndjson"
+        );
+        // Other sources have neither: the empty segment's `%_`, like {partition_key}.
+        let sqs = Layout::Sqs {
+            queue: "q",
+            message_id: "m",
+        };
+        assert_eq!(
+            render(
+                "{source}/{account}/{log_group}/{source_name}/{id}",
+                sqs,
+                facts
+            )
+            .unwrap(),
+            "sqs/%_/%_/q/m"
         );
     }
 
