@@ -193,8 +193,7 @@ fn delivery_record(json: &[u8], cx: &DecodeContext<'_>) -> Result<Option<Record>
         .map(|t| t.to_rfc3339())
         .ok_or_else(|| malformed("logEvents[0].timestamp is not a time in milliseconds"))?;
     let digest = hex(&delivery_digest(&delivery));
-    let body = ndjson(&delivery);
-    super::within_limit(body.len(), cx.max_body_bytes)?;
+    let body = ndjson(&delivery, cx.max_body_bytes)?;
     let layout = Layout::CloudWatchLogs {
         owner: &delivery.owner,
         log_group: &delivery.log_group,
@@ -225,10 +224,13 @@ fn delivery_digest(delivery: &Delivery) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// The object: one line per log event, each ending in `\n`.
-fn ndjson(delivery: &Delivery) -> Vec<u8> {
+/// The object: one line per log event, each ending in `\n`; refused as soon
+/// as it passes `max` bytes. Every line repeats the delivery's names, so a
+/// small hostile delivery (a huge `logGroup`, many tiny events) could
+/// otherwise ask for far more memory than it took to send.
+fn ndjson(delivery: &Delivery, max: usize) -> Result<Vec<u8>, DecodeError> {
     let mut out = Vec::new();
-    for event in &delivery.log_events {
+    for (n, event) in delivery.log_events.iter().enumerate() {
         let line = Line {
             id: &event.id,
             timestamp: event.timestamp,
@@ -240,8 +242,15 @@ fn ndjson(delivery: &Delivery) -> Vec<u8> {
         // Serializing strings and integers into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut out, &line);
         out.push(b'\n');
+        if out.len() > max {
+            return Err(malformed(format!(
+                "its NDJSON object passes {max} bytes, the limit (MAX_BODY_BYTES), at log event {} of {}",
+                n + 1,
+                delivery.log_events.len()
+            )));
+        }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -436,6 +445,25 @@ mod tests {
         // The bound itself: never more than the limit and one byte.
         let (held, _) = gunzip(&bomb, LIMIT).unwrap_err();
         assert_eq!(held.len(), LIMIT + 1);
+    }
+
+    #[test]
+    fn names_repeated_on_every_line_cannot_blow_the_object_up() {
+        // 600 KiB of JSON: a 64 KiB log group and 8,000 tiny events. As NDJSON, 500 MiB.
+        let group = "g".repeat(64 << 10);
+        let events: Vec<Value> = (0..8000)
+            .map(|n| json!({ "id": n.to_string(), "timestamp": 1, "message": "" }))
+            .collect();
+        let hostile = json!({ "messageType": "DATA_MESSAGE", "owner": "1", "logGroup": group,
+                              "logStream": "s", "logEvents": events });
+        let started = Instant::now();
+        let detail = detail(one(&event_of(&gzip(hostile.to_string().as_bytes()))));
+        assert!(detail.contains("passes 1048576 bytes"), "{detail}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
