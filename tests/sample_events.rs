@@ -723,6 +723,37 @@ fn cloudwatch_logs_deliveries_are_ndjson_of_their_log_events() {
 }
 
 #[test]
+fn a_cloudwatch_logs_delivery_is_the_same_object_in_batch_mode() {
+    use cross_account_s3_writer::batch::{ContentEncoding, Delivery, ObjectMode, Plan};
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let record_mode = decode("cloudwatch-logs.json");
+    for file in ["cloudwatch-logs.json", "kinesis-cloudwatch-logs.json"] {
+        let batch = Delivery {
+            mode: ObjectMode::Batch,
+            ..Delivery::default()
+        };
+        let (objects, _) = Plan::new(decode_with(file, None), &batch, &prefix);
+        let objects: Vec<Record> = objects.into_iter().map(Result::unwrap).collect();
+        assert_eq!(objects.len(), 1, "{file}");
+        assert_eq!(
+            objects[0].key, record_mode[0].key,
+            "{file}: not a batch/ key"
+        );
+        assert_eq!(
+            objects[0].payload, record_mode[0].payload,
+            "{file}: its lines are the log events"
+        );
+        let gzip = Delivery {
+            encoding: ContentEncoding::Gzip,
+            ..batch
+        };
+        let (objects, _) = Plan::new(decode_with(file, None), &gzip, &prefix);
+        let key = objects[0].as_ref().unwrap().key.to_string();
+        assert_eq!(key, format!("{CLOUDWATCH_LOGS_KEY}.gz"), "{file}");
+    }
+}
+
+#[test]
 fn a_cloudwatch_logs_control_message_succeeds_without_writing() {
     use base64::Engine as _;
     use std::io::Write as _;
