@@ -47,7 +47,11 @@ use crate::source::Source;
 const SOURCE: &str = Source::CloudWatchLogs.name();
 
 /// The content type of a delivery's object.
-pub const NDJSON: &str = "application/x-ndjson";
+const NDJSON: &str = "application/x-ndjson";
+
+/// Where the gzip'd delivery is, for errors: the direct event's field, or the Kinesis record's.
+const DIRECT: &str = "awslogs.data";
+const KINESIS: &str = "kinesis.data";
 
 /// The first bytes of every gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -58,14 +62,14 @@ pub fn decode(event: &Value, cx: &DecodeContext<'_>) -> Decoded {
     let data = event
         .pointer("/awslogs/data")
         .and_then(Value::as_str)
-        .ok_or_else(|| malformed("awslogs.data is not a string"));
+        .ok_or_else(|| malformed(format!("{DIRECT} is not a string")));
     let delivery = data.and_then(|data| {
         use base64::Engine as _;
         let gzip = base64::engine::general_purpose::STANDARD
             .decode(data.trim())
-            .map_err(|e| malformed(format!("awslogs.data is not valid base64: {e}")))?;
-        let json = gunzip(&gzip, cx.max_body_bytes).map_err(|(_, e)| e)?;
-        delivery_record(&json, cx)
+            .map_err(|e| malformed(format!("{DIRECT} is not valid base64: {e}")))?;
+        let json = gunzip(&gzip, cx.max_body_bytes, DIRECT).map_err(|(_, e)| e)?;
+        delivery_record(&json, cx, DIRECT)
     });
     match delivery {
         Ok(Some(record)) => vec![Ok(record)],
@@ -88,7 +92,7 @@ pub(crate) fn in_kinesis_data(
     if !data.starts_with(&GZIP_MAGIC) {
         return None;
     }
-    match gunzip(data, cx.max_body_bytes) {
+    match gunzip(data, cx.max_body_bytes, KINESIS) {
         Ok(json) => {
             #[derive(Deserialize)]
             struct Probe {
@@ -100,7 +104,7 @@ pub(crate) fn in_kinesis_data(
                 probe.message_type.as_deref(),
                 Some("DATA_MESSAGE" | "CONTROL_MESSAGE")
             )
-            .then(|| delivery_record(&json, cx))
+            .then(|| delivery_record(&json, cx, KINESIS))
         }
         Err((partial, error)) => partial
             .trim_ascii_start()
@@ -114,8 +118,8 @@ fn malformed(detail: impl Into<String>) -> DecodeError {
 }
 
 /// Decompresses one gzip member, holding at most `max + 1` bytes of output.
-/// On failure: what was decompressed before it, and why.
-fn gunzip(gzip: &[u8], max: usize) -> Result<Vec<u8>, (Vec<u8>, DecodeError)> {
+/// On failure: what was decompressed before it, and why (naming `field`).
+fn gunzip(gzip: &[u8], max: usize, field: &str) -> Result<Vec<u8>, (Vec<u8>, DecodeError)> {
     let mut out = Vec::new();
     let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
     let read = flate2::read::GzDecoder::new(gzip)
@@ -124,12 +128,12 @@ fn gunzip(gzip: &[u8], max: usize) -> Result<Vec<u8>, (Vec<u8>, DecodeError)> {
     match read {
         Err(e) => Err((
             out,
-            malformed(format!("awslogs.data is not a whole gzip stream: {e}")),
+            malformed(format!("{field} is not a whole gzip stream: {e}")),
         )),
         Ok(_) if out.len() > max => Err((
             out,
             malformed(format!(
-                "awslogs.data decompresses to more than {max} bytes, the limit \
+                "{field} decompresses to more than {max} bytes, the limit \
                  (MAX_BODY_BYTES); a delivery is one PutLogEvents batch of at most 1 MiB"
             )),
         )),
@@ -173,9 +177,13 @@ struct Line<'a> {
 }
 
 /// The record of a delivery's decompressed JSON; `None` for a `CONTROL_MESSAGE`.
-fn delivery_record(json: &[u8], cx: &DecodeContext<'_>) -> Result<Option<Record>, DecodeError> {
+fn delivery_record(
+    json: &[u8],
+    cx: &DecodeContext<'_>,
+    field: &str,
+) -> Result<Option<Record>, DecodeError> {
     let delivery: Delivery = serde_json::from_slice(json)
-        .map_err(|e| malformed(format!("awslogs.data is not a delivery's JSON: {e}")))?;
+        .map_err(|e| malformed(format!("{field} is not a delivery's JSON: {e}")))?;
     match delivery.message_type.as_str() {
         "CONTROL_MESSAGE" => return Ok(None),
         "DATA_MESSAGE" => {}
@@ -385,19 +393,15 @@ mod tests {
 
     #[test]
     fn the_key_names_the_delivery_by_its_log_event_ids() {
-        let key = |ids: &[&str]| {
-            let gz = gzip(data_message(ids).to_string().as_bytes());
-            one(&event_of(&gz)).unwrap().key
-        };
-        // The same delivery, compressed again: the same key (a redelivery's 412).
-        assert_eq!(key(&["1", "2"]), key(&["1", "2"]));
-        let gz = gzip(data_message(&["1", "2"]).to_string().as_bytes());
-        let again = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        let mut again = again;
-        again
-            .write_all(data_message(&["1", "2"]).to_string().as_bytes())
-            .unwrap();
-        assert_ne!(gz, again.finish().unwrap().clone(), "other gzip bytes");
+        let key_of = |gzip: &[u8]| one(&event_of(gzip)).unwrap().key;
+        let key = |ids: &[&str]| key_of(&gzip(data_message(ids).to_string().as_bytes()));
+        // The same delivery, compressed to other bytes: the same key (a redelivery's 412).
+        let json = data_message(&["1", "2"]).to_string();
+        let mut best = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        best.write_all(json.as_bytes()).unwrap();
+        let best = best.finish().unwrap();
+        assert_ne!(best, gzip(json.as_bytes()), "other gzip bytes");
+        assert_eq!(key_of(&best), key(&["1", "2"]));
         // Other events, other order, a split: other keys.
         assert_ne!(key(&["1", "2"]), key(&["1", "3"]));
         assert_ne!(key(&["1", "2"]), key(&["2", "1"]));
@@ -443,7 +447,7 @@ mod tests {
             started.elapsed()
         );
         // The bound itself: never more than the limit and one byte.
-        let (held, _) = gunzip(&bomb, LIMIT).unwrap_err();
+        let (held, _) = gunzip(&bomb, LIMIT, DIRECT).unwrap_err();
         assert_eq!(held.len(), LIMIT + 1);
     }
 
@@ -515,7 +519,15 @@ mod tests {
         // A broken delivery is a failure, not an opaque record.
         let whole = gzip(message.as_bytes());
         let truncated = &whole[..whole.len() - 12];
-        assert!(matches!(in_kinesis_data(truncated, &cx), Some(Err(_))));
+        match in_kinesis_data(truncated, &cx) {
+            Some(Err(DecodeError::Malformed { detail, .. })) => {
+                assert!(
+                    detail.starts_with("kinesis.data is not a whole gzip stream"),
+                    "{detail}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
         let control = json!({"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs",
                              "logGroup": "", "logStream": "", "logEvents": []});
         assert_eq!(
