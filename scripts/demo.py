@@ -12,6 +12,7 @@ deleted at the end (also on Ctrl-C or an error) unless --keep is given.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import signal
 import sys
@@ -138,6 +139,18 @@ def run(emu: Emulator, zip_path: Path) -> None:
     print(f"    s3://{state['bucket']}/{record.key}")
     print("    metadata   " + "  ".join(f"{name}={metadata[name]}" for name in ("source", "source-id", "event-time")))
     step.done("the data byte for byte, keyed by shard and sequence number")
+
+    step = Step("CloudWatch Logs: a subscription filter on a log group delivers to the function")
+    delivery = scenario.log_through_subscription(emu)
+    print(f"    PutLogEvents {len(delivery.sent)} events -> {delivery.group} (filter -> the function)")
+    (key,) = scenario.wait_for_deliveries(emu, delivery.group, 1, timeout=60)
+    lines = scenario.object_body(emu, key).decode().splitlines()
+    print(f"    s3://{state['bucket']}/{key}")
+    for line in lines:
+        print(f"    {shorten(line, 110)}")
+    check([json.loads(line)["message"] for line in lines] == [e["message"] for e in delivery.sent],
+          f"{key} does not hold the log events that were put")
+    step.done("one NDJSON object per delivery, a line per log event, keyed by its event IDs")
 
     step = Step('Who did the writing ({"action": "whoami"})')
     whoami = fired.whoami

@@ -24,6 +24,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from emulator import EVENT_PATTERN, QUEUE_NAME, REGION, REPO_ROOT, TOPIC_NAME, Emulator, EmulatorError
+from emulator import FUNCTION_NAME, LAMBDA_ACCOUNT, PARTITION
 
 EVENT_SOURCE = EVENT_PATTERN["source"][0]
 EVENT_DETAIL_TYPE = "OrderPlaced"
@@ -402,6 +403,64 @@ def fire_all(emu: Emulator, step: Callable[[str], None] = lambda _: None) -> Fir
         step(what)
         action(emu, fired)
     return fired
+
+
+# -- CloudWatch Logs -------------------------------------------------------------------------
+
+# Escapes, a tab, a newline, non-ASCII, an emoji and a JSON message: each must be stored as sent.
+LOG_MESSAGES = [
+    "START RequestId: 8f1c6a2e Version: $LATEST",
+    '{"level":"INFO","msg":"order placed","total":42.5}',
+    'quote " backslash \\ tab \t über 😀\nsecond line',
+]
+
+
+@dataclass
+class LogDelivery:
+    """Log events put into a log group whose subscription filter targets the function."""
+
+    group: str
+    stream: str
+    sent: list[dict]
+
+
+def log_through_subscription(emu: Emulator) -> LogDelivery:
+    """A new log group and stream, a subscription filter to the deployed function (with the
+    Lambda permission AWS requires), and LOG_MESSAGES put with one PutLogEvents."""
+    group = f"/aws/lambda/orders-{uuid.uuid4().hex[:8]}"
+    stream = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + uuid.uuid4().hex
+    logs = emu.client("logs", "lambda_root")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    function_arn = f"arn:{PARTITION}:lambda:{REGION}:{LAMBDA_ACCOUNT}:function:{FUNCTION_NAME}"
+    emu.client("lambda", "lambda_root").add_permission(
+        FunctionName=FUNCTION_NAME, StatementId=f"logs-{uuid.uuid4().hex[:8]}",
+        Action="lambda:InvokeFunction", Principal="logs.amazonaws.com",
+        SourceArn=f"arn:{PARTITION}:logs:{REGION}:{LAMBDA_ACCOUNT}:log-group:{group}:*",
+        SourceAccount=LAMBDA_ACCOUNT)
+    logs.put_subscription_filter(logGroupName=group, filterName="to-archive", filterPattern="",
+                                 destinationArn=function_arn)
+    now = int(time.time() * 1000)
+    sent = [{"timestamp": now + n, "message": message} for n, message in enumerate(LOG_MESSAGES)]
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=sent)
+    return LogDelivery(group, stream, sent)
+
+
+def log_group_prefix(emu: Emulator, group: str) -> str:
+    """Where the deliveries of a log group of the lambda account land: logs/<owner>/<group>/."""
+    return f"{emu.state['key_prefix']}logs/{LAMBDA_ACCOUNT}/{group.replace('%', '%25').replace('/', '%2F')}/"
+
+
+def wait_for_deliveries(emu: Emulator, group: str, count: int, timeout: float = 60,
+                        progress: Callable[[], None] | None = None) -> list[str]:
+    """The keys under the log group's prefix, once there are at least ``count``."""
+    prefix = log_group_prefix(emu, group)
+
+    def keys() -> list[str]:
+        return sorted(key for key in bucket_keys(emu) if key.startswith(prefix))
+
+    wait_for(lambda: len(keys()) >= count, timeout, f"{count} object(s) under {prefix}", progress=progress)
+    return keys()
 
 
 # -- observers -------------------------------------------------------------------------------

@@ -636,6 +636,19 @@ mod tests {
             ),
             (
                 Layout::new(
+                    Source::CloudWatchLogs,
+                    Some("123456789012"),
+                    &[
+                        Part::Segment("/aws/lambda/orders"),
+                        Part::Segment("2026/12/05/[$LATEST]ab"),
+                        Part::Segment("d1"),
+                    ],
+                )
+                .with_suffix(".ndjson"),
+                "incoming/logs/123456789012/%2Faws%2Flambda%2Forders/2026%2F12%2F05%2F[$LATEST]ab/d1.ndjson",
+            ),
+            (
+                Layout::new(
                     Source::DynamoDb,
                     Some("Orders"),
                     &[Part::Segment("c4ca4238")],
@@ -863,7 +876,7 @@ mod tests {
     }
 
     /// The shapes the sources have today, in [`layout`]'s first variants.
-    const TODAY: u16 = 13;
+    const TODAY: u16 = 14;
     /// Id part kinds of the other generated shapes (a path only last).
     const KINDS: [&str; 4] = ["s", "sn", "np", "ssp"];
     const SUFFIXES: [&str; 3] = ["", ".json", ".eml"];
@@ -918,6 +931,14 @@ mod tests {
                 Some(a),
                 vec![Part::Number(n as i64 - 1), Part::Number(m)],
             ),
+            13 => Shape {
+                suffix: ".ndjson",
+                ..source(
+                    Source::CloudWatchLogs,
+                    Some(a),
+                    vec![Part::Segment(b), Part::Segment(c), Part::Segment(a)],
+                )
+            },
             12 => source(
                 Source::Kinesis,
                 Some(a),
@@ -1008,8 +1029,9 @@ mod tests {
     }
 
     /// Valid templates: {source} or plain text first, {id} in several places.
-    const TEMPLATES: [&str; 4] = [
+    const TEMPLATES: [&str; 5] = [
         "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}",
+        "{source}/acct={account}/{log_group}/{source_name}/{yyyy}/{id}",
         "lake/{source}/{source_name}/{id}",
         "{source}/{id}/{source_name}/{mm}",
         "x/{yyyy}/{source_name}/pk={partition_key}/{id}/{source}/{MM}{dd}",
@@ -1148,8 +1170,8 @@ mod tests {
             let (l1, l2) = (g1.layout(), g2.layout());
             prop_assume!(may_coexist(&l1, &l2));
             let (t1, t2) = (time(s1), time(s2));
-            let f1 = Facts { event_time: Some(&t1), partition_key: Some(&k1) };
-            let f2 = Facts { event_time: Some(&t2), partition_key: Some(&k2) };
+            let f1 = Facts { event_time: Some(&t1), partition_key: Some(&k1), account: Some(&k2), log_group: Some(&k1) };
+            let f2 = Facts { event_time: Some(&t2), partition_key: Some(&k2), account: Some(&k1), log_group: Some(&k2) };
             let (key1, key2) = (p.key(l1, f1).unwrap(), p.key(l2, f2).unwrap());
             assert_safe(&p, &key1);
             prop_assert_eq!(&key1, &p.key(l1, f1).unwrap(), "deterministic");

@@ -149,6 +149,13 @@ sources! {
         shape: Shape::FieldIs("eventSource", &["aws:kafka", "SelfManagedKafka"]),
         batches: true, answer: AllOrError,
     },
+    /// CloudWatch Logs subscription deliveries (`{"awslogs": {"data": ...}}`, or
+    /// the same data in a Kinesis record): one NDJSON object per delivery, which
+    /// is already the batch of its log events, so it joins no envelope batch.
+    CloudWatchLogs {
+        name: "logs", namespace: "logs", shape: Shape::Fields { all: &["awslogs"], any: &[] },
+        batches: false, answer: AllOrError,
+    },
 }
 
 impl Source {

@@ -72,6 +72,9 @@ fn inline(record: &Record) -> &[u8] {
     }
 }
 
+/// The one object of the CloudWatch Logs sample delivery, whichever way it arrives.
+const CLOUDWATCH_LOGS_KEY: &str = "incoming/logs/111111111111/%2Faws%2Flambda%2Forders-api/2025%2F12%2F05%2F[$LATEST]6d7f3b9c0a5e4f21b8c3d2e1f0a9b8c7/89a29c114d854c3623075aec103d94f7463630f1d1ccbead1bc86233a69ee289.ndjson";
+
 /// (file, expected keys) for every sample; the coverage test checks this list is complete.
 const EXPECTED_KEYS: &[(&str, &[&str])] = &[
     (
@@ -153,6 +156,9 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
         ],
     ),
     ("direct.json", &["incoming/manual/hello.json"]),
+    ("cloudwatch-logs.json", &[CLOUDWATCH_LOGS_KEY]),
+    // The same delivery through a Kinesis stream: the same key; the control message writes nothing.
+    ("kinesis-cloudwatch-logs.json", &[CLOUDWATCH_LOGS_KEY]),
     (
         "direct-batch.json",
         &["incoming/direct/req-1/0", "incoming/manual/blob.bin"],
@@ -913,6 +919,130 @@ fn a_failed_kafka_record_fails_the_whole_invocation() {
     assert!(answer_when_decoded_ones_are_written(results, reply).is_err());
 }
 
+#[test]
+fn cloudwatch_logs_deliveries_are_ndjson_of_their_log_events() {
+    let records = decode("cloudwatch-logs.json");
+    assert_eq!(records.len(), 1);
+    let record = &records[0];
+    let text = std::str::from_utf8(inline(record)).unwrap();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    assert_eq!(lines.len(), 4, "one line per log event");
+    assert_eq!(
+        lines[1],
+        concat!(
+            r#"{"id":"38617480345413158231924376129843617284617934716235268097","timestamp":1764969600021,"#,
+            r#""message":"{\"level\":\"INFO\",\"msg\":\"order placed\",\"orderId\":\"o-1001\",\"total\":42.5}\n","#,
+            r#""owner":"111111111111","logGroup":"/aws/lambda/orders-api","#,
+            r#""logStream":"2025/12/05/[$LATEST]6d7f3b9c0a5e4f21b8c3d2e1f0a9b8c7"}"#,
+            "\n"
+        )
+    );
+    assert!(
+        lines[2].contains(r#"\tWARN\tslow downstream: 61 ms über budget\n""#),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(record.content_type.as_deref(), Some("application/x-ndjson"));
+    assert_eq!(record.metadata["source"], "logs");
+    assert_eq!(
+        record.metadata["source-id"],
+        "89a29c114d854c3623075aec103d94f7463630f1d1ccbead1bc86233a69ee289"
+    );
+    assert_eq!(
+        record.metadata["event-time"],
+        "2025-12-05T21:20:00.012+00:00"
+    );
+    let (_, reply) = decode_value(&load("cloudwatch-logs.json"));
+    assert_eq!(
+        reply,
+        Reply::AllOrError,
+        "an async invoke: an error is retried"
+    );
+
+    // Through Kinesis: the same object and metadata, reported under the sequence number.
+    let (via_kinesis, reply) = decode_value(&load("kinesis-cloudwatch-logs.json"));
+    assert_eq!(reply, Reply::Streams);
+    assert_eq!(
+        via_kinesis.len(),
+        1,
+        "the control message has nothing to write"
+    );
+    let via_kinesis = via_kinesis[0].as_ref().unwrap();
+    assert_eq!(
+        via_kinesis.id,
+        "49658049837261409485310328361541347416859041988091969538"
+    );
+    assert_eq!(
+        (
+            &via_kinesis.key,
+            &via_kinesis.payload,
+            &via_kinesis.metadata
+        ),
+        (&record.key, &record.payload, &record.metadata)
+    );
+}
+
+#[test]
+fn a_cloudwatch_logs_delivery_is_the_same_object_in_batch_mode() {
+    use cross_account_s3_writer::batch::{ContentEncoding, Delivery, ObjectMode, Plan};
+    let record_mode = decode("cloudwatch-logs.json");
+    for file in ["cloudwatch-logs.json", "kinesis-cloudwatch-logs.json"] {
+        let batch = Delivery {
+            mode: ObjectMode::Batch,
+            ..Delivery::default()
+        };
+        let (objects, _) = Plan::new(decode_with(file, None), &batch);
+        let objects: Vec<Record> = objects.into_iter().map(Result::unwrap).collect();
+        assert_eq!(objects.len(), 1, "{file}");
+        assert_eq!(
+            objects[0].key, record_mode[0].key,
+            "{file}: not a batch/ key"
+        );
+        assert_eq!(
+            objects[0].payload, record_mode[0].payload,
+            "{file}: its lines are the log events"
+        );
+        let gzip = Delivery {
+            encoding: ContentEncoding::Gzip,
+            ..batch
+        };
+        let (objects, _) = Plan::new(decode_with(file, None), &gzip);
+        let key = objects[0].as_ref().unwrap().key.to_string();
+        assert_eq!(key, format!("{CLOUDWATCH_LOGS_KEY}.gz"), "{file}");
+    }
+}
+
+#[test]
+fn a_cloudwatch_logs_control_message_succeeds_without_writing() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let control = br#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1432826855123,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(control).unwrap();
+    let data = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+    let (records, reply) = decode_value(&serde_json::json!({ "awslogs": { "data": data } }));
+    assert!(records.is_empty());
+    assert_eq!(
+        answer_when_decoded_ones_are_written(records, reply).unwrap(),
+        serde_json::json!({ "bucket": "bucket", "written": [] })
+    );
+}
+
+#[test]
+fn a_broken_cloudwatch_logs_delivery_fails_and_is_retried() {
+    for data in ["H4sIAAAAAAAA", "%%%", "aGVsbG8="] {
+        let (records, reply) = decode_value(&serde_json::json!({ "awslogs": { "data": data } }));
+        assert!(
+            matches!(records[0], Err(ref e) if matches!(e.error, DecodeError::Malformed { .. })),
+            "{data}: {records:?}"
+        );
+        assert!(
+            answer_when_decoded_ones_are_written(records, reply).is_err(),
+            "{data}"
+        );
+    }
+}
+
 mod never_panics {
     //! The function never panics on input: every sample, with any one value
     //! replaced by arbitrary JSON, decodes to records or to errors.
@@ -1090,15 +1220,65 @@ mod never_panics {
         fn mutated_samples_never_panic(file in prop::sample::select(EXPECTED_KEYS.iter().map(|(f, _)| *f).collect::<Vec<_>>()),
                                        pick in any::<prop::sample::Index>(),
                                        replacement in arbitrary_json()) {
-            let mut event = load(file);
-            let mut all = Vec::new();
-            pointers(&event, String::new(), &mut all);
-            let pointer = pick.get(&all).clone();
-            match event.pointer_mut(&pointer) {
-                Some(slot) => *slot = replacement,
-                None => event = replacement,
-            }
-            decode_any(event);
+            decode_any(replace_one(load(file), pick, replacement));
         }
+
+        /// `awslogs.data`, and a Kinesis record's data: random bytes, their gzip, or a gzip'd
+        /// sample delivery with any one value replaced (any cut of each as well).
+        #[test]
+        fn awslogs_data_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300),
+                                     how in 0u8..3,
+                                     pick in any::<prop::sample::Index>(),
+                                     replacement in arbitrary_json(),
+                                     cut in any::<Option<prop::sample::Index>>()) {
+            let mut data = match how {
+                0 => bytes,
+                1 => gzip(&bytes),
+                _ => gzip(replace_one(sample_delivery(), pick, replacement).to_string().as_bytes()),
+            };
+            if let Some(cut) = cut.filter(|_| !data.is_empty()) {
+                data.truncate(cut.index(data.len()));
+            }
+            use base64::Engine as _;
+            let data = base64::engine::general_purpose::STANDARD.encode(&data);
+            decode_any(serde_json::json!({ "awslogs": { "data": data } }));
+            let mut kinesis = load("kinesis-cloudwatch-logs.json");
+            kinesis["Records"][1]["kinesis"]["data"] = data.into();
+            decode_any(kinesis);
+        }
+    }
+
+    /// `value` with the value at one of its pointers (itself included) replaced.
+    fn replace_one(mut value: Value, pick: prop::sample::Index, replacement: Value) -> Value {
+        let mut all = Vec::new();
+        pointers(&value, String::new(), &mut all);
+        let pointer = pick.get(&all).clone();
+        match value.pointer_mut(&pointer) {
+            Some(slot) => *slot = replacement,
+            None => value = replacement,
+        }
+        value
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// The delivery inside `events/cloudwatch-logs.json`.
+    fn sample_delivery() -> Value {
+        use base64::Engine as _;
+        use std::io::Read as _;
+        let event = load("cloudwatch-logs.json");
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(event["awslogs"]["data"].as_str().unwrap())
+            .unwrap();
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(&data[..])
+            .read_to_end(&mut json)
+            .unwrap();
+        serde_json::from_slice(&json).unwrap()
     }
 }

@@ -31,7 +31,8 @@ impl Kind {
 #[error(
     "unsupported event ({found}). Accepted: an SQS batch, an SNS notification, an EventBridge event, \
      a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated \
-     notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / REST v1 / Function \
+     notification, an SES receipt (Lambda action), a CloudWatch Logs subscription delivery \
+     {{\"awslogs\": {{\"data\": ...}}}}, an API Gateway HTTP API v2 / REST v1 / Function \
      URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
      \"content_type\"?, \"metadata\"?}} or {{\"objects\": [...]}}, or {{\"action\": \"whoami\"}}"
 )]
@@ -146,6 +147,7 @@ mod tests {
                 "Kafka",
             ),
             (json!({"Event": "s3:TestEvent"}), "S3Test"),
+            (json!({"awslogs": {"data": "H4sI"}}), "CloudWatchLogs"),
             (
                 json!({"detail-type": "x", "source": "y", "detail": {}}),
                 "EventBridge",

@@ -62,6 +62,7 @@ fn decode_record(
         facts: Facts {
             event_time: time.as_deref(),
             partition_key: None,
+            ..Facts::default()
         },
         content_type: Some("application/json".to_owned()),
         payload: Payload::Inline(Bytes::copy_from_slice(body)),

@@ -31,6 +31,7 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Result<Re
         facts: Facts {
             event_time: time.as_deref(),
             partition_key: None,
+            ..Facts::default()
         },
         content_type: Some("application/json".to_owned()),
         payload: Payload::Inline(Bytes::copy_from_slice(body)),

@@ -92,6 +92,7 @@ fn record_of(request: Request, d: &Decoding<'_>) -> Result<Record, RecordError> 
         facts: Facts {
             event_time: time.as_deref(),
             partition_key: None,
+            ..Facts::default()
         },
         content_type: Some(content_type_for(request.content_type.as_deref(), &body)),
         payload: Payload::Inline(body),

@@ -7,13 +7,18 @@
 //! response): Lambda checkpoints before the lowest one reported and retries from there.
 //! A user record that fails fails its Kinesis record's sequence number; on the
 //! retry, the user records already written answer "already existed".
+//! A record whose data is a CloudWatch Logs delivery (a destination in front of
+//! the stream) is stored as `events/cloudwatch_logs.rs` stores it.
 
 use aws_lambda_events::kinesis::KinesisEventRecord;
 use bytes::Bytes;
 use serde_json::Value;
 
 use super::decoding::{Decoding, Found};
-use super::{DecodeContext, DecodeError, Decoded, Payload, RecordError, TimeUnit, content_type_for, kpl};
+use super::{
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, TimeUnit, content_type_for,
+    kpl,
+};
 use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
@@ -61,6 +66,17 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Decoded, Reco
     if data.is_empty() {
         return Err(d.fail(DecodeError::EmptyBody));
     }
+    // A CloudWatch Logs delivery through a destination: stored as the direct
+    // path stores it, under this record's sequence number; a CONTROL_MESSAGE
+    // leaves no outcome (not reported, so acknowledged).
+    if let Some(delivery) = super::cloudwatch_logs::in_kinesis_data(&data, cx) {
+        let record = delivery.map_err(|e| d.fail(e))?;
+        let with_id = |record: Record| Record {
+            id: sequence_number.clone(),
+            ..record
+        };
+        return Ok(record.map(with_id).into_iter().map(Ok).collect());
+    }
     let data = Bytes::from(data);
     let arrival = arrival.to_rfc3339();
     // A user record is `/<n>` after its Kinesis record's ID, in its key and its
@@ -90,6 +106,7 @@ fn decode_record(mut raw: Value, cx: &DecodeContext<'_>) -> Result<Decoded, Reco
             facts: Facts {
                 event_time: Some(&arrival),
                 partition_key: Some(partition_key),
+                ..Facts::default()
             },
             content_type: Some(content_type_for(None, &body)),
             payload: Payload::Inline(body),

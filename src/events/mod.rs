@@ -70,6 +70,7 @@ decoders! {
     Kinesis => kinesis,
     DynamoDb => dynamodb,
     Kafka => kafka,
+    CloudWatchLogs => cloudwatch_logs,
 }
 
 /// S3's limit on user-defined metadata (names and values), in bytes.

@@ -77,6 +77,7 @@ fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordEr
         facts: Facts {
             event_time: sent.as_deref(),
             partition_key: message.attributes.get("MessageGroupId").map(String::as_str),
+            ..Facts::default()
         },
         content_type: Some(content_type_for(content_type, &body)),
         payload: Payload::Inline(body),

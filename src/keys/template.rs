@@ -6,9 +6,10 @@
 //! - **injective**: `{source}`, `{source_name}` and `{id}` each appear exactly
 //!   once, each as a whole segment. They are the record's identity; every other
 //!   segment has a fixed place, and only `{id}` may span several segments, so a
-//!   key splits back into its parts in one way only. The time tokens and
-//!   `{partition_key}` add no identity and may sit inside a segment
-//!   (`dt={yyyy}-{MM}-{dd}`);
+//!   key splits back into its parts in one way only. The time tokens,
+//!   `{partition_key}`, `{account}` and `{log_group}` add no identity (the last
+//!   two repeat parts of a CloudWatch Logs delivery's `{source_name}` and
+//!   `{id}`) and may sit inside a segment (`dt={yyyy}-{MM}-{dd}`);
 //! - **deterministic**: the time tokens come from the record's **event time**,
 //!   never the clock, so a redelivery renders the same key and meets the
 //!   create-only 412 (an arrival-time prefix would write it twice).
@@ -39,10 +40,14 @@ enum Token {
     Day,
     Hour,
     Minute,
+    /// CloudWatch Logs: the account that owns the log group.
+    Account,
+    /// CloudWatch Logs: the log group.
+    LogGroup,
 }
 
 impl Token {
-    const ALL: [Token; 9] = [
+    const ALL: [Token; 11] = [
         Self::Source,
         Self::SourceName,
         Self::Id,
@@ -52,6 +57,8 @@ impl Token {
         Self::Day,
         Self::Hour,
         Self::Minute,
+        Self::Account,
+        Self::LogGroup,
     ];
 
     fn name(self) -> &'static str {
@@ -65,6 +72,8 @@ impl Token {
             Self::Day => "dd",
             Self::Hour => "HH",
             Self::Minute => "mm",
+            Self::Account => "account",
+            Self::LogGroup => "log_group",
         }
     }
 
@@ -129,6 +138,11 @@ pub struct Facts<'a> {
     pub event_time: Option<&'a str>,
     /// The source's partition key (Kinesis `partitionKey`, SQS FIFO `MessageGroupId`, ...).
     pub partition_key: Option<&'a str>,
+    /// The account the record comes from, where the event names it apart from
+    /// any ARN (a CloudWatch Logs delivery's `owner`): `{account}`.
+    pub account: Option<&'a str>,
+    /// A CloudWatch Logs delivery's log group: `{log_group}`.
+    pub log_group: Option<&'a str>,
 }
 
 impl<'a> Facts<'a> {
@@ -136,7 +150,7 @@ impl<'a> Facts<'a> {
     pub fn at(event_time: &'a str) -> Self {
         Self {
             event_time: Some(event_time),
-            partition_key: None,
+            ..Self::default()
         }
     }
 }
@@ -272,6 +286,9 @@ fn render_token(
         Token::PartitionKey => {
             return encode_segment(out, facts.partition_key.unwrap_or(""), true);
         }
+        // Sources without them render the empty segment's `%_`, as {partition_key} does.
+        Token::Account => return encode_segment(out, facts.account.unwrap_or(""), true),
+        Token::LogGroup => return encode_segment(out, facts.log_group.unwrap_or(""), true),
         Token::Year => (t.year().unsigned_abs(), 4),
         Token::Month => (t.month(), 2),
         Token::Day => (t.day(), 2),
@@ -350,6 +367,7 @@ mod tests {
         let facts = Facts {
             event_time: Some("2026-01-05T07:08:09Z"),
             partition_key: Some("user/7"),
+            ..Facts::default()
         };
         assert_eq!(
             render(
@@ -378,6 +396,43 @@ mod tests {
         assert_eq!(
             render("{source}/{source_name}/{id}", ses, Facts::default()).unwrap(),
             "ses/%_/x.eml"
+        );
+    }
+
+    #[test]
+    fn cloudwatch_logs_tokens_partition_by_account_and_log_group() {
+        let id = [
+            Part::Segment("/aws/lambda/orders"),
+            Part::Segment("2026/12/05/[$LATEST]ab"),
+            Part::Segment("d1"),
+        ];
+        let logs =
+            Layout::new(Source::CloudWatchLogs, Some("123456789012"), &id).with_suffix(".ndjson");
+        let facts = Facts {
+            account: Some("123456789012"),
+            log_group: Some("/aws/lambda/orders"),
+            ..Facts::at("2026-12-05T21:30:00.123Z")
+        };
+        assert_eq!(
+            render(
+                "{source}/account={account}/group={log_group}/dt={yyyy}-{MM}-{dd}/{source_name}/{id}",
+                logs,
+                facts
+            )
+            .unwrap(),
+            "logs/account=123456789012/group=%2Faws%2Flambda%2Forders/dt=2026-12-05/\
+             123456789012/%2Faws%2Flambda%2Forders/2026%2F12%2F05%2F[$LATEST]ab/d1.ndjson"
+        );
+        // Other sources have neither: the empty segment's `%_`, like {partition_key}.
+        let sqs = Layout::new(Source::Sqs, Some("q"), &[Part::Segment("m")]);
+        assert_eq!(
+            render(
+                "{source}/{account}/{log_group}/{source_name}/{id}",
+                sqs,
+                Facts::at("2026-12-05T21:30:00.123Z")
+            )
+            .unwrap(),
+            "sqs/%_/%_/q/m"
         );
     }
 

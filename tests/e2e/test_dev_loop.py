@@ -103,6 +103,8 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     assert partial == {"batchItemFailures": [{"itemIdentifier": "8f6a2b1c-2222-4a4a-9b9b-000000000002"}]}
     for name in ("kinesis.json", "kinesis-kpl-aggregated.json", "dynamodb.json"):  # streams: only failed sequence numbers
         assert answers.pop(name) == {"batchItemFailures": []}, name
+    # The CloudWatch Logs sample's delivery (and a control message) as Kinesis record data.
+    assert answers.pop("kinesis-cloudwatch-logs.json") == {"batchItemFailures": []}
 
     for name in ("apigw-http-v2.json", "apigw-rest-v1.json", "function-url.json"):
         response = answers.pop(name)
