@@ -2,6 +2,7 @@
 # Tests of the Terraform in infra/, without AWS credentials:
 #   1. terraform fmt -check -recursive infra; provider constraints; module README tables in sync;
 #      the deploy zip's path the same in the Makefile, the READMEs and the example
+#      every broken.sh case listed in infra/README.md
 #   2. validate each module and the example
 #   3. terraform test of the example (tests/*.tftest.hcl, both provider aliases mocked)
 #   4. infra/tests/broken.sh: deliberately broken copies must FAIL terraform test
@@ -38,7 +39,7 @@ step() {
     if [ "${INFRA_TEST_VERBOSE:-0}" = 1 ]; then
       cat "$log"
     else
-      grep -E '^(Success!|Failure!)|^broken\.sh:|^  ok |Passed checks|^provider constraints:|^readme_tables\.py:|^example_inputs\.py:|^package_path\.py:' "$log" | sed 's/^/    /' || true
+      grep -E '^(Success!|Failure!)|^broken\.sh:|^  ok |Passed checks|^provider constraints:|^readme_tables\.py:|^example_inputs\.py:|^package_path\.py:|^broken_cases_listed\.py:' "$log" | sed 's/^/    /' || true
     fi
   else
     status=FAIL
@@ -91,6 +92,7 @@ step "provider constraints: floors in modules, ~> in the example" check_versions
 step "module READMEs: Inputs/Outputs tables in sync" python3 infra/tests/readme_tables.py
 step "example passes every module input" python3 infra/tests/example_inputs.py
 step "one deploy zip path: Makefile, READMEs, example" python3 infra/tests/package_path.py
+step "README lists every broken.sh case" python3 infra/tests/broken_cases_listed.py
 step "validate modules/writer-function" tf_validate "$staged/modules/writer-function"
 step "validate modules/target-bucket" tf_validate "$staged/modules/target-bucket"
 step "validate examples/two-accounts" tf_validate "$staged/examples/two-accounts"

@@ -32,7 +32,7 @@ case_ trust-principal-wildcard modules/target-bucket/policies/target-trust.json.
   '"AWS": "*"'
 extra_case_ trust-principal-other-role examples/two-accounts/main.tf trust_chain \
   "must trust exactly the writer's execution role" \
-  'execution_role_arn      = module.writer_function.execution_role_arn' \
+  'execution_role_arn      = module.writer_function.lambda_role_arn' \
   'execution_role_arn      = "arn:aws:iam::${var.lambda_account_id}:role/someone-else"'
 case_ trust-without-external-id modules/target-bucket/policies/target-trust.json.tftpl trust_chain \
   "must require sts:ExternalId" \
@@ -93,7 +93,7 @@ case_ env-wrong-bucket examples/two-accounts/main.tf trust_chain \
   'target_bucket         = module.target_bucket.bucket_name' \
   'target_bucket         = "some-other-bucket"'
 
-extra_case_ exclusive-misses-a-policy modules/writer-function/main.tf triggers \
+extra_case_ exclusive-misses-a-policy modules/writer-function/iam.tf triggers \
   "The execution role's exclusive policy list must name every inline policy" \
   'policy_names = [for p in aws_iam_role_policy.execution : p.name]' \
   'policy_names = [for p in aws_iam_role_policy.execution : p.name if p.name != "consume-trigger-queue"]'
@@ -107,11 +107,11 @@ extra_case_ xray-extra-action modules/writer-function/policies/execution-xray.js
   "Active tracing needs exactly xray:PutTraceSegments and xray:PutTelemetryRecords" \
   '"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]' \
   '"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetTraceSummaries"]'
-case_ sqs-trigger-bypasses-alias modules/writer-function/main.tf hardening \
+case_ sqs-trigger-bypasses-alias modules/writer-function/triggers_sqs.tf hardening \
   "must invoke the alias" \
   $'  event_source_arn                   = aws_sqs_queue.this[0].arn\n  function_name                      = local.invoke_arn' \
   $'  event_source_arn                   = aws_sqs_queue.this[0].arn\n  function_name                      = aws_lambda_function.this.arn'
-extra_case_ async-config-not-on-alias modules/writer-function/main.tf hardening \
+extra_case_ async-config-not-on-alias modules/writer-function/failures.tf hardening \
   "the on-failure configuration must be on the alias" \
   $'  qualifier                    = local.invoke_qualifier\n' \
   ''
@@ -192,7 +192,7 @@ extra_case_ source-versions-any-bucket modules/writer-function/policies/executio
   "s3:GetObjectVersion must be granted on the S3 trigger's source bucket objects only" \
   '"Resource": "${source_bucket_arn}/*"' \
   '"Resource": "*"'
-case_ source-read-beyond-filter-prefix modules/writer-function/main.tf triggers \
+case_ source-read-beyond-filter-prefix modules/writer-function/iam.tf triggers \
   "on the source bucket's objects under the filter prefix only" \
   '{ source_bucket_arn = local.s3_source_read_scope }' \
   '{ source_bucket_arn = local.s3_source_bucket_arn }'
@@ -202,21 +202,21 @@ extra_case_ raw-mail-beyond-prefix modules/writer-function/policies/execution-re
   '"Resource": "${raw_mail_bucket_arn}/*"'
 
 # --- SQS ---------------------------------------------------------------------------------------
-case_ sqs-without-batch-item-failures modules/writer-function/main.tf triggers \
+case_ sqs-without-batch-item-failures modules/writer-function/triggers_sqs.tf triggers \
   "must report batch item failures" \
   $'  maximum_batching_window_in_seconds = var.sqs_maximum_batching_window_in_seconds\n  function_response_types            = ["ReportBatchItemFailures"]' \
   $'  maximum_batching_window_in_seconds = var.sqs_maximum_batching_window_in_seconds\n  function_response_types            = []'
-extra_case_ sqs-without-dlq modules/writer-function/main.tf triggers \
+extra_case_ sqs-without-dlq modules/writer-function/triggers_sqs.tf triggers \
   "module.writer_function.queue_redrive_policy is null" \
   $'  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn\n    maxReceiveCount     = var.sqs_max_receive_count\n  })\n' \
   ''
 
 # --- stream triggers -------------------------------------------------------------------------------
-case_ stream-without-batch-item-failures modules/writer-function/main.tf streams \
+case_ stream-without-batch-item-failures modules/writer-function/triggers_streams.tf streams \
   "Each stream must invoke the function through its own event source mapping that reports batch item failures" \
   $'  bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error\n  function_response_types            = ["ReportBatchItemFailures"]' \
   $'  bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error\n  function_response_types            = []'
-extra_case_ stream-without-destination modules/writer-function/main.tf streams \
+extra_case_ stream-without-destination modules/writer-function/triggers_streams.tf streams \
   "must be described in the failure queue" \
   $'  destination_config {\n    on_failure {\n      destination_arn = aws_sqs_queue.failures.arn\n    }\n  }\n' \
   ''
@@ -230,7 +230,7 @@ extra_case_ dynamodb-list-any-table modules/writer-function/policies/execution-r
   '"Resource": "*"'
 
 # --- data-lake delivery settings ----------------------------------------------------------------
-case_ delivery-setting-dropped modules/writer-function/main.tf delivery \
+case_ delivery-setting-dropped modules/writer-function/locals.tf delivery \
   "The delivery settings must reach the function" \
   '      CONTENT_ENCODING     = var.content_encoding' \
   '      CONTENT_ENCODING     = null'
@@ -250,7 +250,7 @@ case_ send-failures-any-queue modules/writer-function/policies/execution-send-fa
   "The execution role may sqs:SendMessage to exactly the failure queue" \
   '"Resource": "${queue_arn}"' \
   '"Resource": "*"'
-case_ async-without-destination modules/writer-function/main.tf failures \
+case_ async-without-destination modules/writer-function/failures.tf failures \
   "Asynchronous invocations must have bounded retries and event age, and the failure queue as on-failure destination" \
   $'\n  destination_config {\n    on_failure {\n      destination = aws_sqs_queue.failures.arn\n    }\n  }\n' \
   ''
@@ -262,19 +262,19 @@ extra_case_ eventbridge-dead-letters-any-rule modules/writer-function/policies/f
   "The failure queue policy must let exactly SNS (from the topic) and EventBridge (from the rule) send" \
   '"Condition": { "ArnEquals": { "aws:SourceArn": "${rule_arn}" } }' \
   '"Condition": { "StringEquals": { "aws:SourceAccount": "111111111111" } }'
-extra_case_ sns-without-redrive modules/writer-function/main.tf failures \
+extra_case_ sns-without-redrive modules/writer-function/triggers_sns.tf failures \
   "The SNS subscription must redrive undeliverable messages to the failure queue" \
   '  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn })' \
   ''
-extra_case_ eventbridge-without-dead-letters modules/writer-function/main.tf failures \
+extra_case_ eventbridge-without-dead-letters modules/writer-function/triggers_eventbridge.tf failures \
   "The EventBridge target must have a retry policy and the failure queue as dead-letter queue" \
   $'  dead_letter_config {\n    arn = aws_sqs_queue.failures.arn\n  }\n' \
   ''
-case_ records-failed-alarm-wrong-namespace modules/writer-function/main.tf failures \
+case_ records-failed-alarm-wrong-namespace modules/writer-function/alarms.tf failures \
   "The RecordsFailed alarm must watch the function's namespace with the [FunctionName] dimension set" \
   'namespace   = local.metrics_namespace' \
   'namespace   = var.function_name'
-extra_case_ dlq-alarm-on-trigger-queue modules/writer-function/main.tf failures \
+extra_case_ dlq-alarm-on-trigger-queue modules/writer-function/alarms.tf failures \
   "The queue alarms must watch ApproximateNumberOfMessagesVisible of the failure queue and of the DLQ" \
   'dimensions  = { QueueName = aws_sqs_queue.dlq[0].name }' \
   'dimensions  = { QueueName = aws_sqs_queue.this[0].name }'

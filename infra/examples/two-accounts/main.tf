@@ -131,7 +131,7 @@ module "target_bucket" {
   existing_kms_key_arn = var.existing_kms_key_arn
 
   role_name               = var.target_role_name
-  execution_role_arn      = module.writer_function.execution_role_arn
+  execution_role_arn      = module.writer_function.lambda_role_arn
   external_id             = var.external_id
   additional_external_ids = var.additional_external_ids
   key_prefix              = var.key_prefix
