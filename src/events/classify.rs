@@ -31,7 +31,8 @@ impl Kind {
 #[error(
     "unsupported event ({found}). Accepted: an SQS batch, an SNS notification, an EventBridge event, \
      a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated \
-     notification, an SES receipt (Lambda action), an API Gateway HTTP API v2 / REST v1 / Function \
+     notification, an S3 Batch Operations invocation (schema 1.0 or 2.0), an SES receipt (Lambda \
+     action), an API Gateway HTTP API v2 / REST v1 / Function \
      URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
      \"content_type\"?, \"metadata\"?}} or {{\"objects\": [...]}}, or {{\"action\": \"whoami\"}}"
 )]
@@ -155,6 +156,10 @@ mod tests {
             (json!({"action": "whoami"}), "Action"),
             (json!({"body": "x"}), "Direct"),
             (json!({"objects": []}), "Direct"),
+            (
+                json!({"invocationSchemaVersion": "2.0", "invocationId": "i", "tasks": []}),
+                "S3Batch",
+            ),
         ];
         for (event, expected) in cases {
             let got = match classify(&event).unwrap() {

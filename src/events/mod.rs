@@ -70,6 +70,7 @@ decoders! {
     Kinesis => kinesis,
     DynamoDb => dynamodb,
     Kafka => kafka,
+    S3Batch => batch_operations,
 }
 
 /// S3's limit on user-defined metadata (names and values), in bytes.
@@ -214,6 +215,7 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         Answer::AllOrError => Reply::AllOrError,
         Answer::Http => Reply::Http(http::flavor_of(&event)),
         Answer::Direct => Reply::Direct,
+        Answer::BatchOperations => Reply::BatchOperations(batch_operations::job_of(&event)),
     };
     let message_groups = match source {
         Source::Sqs => sqs::message_groups(&event),
