@@ -102,7 +102,7 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "s3-batch-operations-1.0.json",
-        &["incoming/s3/writer-source-111111111111/reports/2026/Q4 summary.csv"],
+        &["incoming/s3/writer-source-111111111111/reports/2026/Q3 summary.csv"],
     ),
     (
         "s3-batch-operations-2.0.json",
@@ -191,7 +191,12 @@ fn every_sample_has_expectations() {
 /// the same key, the same provenance, and only where no copy is yet.
 #[test]
 fn batch_operations_tasks_copy_as_notifications_do_and_only_fill_gaps() {
-    let notification = decode("s3.json").remove(0);
+    // The S3 sample's notification, for the object the 1.0 sample's task names.
+    let mut event = load("s3.json");
+    event["Records"][0]["s3"]["object"]["key"] = "reports/2026/Q3+summary.csv".into();
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let (notified, _) = decode_text(&event.to_string(), &context(&prefix, 1 << 20, None));
+    let notification = notified.into_iter().next().unwrap().unwrap();
     let task = decode("s3-batch-operations-1.0.json").remove(0);
     assert_eq!(task.key, notification.key);
     assert_eq!(
@@ -214,7 +219,7 @@ fn batch_operations_tasks_copy_as_notifications_do_and_only_fill_gaps() {
         task.payload,
         Payload::SourceObject(SourceObject {
             bucket: "writer-source-111111111111".into(),
-            key: "reports/2026/Q4 summary.csv".into(),
+            key: "reports/2026/Q3 summary.csv".into(),
             version_id: Some("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY".into()),
             etag: None,
             sequencer: None,
