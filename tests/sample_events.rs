@@ -1031,14 +1031,27 @@ mod never_panics {
             ses_raw_mail: Some(&raw),
         };
         let raw = serde_json::value::to_raw_value(&event).unwrap();
-        let records = match events::decode(&raw, &cx) {
+        let (records, reply) = match events::decode(&raw, &cx) {
             Err(e) => {
                 assert!(e.to_string().contains("Accepted:"));
                 return;
             }
-            Ok(Request::Write { records, .. }) => records,
+            Ok(Request::Write { records, reply, .. }) => (records, reply),
             Ok(_) => return,
         };
+        // The answer, with every record failed (Batch Operations' results name each task).
+        let failed = records
+            .iter()
+            .map(|r| {
+                Err(events::Failure {
+                    id: r.as_ref().ok().map(|r| r.id.clone()),
+                    message: "m".into(),
+                    code: None,
+                    cause: cross_account_s3_writer::record::Cause::Transient,
+                })
+            })
+            .collect();
+        let _ = reply.answer(failed, "b");
         for record in records.into_iter().flatten() {
             assert!(
                 record.key.as_str().starts_with("incoming/"),
