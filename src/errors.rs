@@ -35,6 +35,39 @@ impl ErrorCode {
             .unwrap_or_else(|| Self::Other(code.to_owned()))
     }
 
+    /// Whether AWS means a retry may succeed: throttling, a timeout, a
+    /// server-side failure. The codes the SDKs' standard retry strategy
+    /// treats as throttling or transient, and S3's own (`SlowDown`,
+    /// `ServiceUnavailable`, `InternalError`, `RequestTimeout`, `OperationAborted`,
+    /// `ConditionalRequestConflict`).
+    pub fn is_transient(&self) -> bool {
+        const TRANSIENT: [&str; 22] = [
+            "SlowDown",
+            "ServiceUnavailable",
+            "InternalError",
+            "InternalFailure",
+            "RequestTimeout",
+            "RequestTimeoutException",
+            "OperationAborted",
+            "ConditionalRequestConflict",
+            "Throttling",
+            "ThrottlingException",
+            "ThrottledException",
+            "RequestThrottled",
+            "RequestThrottledException",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "ProvisionedThroughputExceededException",
+            "TransactionInProgressException",
+            "PriorRequestNotComplete",
+            "BandwidthLimitExceeded",
+            "EC2ThrottledException",
+            "IDPCommunicationError",
+            "ServiceUnavailableException",
+        ];
+        TRANSIENT.contains(&self.as_str())
+    }
+
     /// The code as AWS spells it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -186,6 +219,28 @@ mod tests {
         );
         assert_eq!(ErrorCode::parse("SlowDown").to_string(), "SlowDown");
         assert_eq!(ErrorCode::AccessDenied.to_string(), "AccessDenied");
+    }
+
+    #[test]
+    fn throttling_and_server_codes_are_transient_and_refusals_are_not() {
+        for code in [
+            "SlowDown",
+            "ServiceUnavailable",
+            "InternalError",
+            "RequestTimeout",
+            "Throttling",
+        ] {
+            assert!(ErrorCode::parse(code).is_transient(), "{code}");
+        }
+        for code in [
+            "AccessDenied",
+            "NoSuchKey",
+            "NoSuchVersion",
+            "NoSuchBucket",
+            "InvalidObjectState",
+        ] {
+            assert!(!ErrorCode::parse(code).is_transient(), "{code}");
+        }
     }
 
     #[test]

@@ -74,6 +74,10 @@ pub struct SourceObject {
     /// S3's ordering of events on one key ([`crate::sequencer`]); `None` for
     /// objects without one (SES raw mail, written once).
     pub sequencer: Option<String>,
+    /// Only fill a gap (S3 Batch Operations backfills): when the key already
+    /// holds a copy of this source object, of whichever version, nothing is
+    /// read or written, so a backfill never rolls a newer copy back.
+    pub fill_only: bool,
 }
 
 /// How a write ended well.
@@ -125,6 +129,10 @@ pub enum Cause {
     Decode(DecodeError),
     /// Its write into the bucket account failed.
     Write,
+    /// Its write failed in a way a later attempt may not: throttled, a 5xx, a
+    /// timeout, no answer, the invocation's deadline, a contended key
+    /// ([`crate::writer::WriteError::is_transient`]).
+    Transient,
 }
 
 /// One record's result, in event order.

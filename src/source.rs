@@ -31,6 +31,9 @@ pub enum Answer {
     Http,
     /// A summary of what was written, and an error when any object failed.
     Direct,
+    /// S3 Batch Operations: a result per task (`Succeeded`, `TemporaryFailure`,
+    /// `PermanentFailure`); the invocation itself succeeds.
+    BatchOperations,
 }
 
 /// How an event of a source is recognized (`events::classify`). `{"Records": [...]}`
@@ -155,6 +158,13 @@ sources! {
     CloudWatchLogs {
         name: "logs", namespace: "logs", shape: Shape::Fields { all: &["awslogs"], any: &[] },
         batches: false, answer: AllOrError,
+    },
+    /// S3 Batch Operations (Lambda invoke, invocation schema 1.0 and 2.0): each
+    /// task copies its object as an S3 notification would, only where no copy is.
+    S3Batch {
+        name: "s3-batch", namespace: "s3-batch",
+        shape: Shape::Fields { all: &["invocationSchemaVersion", "tasks"], any: &[] },
+        batches: false, answer: BatchOperations,
     },
 }
 

@@ -104,6 +104,14 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
         &["incoming/s3/writer-source-111111111111/reports/2026/Q4 summary.csv"],
     ),
     (
+        "s3-batch-operations-1.0.json",
+        &["incoming/s3/writer-source-111111111111/reports/2026/Q3 summary.csv"],
+    ),
+    (
+        "s3-batch-operations-2.0.json",
+        &["incoming/s3/writer-source-111111111111/reports/2025/annual+final.csv"],
+    ),
+    (
         "ses.json",
         &["incoming/ses/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1.json"],
     ),
@@ -183,6 +191,56 @@ fn every_sample_has_expectations() {
         files, covered,
         "every file in events/ needs expected keys in this test"
     );
+}
+
+/// A Batch Operations task is copied as the notification of the same object is:
+/// the same key, the same provenance, and only where no copy is yet.
+#[test]
+fn batch_operations_tasks_copy_as_notifications_do_and_only_fill_gaps() {
+    // The S3 sample's notification, for the object the 1.0 sample's task names.
+    let mut event = load("s3.json");
+    event["Records"][0]["s3"]["object"]["key"] = "reports/2026/Q3+summary.csv".into();
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let (notified, _) = decode_text(&event.to_string(), &context(&prefix, 1 << 20, None));
+    let notification = notified.into_iter().next().unwrap().unwrap();
+    let task = decode("s3-batch-operations-1.0.json").remove(0);
+    assert_eq!(task.key, notification.key);
+    assert_eq!(
+        task.id, "dGFzay0wMDAx",
+        "failures are reported under the taskId"
+    );
+    for name in ["source", "source-id"] {
+        assert_eq!(
+            task.metadata.get(name),
+            notification.metadata.get(name),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        task.metadata.get("event-time"),
+        None,
+        "a task has no event time"
+    );
+    assert_eq!(
+        task.payload,
+        Payload::SourceObject(SourceObject {
+            bucket: "writer-source-111111111111".into(),
+            key: "reports/2026/Q3 summary.csv".into(),
+            version_id: Some("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY".into()),
+            etag: None,
+            sequencer: None,
+            fill_only: true,
+        })
+    );
+    let v2 = decode("s3-batch-operations-2.0.json").remove(0);
+    match &v2.payload {
+        Payload::SourceObject(object) => {
+            assert_eq!(object.key, "reports/2025/annual+final.csv");
+            assert_eq!(object.version_id, None);
+            assert!(object.fill_only);
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -275,6 +333,7 @@ fn s3_notifications_become_source_copies() {
             version_id: None,
             etag: Some("33c11f2d3745da290b8e059a806c6174".into()),
             sequencer: Some("0055AED6DCD90281E5".into()),
+            fill_only: false,
         })
     );
     assert_eq!(
@@ -316,6 +375,7 @@ fn ses_writes_the_notification_and_copies_stored_raw_mail() {
             version_id: None,
             etag: None,
             sequencer: None,
+            fill_only: false,
         })
     );
     assert_eq!(records[1].content_type.as_deref(), Some("message/rfc822"));
@@ -1101,14 +1161,27 @@ mod never_panics {
             ses_raw_mail: Some(&raw),
         };
         let raw = serde_json::value::to_raw_value(&event).unwrap();
-        let records = match events::decode(&raw, &cx) {
+        let (records, reply) = match events::decode(&raw, &cx) {
             Err(e) => {
                 assert!(e.to_string().contains("Accepted:"));
                 return;
             }
-            Ok(Request::Write { records, .. }) => records,
+            Ok(Request::Write { records, reply, .. }) => (records, reply),
             Ok(_) => return,
         };
+        // The answer, with every record failed (Batch Operations' results name each task).
+        let failed = records
+            .iter()
+            .map(|r| {
+                Err(events::Failure {
+                    id: r.as_ref().ok().map(|r| r.id.clone()),
+                    message: "m".into(),
+                    code: None,
+                    cause: cross_account_s3_writer::record::Cause::Transient,
+                })
+            })
+            .collect();
+        let _ = reply.answer(failed, "b");
         for record in records.into_iter().flatten() {
             assert!(
                 record.key.as_str().starts_with("incoming/"),

@@ -575,3 +575,205 @@ async fn in_batch_mode_a_fifo_group_after_a_malformed_message_is_not_in_the_batc
         "a-3 is not in the batch: {lines:?}"
     );
 }
+
+/// An S3 Batch Operations invocation (schema 2.0) with one task for `src/<key>`.
+fn batch_operations(key: &str, version: Option<&str>) -> Value {
+    json!({
+        "invocationSchemaVersion": "2.0",
+        "invocationId": "inv-1",
+        "job": { "id": "job-1", "userArguments": {} },
+        "tasks": [{ "taskId": "task-1", "s3Key": key, "s3VersionId": version, "s3Bucket": "src" }]
+    })
+}
+
+/// The one task's result code and string.
+fn task_result(answer: &Value) -> (String, String) {
+    assert_eq!(answer["invocationSchemaVersion"], "2.0", "{answer}");
+    assert_eq!(answer["invocationId"], "inv-1", "{answer}");
+    assert_eq!(answer["treatMissingKeysAs"], "PermanentFailure", "{answer}");
+    let result = &answer["results"][0];
+    assert_eq!(result["taskId"], "task-1", "{answer}");
+    (
+        result["resultCode"].as_str().unwrap_or_default().to_owned(),
+        result["resultString"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// An S3 error document with this code.
+fn error_body(code: &str) -> Option<String> {
+    Some(format!(
+        "<Error><Code>{code}</Code><Message>m</Message></Error>"
+    ))
+}
+
+/// Every PUT answered with this status and error code.
+fn put_refused(status: u16, code: &'static str) -> Rule {
+    mock!(aws_sdk_s3::Client::put_object)
+        .sequence()
+        .http_status(status, error_body(code))
+        .repeatedly()
+        .build()
+}
+
+fn head_missing() -> Rule {
+    mock!(aws_sdk_s3::Client::head_object)
+        .sequence()
+        .http_status(404, None)
+        .repeatedly()
+        .build()
+}
+
+fn source_object(body: &'static [u8]) -> Rule {
+    mock!(aws_sdk_s3::Client::get_object).then_output(move || {
+        GetObjectOutput::builder()
+            .e_tag("\"src-etag\"")
+            .content_length(body.len() as i64)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(body))
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn a_backfill_task_over_an_existing_copy_writes_nothing_and_succeeds() {
+    // The key holds a copy a notification wrote (of another version, with a sequencer).
+    let head = head_with(&[
+        ("source", "s3"),
+        ("source-id", "src/a.csv"),
+        ("source-sequencer", "0055AED6DCD90281F0"),
+        ("source-version-id", "v2"),
+    ]);
+    let get = source_object(b"old");
+    let put = put_ok();
+    let h = handler(&[&head, &put], &[&get]);
+    let answer = invoke(&h, batch_operations("a.csv", Some("v1")))
+        .await
+        .expect("the invocation succeeds");
+    let (code, text) = task_result(&answer);
+    assert_eq!(code, "Succeeded", "{answer}");
+    assert!(text.starts_with("superseded "), "{text}");
+    let same = invoke(&h, batch_operations("a.csv", Some("v2")))
+        .await
+        .unwrap();
+    assert!(
+        task_result(&same).1.starts_with("already_existed "),
+        "{same}"
+    );
+    assert_eq!(
+        (get.num_calls(), put.num_calls()),
+        (0, 0),
+        "nothing read or written"
+    );
+}
+
+#[tokio::test]
+async fn a_backfill_task_fills_a_gap_create_only_under_the_notification_key_and_identity() {
+    let head = head_missing();
+    let get = mock!(aws_sdk_s3::Client::get_object)
+        .match_requests(|r| {
+            r.bucket() == Some("src")
+                && r.key() == Some("dir/a b+c.csv")
+                && r.version_id() == Some("v1")
+                && r.expected_bucket_owner() == Some("111111111111")
+        })
+        .then_output(|| {
+            GetObjectOutput::builder()
+                .content_length(3)
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"abc"))
+                .build()
+        });
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(|r| {
+            let meta = |name: &str| r.metadata().and_then(|m| m.get(name)).map(String::as_str);
+            r.key() == Some("incoming/s3/src/dir/a b+c.csv")
+                && r.if_none_match() == Some("*")
+                && meta("source") == Some("s3")
+                && meta("source-id") == Some("src/dir/a b+c.csv")
+                && meta("source-sequencer").is_none()
+        })
+        .then_output(|| PutObjectOutput::builder().e_tag("\"new\"").build());
+    let h = handler(&[&head, &put], &[&get]);
+    // The key arrives URL-encoded; `+` is a plus.
+    let answer = invoke(&h, batch_operations("dir/a%20b+c.csv", Some("v1")))
+        .await
+        .unwrap();
+    assert_eq!(task_result(&answer).0, "Succeeded", "{answer}");
+    assert_eq!((get.num_calls(), put.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_throttled_backfill_write_is_a_temporary_failure() {
+    let head = head_missing();
+    let get = source_object(b"abc");
+    let put = put_refused(503, "SlowDown");
+    let h = handler(&[&head, &put], &[&get]);
+    let answer = invoke(&h, batch_operations("a.csv", None))
+        .await
+        .expect("a failed task is a result, not an error");
+    let (code, text) = task_result(&answer);
+    assert_eq!(code, "TemporaryFailure", "{answer}");
+    assert!(text.contains("SlowDown"), "{text}");
+}
+
+#[tokio::test]
+async fn a_refused_backfill_is_a_permanent_failure_with_its_reason() {
+    // The source read refused: a bucket of another account (expected owner) or no read grant.
+    let head = head_missing();
+    let get = mock!(aws_sdk_s3::Client::get_object)
+        .sequence()
+        .http_status(403, error_body("AccessDenied"))
+        .repeatedly()
+        .build();
+    let put = put_ok();
+    let h = handler(&[&head, &put], &[&get]);
+    let answer = invoke(&h, batch_operations("a.csv", None)).await.unwrap();
+    let (code, text) = task_result(&answer);
+    assert_eq!(code, "PermanentFailure", "{answer}");
+    assert!(
+        text.contains("s3://src/a.csv") && text.contains("AccessDenied"),
+        "{text}"
+    );
+    assert_eq!(put.num_calls(), 0);
+
+    // The write refused.
+    let put = put_refused(403, "AccessDenied");
+    let get = source_object(b"abc");
+    let h = handler(&[&head, &put], &[&get]);
+    let answer = invoke(&h, batch_operations("a.csv", None)).await.unwrap();
+    assert_eq!(task_result(&answer).0, "PermanentFailure", "{answer}");
+}
+
+#[tokio::test]
+async fn malformed_backfill_tasks_fail_permanently_and_touch_nothing() {
+    let head = head_missing();
+    let get = source_object(b"abc");
+    let put = put_ok();
+    let h = handler(&[&head, &put], &[&get]);
+    for key in ["..", "a/%2E%2E/b", "%2e", "%FF"] {
+        let answer = invoke(&h, batch_operations(key, None)).await.unwrap();
+        assert_eq!(
+            task_result(&answer).0,
+            "PermanentFailure",
+            "{key}: {answer}"
+        );
+    }
+    let mut one_point_oh = batch_operations("a.csv", None);
+    one_point_oh["invocationSchemaVersion"] = json!("1.0");
+    let answer = invoke(&h, one_point_oh).await.unwrap();
+    assert_eq!(
+        answer["results"][0]["resultCode"], "PermanentFailure",
+        "{answer}"
+    );
+    assert!(
+        answer["results"][0]["resultString"]
+            .as_str()
+            .is_some_and(|s| s.contains("s3BucketArn")),
+        "{answer}"
+    );
+    assert_eq!(
+        (head.num_calls(), get.num_calls(), put.num_calls()),
+        (0, 0, 0)
+    );
+}

@@ -31,8 +31,9 @@ impl Kind {
 #[error(
     "unsupported event ({found}). Accepted: an SQS batch, an SNS notification, an EventBridge event, \
      a Kinesis or DynamoDB Streams batch, an MSK or self-managed Kafka batch, an S3 ObjectCreated \
-     notification, an SES receipt (Lambda action), a CloudWatch Logs subscription delivery \
-     {{\"awslogs\": {{\"data\": ...}}}}, an API Gateway HTTP API v2 / REST v1 / Function \
+     notification, an S3 Batch Operations invocation (schema 1.0 or 2.0), an SES receipt (Lambda \
+     action), a CloudWatch Logs subscription delivery {{\"awslogs\": {{\"data\": ...}}}}, an API \
+     Gateway HTTP API v2 / REST v1 / Function \
      URL request, a direct invocation {{\"key\"?, \"body\" | \"body_base64\", \
      \"content_type\"?, \"metadata\"?}} or {{\"objects\": [...]}}, or {{\"action\": \"whoami\"}}"
 )]
@@ -157,6 +158,10 @@ mod tests {
             (json!({"action": "whoami"}), "Action"),
             (json!({"body": "x"}), "Direct"),
             (json!({"objects": []}), "Direct"),
+            (
+                json!({"invocationSchemaVersion": "2.0", "invocationId": "i", "tasks": []}),
+                "S3Batch",
+            ),
         ];
         for (event, expected) in cases {
             let got = match classify(&event).unwrap() {

@@ -145,7 +145,7 @@ pub fn answer(flavor: Flavor, outcomes: Vec<Outcome>, bucket: &str) -> Value {
         Some(Err(failure)) => (
             match &failure.cause {
                 Cause::Decode(error) => error.http_status(),
-                Cause::Write => 502,
+                Cause::Write | Cause::Transient => 502,
             },
             serde_json::json!({ "error": failure.message }),
         ),

@@ -71,6 +71,7 @@ decoders! {
     DynamoDb => dynamodb,
     Kafka => kafka,
     CloudWatchLogs => cloudwatch_logs,
+    S3Batch => batch_operations,
 }
 
 /// S3's limit on user-defined metadata (names and values), in bytes.
@@ -215,6 +216,7 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         Answer::AllOrError => Reply::AllOrError,
         Answer::Http => Reply::Http(http::flavor_of(&event)),
         Answer::Direct => Reply::Direct,
+        Answer::BatchOperations => Reply::BatchOperations(batch_operations::job_of(&event)),
     };
     let message_groups = match source {
         Source::Sqs => sqs::message_groups(&event),

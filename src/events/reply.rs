@@ -5,10 +5,10 @@ use serde_json::Value;
 use crate::errors::ErrorCode;
 use crate::record::{Failure, Outcome, Written};
 
-use super::{direct, http};
+use super::{batch_operations, direct, http};
 
 /// The answer a source expects, given every record's outcome in event order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// SQS: only the failed message IDs, so SQS deletes the rest.
     Sqs,
@@ -21,6 +21,8 @@ pub enum Reply {
     Http(http::Flavor),
     /// Direct invocation: a summary, and an error when any object failed.
     Direct,
+    /// S3 Batch Operations: the schema's result per task, never an error.
+    BatchOperations(batch_operations::Job),
 }
 
 /// Some records failed in a way the source's answer must report as an error.
@@ -43,6 +45,7 @@ impl Reply {
             Self::AllOrError => all_or_error(outcomes, bucket),
             Self::Http(flavor) => Ok(http::answer(flavor, outcomes, bucket)),
             Self::Direct => direct::answer(outcomes, bucket),
+            Self::BatchOperations(job) => Ok(job.answer(outcomes)),
         }
     }
 }

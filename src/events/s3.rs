@@ -57,26 +57,47 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         .ok_or_else(|| {
             d.malformed("no valid object.sequencer (hex); S3 sends one with every event")
         })?;
-    let id = format!("{bucket}/{key}");
     let time = record.event_time.to_rfc3339();
+    let object = SourceObject {
+        version_id: record.s3.object.version_id.filter(|v| !v.is_empty()),
+        etag: record
+            .s3
+            .object
+            .e_tag
+            .map(|e| e.trim_matches('"').to_owned())
+            .filter(|e| !e.is_empty()),
+        sequencer: Some(sequencer),
+        fill_only: false,
+        bucket,
+        key,
+    };
+    copy_record(format!("{}/{}", object.bucket, object.key), object, Some(&time), cx)
+}
+
+/// The record that copies `object` (one version of an object of the lambda
+/// account) to `s3/<bucket>/<key>`, with provenance `source: s3` and
+/// `source-id: <bucket>/<key>`: what an S3 notification and a Batch Operations
+/// backfill both make of an object, so the two paths land it under one key
+/// with one identity. `id` is what the source's answer reports it under.
+pub(crate) fn copy_record(
+    id: String,
+    object: SourceObject,
+    event_time: Option<&str>,
+    cx: &DecodeContext<'_>,
+) -> Result<Record, RecordError> {
+    let d = Decoding::new(SOURCE, Some(id.clone()), cx);
+    let source_id = format!("{}/{}", object.bucket, object.key);
+    let (bucket, key) = (object.bucket.clone(), object.key.clone());
     d.record(Found {
-        source_id: &id,
+        source_id: &source_id,
         layout: Layout::new(SOURCE, Some(&bucket), &[Part::Path(&key)]),
-        facts: Facts::at(&time),
+        facts: Facts {
+            event_time,
+            ..Facts::default()
+        },
         content_type: None,
-        payload: Payload::SourceObject(SourceObject {
-            bucket: bucket.clone(),
-            key: key.clone(),
-            version_id: record.s3.object.version_id.filter(|v| !v.is_empty()),
-            etag: record
-                .s3
-                .object
-                .e_tag
-                .map(|e| e.trim_matches('"').to_owned())
-                .filter(|e| !e.is_empty()),
-            sequencer: Some(sequencer),
-        }),
-        id: id.clone(),
+        payload: Payload::SourceObject(object),
+        id,
     })
 }
 

@@ -79,6 +79,7 @@ fn decode_record(
             version_id: None,
             etag: None,
             sequencer: None,
+            fill_only: false,
         }),
         content_type: Some("message/rfc822".to_owned()),
         metadata: notification.metadata.clone(),

@@ -44,6 +44,9 @@ impl Writer {
                         &metadata,
                         &[provenance::SOURCE, provenance::SOURCE_ID],
                     )?;
+                    if source.fill_only {
+                        return Ok(self.gap_already_filled(key, stored, source));
+                    }
                     if let Some(done) = self.already_current(key, stored, source) {
                         return Ok(done);
                     }
@@ -138,6 +141,35 @@ impl Writer {
             }
             Ordering::Less => None,
         }
+    }
+
+    /// A backfill (`fill_only`) found a copy of its source object at `key`:
+    /// it changes nothing, whichever version the copy holds (a backfill task
+    /// carries no sequencer, so it can't tell older from newer, and the copy
+    /// there came from a notification or an earlier backfill). `AlreadyExisted`
+    /// when the copy is of the version the task names (or the task names
+    /// none), `Superseded` when it is of another version, left as it is.
+    fn gap_already_filled(
+        &self,
+        key: &ObjectKey,
+        stored: &Stored,
+        source: &SourceObject,
+    ) -> Written {
+        let other_version = source
+            .version_id
+            .as_deref()
+            .is_some_and(|ours| stored.meta(provenance::SOURCE_VERSION_ID) != Some(ours));
+        tracing::info!(
+            key = key.as_str(),
+            other_version,
+            "a copy is already there; a backfill fills gaps only"
+        );
+        let status = if other_version {
+            Status::Superseded
+        } else {
+            Status::AlreadyExisted
+        };
+        stored.written(key, status)
     }
 
     /// The version of the source object the event names; `None` when the

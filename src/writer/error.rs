@@ -54,13 +54,30 @@ impl WriteError {
         }
     }
 
+    /// Whether a later attempt may succeed where this one failed: the
+    /// deadline, a timeout, a contended key, a call that got no answer (no
+    /// error code: a connection or I/O failure, or a 5xx without a body, as
+    /// HEAD answers), or an error code AWS documents as transient
+    /// ([`ErrorCode::is_transient`]). Never decided by the message text.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::DeadlineNear { .. } | Self::TimedOut | Self::Contended { .. } => true,
+            Self::TooLarge { .. } | Self::Conflict { .. } => false,
+            Self::S3(_) | Self::Source { .. } => self.code().is_none_or(ErrorCode::is_transient),
+        }
+    }
+
     /// The failure reported under the record's `id`.
     pub fn into_failure(self, id: String) -> Failure {
         Failure {
             id: Some(id),
             code: self.code().cloned(),
+            cause: if self.is_transient() {
+                Cause::Transient
+            } else {
+                Cause::Write
+            },
             message: self.to_string(),
-            cause: Cause::Write,
         }
     }
 }

@@ -112,6 +112,13 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     for name in ("direct.json", "direct-batch.json"):
         summary = answers.pop(name)
         assert summary["failed"] == 0, (name, summary)
+    for name in ("s3-batch-operations-1.0.json", "s3-batch-operations-2.0.json"):
+        # A result per task, never a function error; the objects the samples name are not in
+        # the emulated source bucket, so each task fails permanently, with its reason.
+        answer = answers.pop(name)
+        assert answer["treatMissingKeysAs"] == "PermanentFailure", (name, answer)
+        assert [r["resultCode"] for r in answer["results"]] == ["PermanentFailure"], (name, answer)
+        assert "reading the source object" in answer["results"][0]["resultString"], (name, answer)
     for name, summary in answers.items():  # SNS, EventBridge, S3, SES, Kafka: a summary, no error
         assert summary["written"], (name, summary)
         assert all(w["status"] in ("created", "already_existed") for w in summary["written"]), (name, summary)

@@ -29,6 +29,7 @@ mod support;
 mod harness;
 
 mod batch;
+mod batch_operations;
 mod inline_sources;
 mod keys;
 mod ownership_and_kms;
@@ -57,6 +58,7 @@ fn main() {
         keys::scenarios(),
         streams::scenarios(),
         batch::scenarios(),
+        batch_operations::scenarios(),
     ]
     .concat();
     let trials = scenarios
