@@ -301,6 +301,36 @@ case_ execution-trust-default-account-wide modules/writer-function/variables.tf 
   $'Only shapes a role the module creates (ignored with execution_role_arn)."\n  type        = bool\n  default     = true' \
   $'Only shapes a role the module creates (ignored with execution_role_arn)."\n  type        = bool\n  default     = false'
 
+# --- central-archive triggers: CloudWatch Logs subscriptions, S3 through SQS, S3 through EventBridge
+case_ logs-permission-without-source-arn modules/writer-function/triggers_cloudwatch_logs.tf cloudwatch_logs_trigger \
+  "CloudWatch Logs may invoke the alias only for each subscribed log group (source_arn = its ARN)" \
+  $'  source_arn     = local.cloudwatch_logs_source_arns[each.key]\n' \
+  ''
+case_ logs-permission-without-source-account modules/writer-function/triggers_cloudwatch_logs.tf cloudwatch_logs_trigger \
+  "of the lambda account (source_account)" \
+  $'  source_account = local.account_id\n' \
+  ''
+extra_case_ logs-own-log-group-allowed modules/writer-function/triggers_cloudwatch_logs.tf cloudwatch_logs_trigger \
+  "was expected to report an error but did not" \
+  'condition     = each.value.log_group_name != local.log_group_name' \
+  'condition     = each.value.log_group_name != ""'
+case_ s3-queue-policy-without-source-arn modules/writer-function/policies/notification-queue-from-s3.json.tftpl s3_queue_trigger \
+  "must let only s3.amazonaws.com send, with aws:SourceArn = the bucket and aws:SourceAccount = the lambda account" \
+  $'"ArnEquals": { "aws:SourceArn": "${bucket_arn}" },\n        ' \
+  ''
+case_ s3-queue-read-whole-bucket modules/writer-function/iam.tf s3_queue_trigger \
+  "on the notifying bucket's objects under the prefix only" \
+  '{ source_bucket_arn = local.s3_notification_queue.read_scope }' \
+  '{ source_bucket_arn = local.s3_notification_queue.bucket_arn }'
+case_ s3-bucket-in-two-triggers modules/writer-function/triggers_s3_queue.tf s3_queue_trigger \
+  "was expected to report an error but did not" \
+  's3_notification_buckets_distinct = length(distinct(local.s3_notification_buckets)) == length(local.s3_notification_buckets)' \
+  's3_notification_buckets_distinct = true'
+case_ s3-eventbridge-rule-any-bucket modules/writer-function/triggers_s3_eventbridge.tf s3_eventbridge_trigger \
+  "must match exactly the bucket's Object Created events under the prefix" \
+  '      { bucket = { name = [var.s3_eventbridge.bucket_name] } },' \
+  '      {},'
+
 # Break one copy and run its test file; succeed only if the test fails with the expected message.
 run_case() {
   local i=$1 name=${names[$1]} dir=$work/${names[$1]} log=$work/${names[$1]}.log

@@ -61,6 +61,11 @@ module "writer_function" {
 
   create_function_url = var.create_function_url
 
+  # central-archive triggers (off while {} / null)
+  cloudwatch_logs_subscriptions = var.cloudwatch_logs_subscriptions
+  s3_notification_queue         = var.s3_notification_queue
+  s3_eventbridge                = var.s3_eventbridge
+
   failure_queue_name                 = var.failure_queue_name
   async_maximum_retry_attempts       = var.async_maximum_retry_attempts
   async_maximum_event_age_in_seconds = var.async_maximum_event_age_in_seconds

@@ -622,3 +622,36 @@ variable "records_failed_alarm_treat_missing_data" {
   type        = string
   default     = "notBreaching"
 }
+
+# --- central-archive triggers (each off by default; see the module's README) -------------------
+
+variable "cloudwatch_logs_subscriptions" {
+  description = "Log groups (lambda account, its region) whose log events the function archives: name => { log_group_name, filter_pattern }. {}: none."
+  type = map(object({
+    log_group_name = string
+    filter_pattern = optional(string, "")
+  }))
+  default = {}
+}
+
+variable "s3_notification_queue" {
+  description = "An existing bucket (lambda account) notifying an SQS queue the module creates, which triggers the function: { bucket_name, prefix, suffix, kms_key_arn, queue_name }. null: none."
+  type = object({
+    bucket_name = string
+    prefix      = optional(string)
+    suffix      = optional(string)
+    kms_key_arn = optional(string)
+    queue_name  = optional(string)
+  })
+  default = null
+}
+
+variable "s3_eventbridge" {
+  description = "An existing bucket (lambda account) sending its events to EventBridge, with a rule for its Object Created events that invokes the function: { bucket_name, prefix, kms_key_arn }. null: none."
+  type = object({
+    bucket_name = string
+    prefix      = optional(string)
+    kms_key_arn = optional(string)
+  })
+  default = null
+}

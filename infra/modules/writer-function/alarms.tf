@@ -60,6 +60,15 @@ locals {
         dimensions  = { QueueName = aws_sqs_queue.dlq[0].name }
       }
     },
+    local.s3_notification_queue == null ? {} : {
+      s3-notifications-dlq-not-empty = {
+        description = "S3 notifications for ${var.function_name} failed ${var.sqs_max_receive_count} receives and wait in the dead-letter queue of its S3 notification queue."
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesVisible"
+        statistic   = "Maximum"
+        dimensions  = { QueueName = aws_sqs_queue.s3_notifications_dlq[0].name }
+      }
+    },
   )
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
 }

@@ -13,10 +13,11 @@ resource "aws_sqs_queue" "failures" {
   tags                      = var.tags
 }
 
-# SNS (subscription dead letters) and EventBridge (target dead letters) send as their service,
-# each pinned to its own topic or rule by aws:SourceArn.
+# SNS (subscription dead letters) and EventBridge (target dead letters, of the EventBridge trigger
+# and of the S3 Object Created rule) send as their service, each pinned to its own topic or rule by
+# aws:SourceArn.
 resource "aws_sqs_queue_policy" "failures" {
-  count = var.create_sns_trigger || var.create_eventbridge_trigger ? 1 : 0
+  count = var.create_sns_trigger || var.create_eventbridge_trigger || local.s3_eventbridge != null ? 1 : 0
 
   queue_url = aws_sqs_queue.failures.id
   policy = jsonencode({
@@ -31,6 +32,11 @@ resource "aws_sqs_queue_policy" "failures" {
         queue_arn = aws_sqs_queue.failures.arn
         rule_arn  = aws_cloudwatch_event_rule.this[0].arn
       })).Statement : [],
+      # the S3 Object Created rule (triggers_s3_eventbridge.tf): the same document, its own Sid
+      local.s3_eventbridge == null ? [] : [for s in jsondecode(templatefile("${local.policies}/failure-queue-from-eventbridge.json.tftpl", {
+        queue_arn = aws_sqs_queue.failures.arn
+        rule_arn  = aws_cloudwatch_event_rule.s3[0].arn
+      })).Statement : merge(s, { Sid = "S3ObjectCreated${s.Sid}" })],
     )
   })
 }

@@ -62,6 +62,36 @@ locals {
     var.create_sqs_trigger ? {
       "consume-trigger-queue" = templatefile("${local.policies}/execution-consume-queue.json.tftpl", { queue_arn = aws_sqs_queue.this[0].arn })
     } : {},
+    # S3 through SQS / through EventBridge: the same read (and decrypt) documents as the S3
+    # trigger, scoped to their own bucket and prefix; the notification queue is consumed like the
+    # SQS trigger's queue. (triggers_s3_queue.tf, triggers_s3_eventbridge.tf)
+    local.s3_notification_queue == null ? {} : merge(
+      {
+        "consume-s3-notification-queue"     = templatefile("${local.policies}/execution-consume-queue.json.tftpl", { queue_arn = aws_sqs_queue.s3_notifications[0].arn })
+        "read-s3-notification-queue-source" = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_notification_queue.read_scope })
+      },
+      local.s3_notification_queue.kms_key_arn == null ? {} : {
+        "decrypt-s3-notification-queue-source" = templatefile("${local.policies}/execution-decrypt-source.json.tftpl", {
+          kms_key_arn = local.s3_notification_queue.kms_key_arn
+          region      = local.region
+          bucket_arn  = local.s3_notification_queue.bucket_arn
+          object_arns = "${local.s3_notification_queue.read_scope}/*"
+        })
+      },
+    ),
+    local.s3_eventbridge == null ? {} : merge(
+      {
+        "read-s3-eventbridge-source" = templatefile("${local.policies}/execution-read-source.json.tftpl", { source_bucket_arn = local.s3_eventbridge.read_scope })
+      },
+      local.s3_eventbridge.kms_key_arn == null ? {} : {
+        "decrypt-s3-eventbridge-source" = templatefile("${local.policies}/execution-decrypt-source.json.tftpl", {
+          kms_key_arn = local.s3_eventbridge.kms_key_arn
+          region      = local.region
+          bucket_arn  = local.s3_eventbridge.bucket_arn
+          object_arns = "${local.s3_eventbridge.read_scope}/*"
+        })
+      },
+    ),
     # Active tracing: the Lambda service and runtime send the invocation's segments as the
     # execution role (X-Ray has no resource-level permissions).
     var.tracing_mode == "Active" ? {

@@ -282,6 +282,8 @@ output "lambda_permissions" {
     { for p in aws_lambda_permission.sns : "sns" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
     { for p in aws_lambda_permission.eventbridge : "eventbridge" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
     { for p in aws_lambda_permission.s3 : "s3" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
+    { for k, p in aws_lambda_permission.cloudwatch_logs : "cloudwatch-logs-${k}" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
+    { for p in aws_lambda_permission.s3_eventbridge : "s3-eventbridge" => { principal = p.principal, source_arn = p.source_arn, source_account = p.source_account, qualifier = p.qualifier } },
   )
 }
 
@@ -346,6 +348,9 @@ output "trigger_invoke_targets" {
     { for t in aws_cloudwatch_event_target.this : "eventbridge" => t.arn },
     { for n in aws_s3_bucket_notification.this : "s3" => n.lambda_function[0].lambda_function_arn },
     { for u in aws_lambda_function_url.this : "function_url" => u.qualifier },
+    { for k, f in aws_cloudwatch_log_subscription_filter.this : "cloudwatch-logs-${k}" => f.destination_arn },
+    { for m in aws_lambda_event_source_mapping.s3_notifications : "s3-notification-queue" => m.function_name },
+    { for t in aws_cloudwatch_event_target.s3 : "s3-eventbridge" => t.arn },
   )
 }
 
@@ -383,4 +388,70 @@ output "alarms" {
     alarm_actions       = tolist(a.alarm_actions)
     ok_actions          = tolist(a.ok_actions)
   } }
+}
+
+output "cloudwatch_logs_subscription_filters" {
+  description = "The CloudWatch Logs subscription filters (cloudwatch_logs_subscriptions name => name, log_group_name, filter_pattern, destination_arn); empty without."
+  value = { for k, f in aws_cloudwatch_log_subscription_filter.this : k => {
+    name            = f.name
+    log_group_name  = f.log_group_name
+    filter_pattern  = f.filter_pattern
+    destination_arn = f.destination_arn
+  } }
+}
+
+output "s3_notification_queue" {
+  description = "The S3-through-SQS trigger (s3_notification_queue): the queue (arn, url, name, SSE, redrive policy, policy), its DLQ, the bucket's notification (bucket, queue configurations) and the event source mapping; null without."
+  value = local.s3_notification_queue == null ? null : {
+    queue_arn               = aws_sqs_queue.s3_notifications[0].arn
+    queue_url               = aws_sqs_queue.s3_notifications[0].url
+    queue_name              = aws_sqs_queue.s3_notifications[0].name
+    sqs_managed_sse_enabled = aws_sqs_queue.s3_notifications[0].sqs_managed_sse_enabled
+    redrive_policy          = aws_sqs_queue.s3_notifications[0].redrive_policy
+    queue_policy            = aws_sqs_queue_policy.s3_notifications[0].policy
+    dead_letter_queue_arn   = aws_sqs_queue.s3_notifications_dlq[0].arn
+    dead_letter_queue_name  = aws_sqs_queue.s3_notifications_dlq[0].name
+    dead_letter_queue_sse   = aws_sqs_queue.s3_notifications_dlq[0].sqs_managed_sse_enabled
+    redrive_allow_policy    = aws_sqs_queue_redrive_allow_policy.s3_notifications_dlq[0].redrive_allow_policy
+    notification = {
+      bucket      = aws_s3_bucket_notification.queue[0].bucket
+      eventbridge = aws_s3_bucket_notification.queue[0].eventbridge
+      queues = [for q in aws_s3_bucket_notification.queue[0].queue : {
+        queue_arn     = q.queue_arn
+        events        = tolist(q.events)
+        filter_prefix = q.filter_prefix
+        filter_suffix = q.filter_suffix
+      }]
+      lambda_functions = length(aws_s3_bucket_notification.queue[0].lambda_function)
+    }
+    event_source_mapping = {
+      event_source_arn        = aws_lambda_event_source_mapping.s3_notifications[0].event_source_arn
+      function_name           = aws_lambda_event_source_mapping.s3_notifications[0].function_name
+      function_response_types = tolist(aws_lambda_event_source_mapping.s3_notifications[0].function_response_types)
+      batch_size              = aws_lambda_event_source_mapping.s3_notifications[0].batch_size
+    }
+  }
+}
+
+output "s3_eventbridge" {
+  description = "The S3-through-EventBridge trigger (s3_eventbridge): the bucket's notification (bucket, eventbridge), the rule (arn, name, bus, event_pattern) and its target (arn, dead-letter queue, retry policy); null without."
+  value = local.s3_eventbridge == null ? null : {
+    notification = {
+      bucket           = aws_s3_bucket_notification.eventbridge[0].bucket
+      eventbridge      = aws_s3_bucket_notification.eventbridge[0].eventbridge
+      queues           = length(aws_s3_bucket_notification.eventbridge[0].queue)
+      lambda_functions = length(aws_s3_bucket_notification.eventbridge[0].lambda_function)
+    }
+    rule_arn       = aws_cloudwatch_event_rule.s3[0].arn
+    rule_name      = aws_cloudwatch_event_rule.s3[0].name
+    event_bus_name = aws_cloudwatch_event_rule.s3[0].event_bus_name
+    event_pattern  = aws_cloudwatch_event_rule.s3[0].event_pattern
+    target = {
+      rule                         = aws_cloudwatch_event_target.s3[0].rule
+      arn                          = aws_cloudwatch_event_target.s3[0].arn
+      dead_letter_arn              = one(aws_cloudwatch_event_target.s3[0].dead_letter_config[*].arn)
+      maximum_retry_attempts       = one(aws_cloudwatch_event_target.s3[0].retry_policy[*].maximum_retry_attempts)
+      maximum_event_age_in_seconds = one(aws_cloudwatch_event_target.s3[0].retry_policy[*].maximum_event_age_in_seconds)
+    }
+  }
 }

@@ -795,3 +795,63 @@ variable "records_failed_alarm_treat_missing_data" {
     error_message = "records_failed_alarm_treat_missing_data must be notBreaching, missing, breaching or ignore."
   }
 }
+
+################################################################################
+# Triggers for central archives: CloudWatch Logs subscriptions, S3 through SQS, S3 through EventBridge
+################################################################################
+
+variable "cloudwatch_logs_subscriptions" {
+  description = "Log groups of the lambda account (same region) whose log events the function archives: name => { log_group_name, filter_pattern (default \"\": every event) }. Each gets a subscription filter targeting the function (the alias with alias_name) and an aws_lambda_permission for logs.amazonaws.com with source_arn = that log group and source_account = this account; the execution role gets nothing. A log group has at most two subscription filters. The function's own log group is refused (a loop). {}: none."
+  type = map(object({
+    log_group_name = string
+    filter_pattern = optional(string, "")
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k, s in var.cloudwatch_logs_subscriptions : can(regex("^[A-Za-z0-9_-]{1,40}$", k)) && can(regex("^[A-Za-z0-9._/#-]{1,512}$", s.log_group_name))])
+    error_message = "cloudwatch_logs_subscriptions: each name must be 1-40 of [A-Za-z0-9_-] (it names the filter and the permission statement), each log_group_name a log group name ([A-Za-z0-9._/#-], no ARN, no wildcard)."
+  }
+}
+
+variable "s3_notification_queue" {
+  description = "An existing bucket of the lambda account (same region) notifying an SQS queue the module creates, which triggers the function: { bucket_name, prefix, suffix, kms_key_arn, queue_name }. s3:ObjectCreated:* under prefix (null or ending with '/') and with suffix; the queue and its DLQ are SSE-SQS, redrive after sqs_max_receive_count, and take the SQS trigger's batch, window, concurrency, visibility and retention settings; the queue policy lets only s3.amazonaws.com send, with aws:SourceArn = the bucket and aws:SourceAccount = this account; the event source mapping reports batch item failures. The execution role gets s3:GetObject and s3:GetObjectVersion on `<bucket>/<prefix>*` and, with kms_key_arn, kms:Decrypt on that key via S3. queue_name defaults to `<function_name>-s3-notifications`, its DLQ `<queue_name>-dlq`. The bucket's whole notification configuration is managed here. null: none."
+  type = object({
+    bucket_name = string
+    prefix      = optional(string)
+    suffix      = optional(string)
+    kms_key_arn = optional(string)
+    queue_name  = optional(string)
+  })
+  default = null
+
+  validation {
+    condition = var.s3_notification_queue == null ? true : (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_notification_queue.bucket_name))
+      && (var.s3_notification_queue.prefix == null ? true : can(regex("^[A-Za-z0-9!_.'()=+,@-][A-Za-z0-9!_.'()=+,@/-]*/$", var.s3_notification_queue.prefix)) && !strcontains(var.s3_notification_queue.prefix, "//"))
+      && (var.s3_notification_queue.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.s3_notification_queue.kms_key_arn)))
+      && (var.s3_notification_queue.queue_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,76}$", var.s3_notification_queue.queue_name)))
+    )
+    error_message = "s3_notification_queue: bucket_name must be a valid bucket name; prefix null or ending with '/' (the read grant is <bucket>/<prefix>*), without '//', wildcards or '$'; kms_key_arn a key ARN (arn:...:kms:<region>:<account>:key/<id>, not an alias); queue_name 1-76 of [A-Za-z0-9_-] (its DLQ appends -dlq)."
+  }
+}
+
+variable "s3_eventbridge" {
+  description = "An existing bucket of the lambda account (same region) sending its events to EventBridge, with a rule on the default bus for its Object Created events that invokes the function: { bucket_name, prefix, kms_key_arn }. The module sets the bucket's notification configuration to EventBridge (eventbridge = true); the rule matches source aws.s3, detail-type Object Created, detail.bucket.name = the bucket and, with prefix (null or ending with '/'), detail.object.key prefix; the target retries and dead-letters to the failure queue like the EventBridge trigger; the aws_lambda_permission for events.amazonaws.com names the rule. The execution role gets s3:GetObject and s3:GetObjectVersion on `<bucket>/<prefix>*` and, with kms_key_arn, kms:Decrypt on that key via S3. The bucket's whole notification configuration is managed here. null: none."
+  type = object({
+    bucket_name = string
+    prefix      = optional(string)
+    kms_key_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition = var.s3_eventbridge == null ? true : (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_eventbridge.bucket_name))
+      && (var.s3_eventbridge.prefix == null ? true : can(regex("^[A-Za-z0-9!_.'()=+,@-][A-Za-z0-9!_.'()=+,@/-]*/$", var.s3_eventbridge.prefix)) && !strcontains(var.s3_eventbridge.prefix, "//"))
+      && (var.s3_eventbridge.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.s3_eventbridge.kms_key_arn)))
+    )
+    error_message = "s3_eventbridge: bucket_name must be a valid bucket name; prefix null or ending with '/' (the read grant is <bucket>/<prefix>*), without '//', wildcards or '$'; kms_key_arn a key ARN (arn:...:kms:<region>:<account>:key/<id>, not an alias)."
+  }
+}
