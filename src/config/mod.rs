@@ -577,6 +577,23 @@ mod tests {
     }
 
     #[test]
+    fn target_region_has_the_shape_of_a_region_name() {
+        for region in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "eu-isoe-west-1",
+            "eusc-de-east-1",
+        ] {
+            let c = config(&with(&[("TARGET_REGION", region)])).unwrap();
+            assert_eq!(c.target_region.as_deref(), Some(region));
+        }
+        for region in ["local", "eu-west", "euwest1", "EU-WEST-1", "abcde-west-1"] {
+            let err = config(&with(&[("TARGET_REGION", region)])).unwrap_err();
+            assert_eq!(problem_variables(err), ["TARGET_REGION"], "{region}");
+        }
+    }
+
+    #[test]
     fn every_setting_is_read_by_from_lookup() {
         let asked = std::cell::RefCell::new(Vec::new());
         let _ = Config::from_lookup(|name| {

@@ -22,14 +22,14 @@ pub(super) fn validate_metrics_namespace(ns: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The shape of every AWS region name: two letters, one or more words, a
-/// number (`eu-west-1`, `us-gov-west-1`, `eu-isoe-west-1`).
+/// The shape of every AWS region name: two to four letters, one or more words, a
+/// number (`eu-west-1`, `us-gov-west-1`, `eu-isoe-west-1`, `eusc-de-east-1`).
 pub(super) fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let letters = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
     match parts.as_slice() {
         [area, words @ .., number] if !words.is_empty() => {
-            area.len() == 2
+            (2..=4).contains(&area.len())
                 && letters(area)
                 && words.iter().all(letters)
                 && !number.is_empty()

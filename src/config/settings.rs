@@ -298,6 +298,8 @@ pub const TARGET_REGION: Setting = Setting {
         "us-gov-west-1",
         "cn-north-1",
         "eu-isoe-west-1",
+        "eusc-de-east-1",
+        "abcde-west-1",
         "local",
         "eu-west",
         "EU-WEST-1",

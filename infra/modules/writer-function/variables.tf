@@ -226,8 +226,8 @@ variable "target_region" {
   default     = null
 
   validation {
-    condition     = var.target_region == null ? true : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.target_region))
-    error_message = "target_region must look like a region name, e.g. eu-west-1."
+    condition     = var.target_region == null ? true : can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.target_region))
+    error_message = "target_region must look like a region name, e.g. eu-west-1 or eusc-de-east-1."
   }
 }
 
