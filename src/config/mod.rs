@@ -14,7 +14,8 @@ pub mod settings;
 
 pub use delivery::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
 pub use rules::{
-    PREFIX_PUNCTUATION, RESERVED_BUCKET_PREFIXES, RESERVED_BUCKET_SUFFIXES, validate_bucket_name,
+    Characters, PREFIX_PUNCTUATION, RESERVED_BUCKET_PREFIXES, RESERVED_BUCKET_SUFFIXES,
+    validate_bucket_name,
 };
 
 use delivery::{MAX_MAX_BATCH_BYTES, MIN_MAX_BATCH_BYTES};
@@ -184,7 +185,7 @@ impl Config {
             r.problem(
                 settings::TARGET_REGION.name,
                 format!("{v:?} is not an AWS region name"),
-                settings::TARGET_REGION.fix,
+                settings::TARGET_REGION.fix(),
             );
         }
         let key_prefix = r.parsed(&settings::KEY_PREFIX, |v| {
@@ -295,7 +296,7 @@ impl MetricsConfig {
             r.problem(
                 settings::METRICS_NAMESPACE.name,
                 format!("{function_name:?} (the function's name) {fault}"),
-                settings::METRICS_NAMESPACE.fix,
+                settings::METRICS_NAMESPACE.fix(),
             );
         }
         on.then(|| MetricsConfig {
@@ -574,6 +575,38 @@ mod tests {
         }
         let c = config(&with(&[("KEY_PREFIX", "dt=2026/x_(1)!',+@/")])).unwrap();
         assert_eq!(c.key_prefix.as_str(), "dt=2026/x_(1)!',+@/");
+    }
+
+    #[test]
+    fn text_hints_take_lengths_and_characters_from_the_constants() {
+        let err = config(&with(&[
+            ("TARGET_EXTERNAL_ID", "a"),
+            ("ROLE_SESSION_NAME", "a"),
+            ("METRICS_NAMESPACE", "a b"),
+            ("SES_RAW_MAIL_BUCKET", "ab"),
+        ]))
+        .unwrap_err();
+        for (variable, chars) in [
+            ("TARGET_EXTERNAL_ID", &rules::EXTERNAL_ID),
+            ("ROLE_SESSION_NAME", &rules::SESSION_NAME),
+            ("METRICS_NAMESPACE", &rules::NAMESPACE),
+        ] {
+            let problem = err.problems.iter().find(|p| p.variable == variable);
+            let fix = &problem.expect(variable).fix;
+            assert!(
+                fix.contains(&format!(
+                    "{}-{} characters of letters, digits and {}",
+                    chars.min, chars.max, chars.punctuation
+                )),
+                "{variable}: {fix}"
+            );
+        }
+        let bucket = settings::TARGET_BUCKET.fix();
+        assert!(bucket.contains(&format!(
+            "{}-{}",
+            rules::BUCKET_NAME.min,
+            rules::BUCKET_NAME.max
+        )));
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl<L: Fn(&str) -> Option<String>> Reader<L> {
                 } else {
                     format!("{value:?} {fault}")
                 };
-                self.problem(setting.name, fault, setting.fix);
+                self.problem(setting.name, fault, setting.fix());
                 None
             }
         }
@@ -120,7 +120,7 @@ impl<L: Fn(&str) -> Option<String>> Reader<L> {
         match options.iter().position(|o| o.contains(&value.as_str())) {
             Some(chosen) => chosen,
             None => {
-                self.problem(setting.name, format!("{value:?} {fault}"), setting.fix);
+                self.problem(setting.name, format!("{value:?} {fault}"), setting.fix());
                 default
             }
         }

@@ -2,22 +2,76 @@
 
 use super::DEFAULT_SESSION_NAME;
 
-/// CloudWatch's rules for a namespace.
-pub(super) fn validate_metrics_namespace(ns: &str) -> Result<(), &'static str> {
-    if ns.is_empty() || ns.len() > 255 {
-        return Err("must be 1-255 characters");
+/// Text of `min..=max` characters of `letters`, digits and `punctuation`: what
+/// a check and its fix hint both take their numbers from.
+#[derive(Debug)]
+pub struct Characters {
+    pub min: usize,
+    pub max: usize,
+    /// `"letters"` (any case) or `"lowercase letters"`.
+    pub letters: &'static str,
+    pub punctuation: &'static str,
+}
+
+impl Characters {
+    /// "2-64 characters of letters, digits and _+=,.@-"
+    pub fn describe(&self) -> String {
+        format!(
+            "{}-{} characters of {}, digits and {}",
+            self.min, self.max, self.letters, self.punctuation
+        )
     }
-    if !ns
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b".-_/#:".contains(&b))
-    {
-        return Err("has a character CloudWatch does not allow");
+
+    fn has_length_of(&self, s: &str) -> bool {
+        (self.min..=self.max).contains(&s.len())
+    }
+}
+
+/// A CloudWatch namespace (and its `AWS/` and `:` rules).
+pub const NAMESPACE: Characters = Characters {
+    min: 1,
+    max: 255,
+    letters: "letters",
+    punctuation: ".-_/#:",
+};
+/// An `sts:ExternalId`.
+pub const EXTERNAL_ID: Characters = Characters {
+    min: 2,
+    max: 1224,
+    letters: "letters",
+    punctuation: "_+=,.@:/-",
+};
+/// A `RoleSessionName`.
+pub const SESSION_NAME: Characters = Characters {
+    min: 2,
+    max: 64,
+    letters: "letters",
+    punctuation: "_+=,.@-",
+};
+/// A general-purpose bucket name (and its other rules, below).
+pub const BUCKET_NAME: Characters = Characters {
+    min: 3,
+    max: 63,
+    letters: "lowercase letters",
+    punctuation: ".-",
+};
+
+/// CloudWatch's rules for a namespace.
+pub(super) fn validate_metrics_namespace(ns: &str) -> Result<(), String> {
+    if !NAMESPACE.has_length_of(ns) {
+        return Err(format!(
+            "must be {}-{} characters",
+            NAMESPACE.min, NAMESPACE.max
+        ));
+    }
+    if first_outside(ns, NAMESPACE.punctuation).is_some() {
+        return Err("has a character CloudWatch does not allow".into());
     }
     if ns.starts_with("AWS/") {
-        return Err("starts with AWS/, which is reserved for AWS services");
+        return Err("starts with AWS/, which is reserved for AWS services".into());
     }
     if ns.starts_with(':') {
-        return Err("starts with ':', which CloudWatch does not allow");
+        return Err("starts with ':', which CloudWatch does not allow".into());
     }
     Ok(())
 }
@@ -116,8 +170,11 @@ pub const RESERVED_BUCKET_SUFFIXES: [&str; 5] =
 /// General-purpose bucket naming rules.
 pub fn validate_bucket_name(name: &str) -> Result<(), String> {
     let len = name.len();
-    if !(3..=63).contains(&len) {
-        return Err(format!("has {len} characters; bucket names have 3 to 63"));
+    if !BUCKET_NAME.has_length_of(name) {
+        return Err(format!(
+            "has {len} characters; bucket names have {} to {}",
+            BUCKET_NAME.min, BUCKET_NAME.max
+        ));
     }
     if let Some(c) = name
         .chars()
@@ -156,13 +213,15 @@ pub fn validate_bucket_name(name: &str) -> Result<(), String> {
 }
 
 pub(super) fn validate_external_id(id: &str) -> Result<(), String> {
-    if !(2..=1224).contains(&id.len()) {
+    if !EXTERNAL_ID.has_length_of(id) {
         return Err(format!(
-            "has {} characters; an ExternalId has 2 to 1224",
-            id.len()
+            "has {} characters; an ExternalId has {} to {}",
+            id.len(),
+            EXTERNAL_ID.min,
+            EXTERNAL_ID.max
         ));
     }
-    match first_outside(id, "_+=,.@:/-") {
+    match first_outside(id, EXTERNAL_ID.punctuation) {
         Some(c) => Err(format!(
             "contains {c:?}, which STS does not accept in an ExternalId"
         )),
@@ -171,10 +230,12 @@ pub(super) fn validate_external_id(id: &str) -> Result<(), String> {
 }
 
 pub(super) fn validate_session_name(name: &str) -> Result<(), String> {
-    if !(2..=64).contains(&name.len()) {
+    if !SESSION_NAME.has_length_of(name) {
         return Err(format!(
-            "has {} characters; a session name has 2 to 64",
-            name.len()
+            "has {} characters; a session name has {} to {}",
+            name.len(),
+            SESSION_NAME.min,
+            SESSION_NAME.max
         ));
     }
     match name.chars().find(|c| !is_session_name_char(*c)) {
@@ -184,7 +245,7 @@ pub(super) fn validate_session_name(name: &str) -> Result<(), String> {
 }
 
 pub(super) fn is_session_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+    c.is_ascii_alphanumeric() || SESSION_NAME.punctuation.contains(c)
 }
 
 /// A valid session name derived from a function name (which allows the same
@@ -193,9 +254,9 @@ pub(super) fn session_name_from(function_name: &str) -> String {
     let name: String = function_name
         .chars()
         .map(|c| if is_session_name_char(c) { c } else { '-' })
-        .take(64)
+        .take(SESSION_NAME.max)
         .collect();
-    if name.len() < 2 {
+    if name.len() < SESSION_NAME.min {
         DEFAULT_SESSION_NAME.to_owned()
     } else {
         name

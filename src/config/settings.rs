@@ -10,6 +10,7 @@
 //! edges of every range) through both the function and the writer-function
 //! module's validations, which must agree value for value.
 
+use super::rules::{BUCKET_NAME, Characters, EXTERNAL_ID, NAMESPACE, SESSION_NAME};
 use super::{
     DEFAULT_KEY_PREFIX, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CONCURRENT_PARTS, DEFAULT_MAX_CONCURRENT_WRITES, DEFAULT_PART_SIZE_MIB,
@@ -29,7 +30,7 @@ pub struct Setting {
     pub default: Default,
     pub rule: Rule,
     /// How to fix a refused value; numbers make theirs from [`Rule::Number`].
-    pub fix: &'static str,
+    pub fix: Fix,
     /// Who sets it in a deployment of the writer-function module.
     pub module: Module,
     /// Values near the edges of what the function accepts, on both sides (a
@@ -37,6 +38,18 @@ pub struct Setting {
     pub samples: &'static [&'static str],
     /// The value is never repeated in a problem (a shared secret).
     pub secret: bool,
+}
+
+/// How to fix a refused value.
+#[derive(Debug)]
+pub enum Fix {
+    Text(&'static str),
+    /// `before`, the characters' length and kinds (from their constant), `after`.
+    Characters {
+        before: &'static str,
+        chars: &'static Characters,
+        after: &'static str,
+    },
 }
 
 /// What the function uses when the variable is unset (or empty).
@@ -95,10 +108,22 @@ impl Setting {
             meaning,
             default: Default::Described("none"),
             rule: Rule::Text,
-            fix: "",
+            fix: Fix::Text(""),
             module: Module::NotSet,
             samples: &[],
             secret: false,
+        }
+    }
+
+    /// The fix hint of a refused value.
+    pub fn fix(&self) -> String {
+        match &self.fix {
+            Fix::Text(text) => (*text).to_owned(),
+            Fix::Characters {
+                before,
+                chars,
+                after,
+            } => format!("{before}{}{after}", chars.describe()),
         }
     }
 
@@ -225,8 +250,10 @@ pub const TARGET_ROLE_ARN: Setting = Setting {
     default: Default::Required(
         "set it to the ARN of the role in the bucket account, e.g. arn:aws:iam::222222222222:role/writer-target",
     ),
-    fix: "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>, \
-          the name of letters, digits and +=,.@_-",
+    fix: Fix::Text(
+        "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>, \
+         the name of letters, digits and +=,.@_-",
+    ),
     module: Module::Input("target_role_arn"),
     samples: &[
         "arn:aws:iam::222222222222:role/writer-target",
@@ -253,7 +280,11 @@ pub const TARGET_ROLE_ARN: Setting = Setting {
 
 pub const TARGET_BUCKET: Setting = Setting {
     default: Default::Required("set it to the name of the bucket in the bucket account"),
-    fix: "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens",
+    fix: Fix::Characters {
+        before: "give the bucket's name only (no s3:// or ARN): ",
+        chars: &BUCKET_NAME,
+        after: "",
+    },
     module: Module::Input("target_bucket"),
     samples: BUCKET_SAMPLES,
     ..Setting::new(
@@ -263,7 +294,11 @@ pub const TARGET_BUCKET: Setting = Setting {
 };
 
 pub const TARGET_EXTERNAL_ID: Setting = Setting {
-    fix: "use 2-1224 characters of letters, digits and _+=,.@:/- exactly as in the target role's trust policy",
+    fix: Fix::Characters {
+        before: "use ",
+        chars: &EXTERNAL_ID,
+        after: " exactly as in the target role's trust policy",
+    },
     module: Module::Input("external_id"),
     samples: &["ab", "a", "ext-123_+=,.@:/", "has space", "a*b", "é-x"],
     secret: true,
@@ -275,7 +310,9 @@ pub const TARGET_EXTERNAL_ID: Setting = Setting {
 
 pub const TARGET_BUCKET_OWNER: Setting = Setting {
     default: Default::Described("the account in `TARGET_ROLE_ARN`"),
-    fix: "set it to the bucket account's ID, or unset it to use the account in TARGET_ROLE_ARN",
+    fix: Fix::Text(
+        "set it to the bucket account's ID, or unset it to use the account in TARGET_ROLE_ARN",
+    ),
     module: Module::Input("target_bucket_owner"),
     samples: &[
         "333333333333",
@@ -291,7 +328,7 @@ pub const TARGET_BUCKET_OWNER: Setting = Setting {
 
 pub const TARGET_REGION: Setting = Setting {
     default: Default::Described("`AWS_REGION`, then `AWS_DEFAULT_REGION`"),
-    fix: "use the bucket's region, e.g. eu-west-1",
+    fix: Fix::Text("use the bucket's region, e.g. eu-west-1"),
     module: Module::Input("target_region"),
     samples: &[
         "eu-west-1",
@@ -316,8 +353,10 @@ pub const TARGET_REGION: Setting = Setting {
 
 pub const KEY_PREFIX: Setting = Setting {
     default: Default::Value(DEFAULT_KEY_PREFIX),
-    fix: "use a relative prefix ending in '/' of letters, digits and !_.'()=+,@-, e.g. incoming/, \
-          matching the prefix the target role may write",
+    fix: Fix::Text(
+        "use a relative prefix ending in '/' of letters, digits and !_.'()=+,@/-, e.g. incoming/, \
+         matching the prefix the target role may write",
+    ),
     module: Module::Input("key_prefix"),
     samples: &[
         "incoming/",
@@ -346,7 +385,9 @@ pub const KEY_PREFIX: Setting = Setting {
 
 pub const KEY_TEMPLATE: Setting = Setting {
     default: Default::Described("per-source layout"),
-    fix: "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
+    fix: Fix::Text(
+        "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
+    ),
     module: Module::Input("key_template"),
     samples: &[
         "{source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}",
@@ -377,7 +418,9 @@ pub const KEY_TEMPLATE: Setting = Setting {
 
 pub const SSE_KMS_KEY_ARN: Setting = Setting {
     default: Default::Described("bucket default"),
-    fix: "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
+    fix: Fix::Text(
+        "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
+    ),
     module: Module::Input("sse_kms_key_arn"),
     samples: &[
         "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -399,7 +442,11 @@ pub const SSE_KMS_KEY_ARN: Setting = Setting {
 
 pub const ROLE_SESSION_NAME: Setting = Setting {
     default: Default::Described("the function name"),
-    fix: "use 2-64 characters of letters, digits and _+=,.@-",
+    fix: Fix::Characters {
+        before: "use ",
+        chars: &SESSION_NAME,
+        after: "",
+    },
     module: Module::Input("role_session_name"),
     samples: &[
         "my-session",
@@ -497,12 +544,12 @@ pub const S3_FORCE_PATH_STYLE: Setting = Setting {
         options: &[&["true", "1"], &["false", "0"]],
         fault: "is not a boolean",
     },
-    fix: "use true or false",
+    fix: Fix::Text("use true or false"),
     ..Setting::new("S3_FORCE_PATH_STYLE", "path-style S3 addressing")
 };
 
 pub const SES_RAW_MAIL_BUCKET: Setting = Setting {
-    fix: "give the name of the bucket the SES receipt rule writes to",
+    fix: Fix::Text("give the name of the bucket the SES receipt rule writes to"),
     module: Module::Input("ses_raw_mail_bucket"),
     samples: BUCKET_SAMPLES,
     ..Setting::new(
@@ -512,8 +559,10 @@ pub const SES_RAW_MAIL_BUCKET: Setting = Setting {
 };
 
 pub const SES_RAW_MAIL_PREFIX: Setting = Setting {
-    fix: "use a prefix ending in '/' of letters, digits and !_.'()=+,@-, without '//' (the module \
-          grants reading <bucket>/<prefix>*), or unset it; set SES_RAW_MAIL_BUCKET too",
+    fix: Fix::Text(
+        "use a prefix ending in '/' of letters, digits and !_.'()=+,@/-, without '//' (the module \
+         grants reading <bucket>/<prefix>*), or unset it; set SES_RAW_MAIL_BUCKET too",
+    ),
     module: Module::Input("ses_raw_mail_prefix"),
     samples: &[
         "mail/",
@@ -539,7 +588,9 @@ pub const OBJECT_MODE: Setting = Setting {
         options: &[&["record"], &["batch"]],
         fault: "is not record or batch",
     },
-    fix: "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
+    fix: Fix::Text(
+        "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
+    ),
     module: Module::Input("object_mode"),
     ..Setting::new(
         "OBJECT_MODE",
@@ -553,7 +604,7 @@ pub const BATCH_FORMAT: Setting = Setting {
         options: &[&["ndjson"]],
         fault: "is not a supported format",
     },
-    fix: "use ndjson (the only format), or unset it",
+    fix: Fix::Text("use ndjson (the only format), or unset it"),
     ..Setting::new("BATCH_FORMAT", "the batch objects' format")
 };
 
@@ -579,7 +630,7 @@ pub const CONTENT_ENCODING: Setting = Setting {
         options: &[&["identity", "none"], &["gzip"]],
         fault: "is not supported",
     },
-    fix: "use gzip, or unset it (or identity) to store bodies uncompressed",
+    fix: Fix::Text("use gzip, or unset it (or identity) to store bodies uncompressed"),
     module: Module::Input("content_encoding"),
     ..Setting::new(
         "CONTENT_ENCODING",
@@ -594,7 +645,7 @@ pub const METRICS: Setting = Setting {
         options: &[&["on", "true", "1"], &["off", "false", "0"]],
         fault: "is not on or off",
     },
-    fix: "use on or off, or unset it for on",
+    fix: Fix::Text("use on or off, or unset it for on"),
     ..Setting::new(
         "METRICS",
         "one CloudWatch EMF document per invocation (see [Metrics](#metrics))",
@@ -603,8 +654,11 @@ pub const METRICS: Setting = Setting {
 
 pub const METRICS_NAMESPACE: Setting = Setting {
     default: Default::Described("the function name"),
-    fix: "use 1-255 characters of letters, digits and .-_/#: not starting with AWS/ or ':', \
-          or unset it for the function's name",
+    fix: Fix::Characters {
+        before: "use ",
+        chars: &NAMESPACE,
+        after: " not starting with AWS/ or ':', or unset it for the function's name",
+    },
     module: Module::Input("metrics_namespace"),
     samples: &[
         "Team/Writer",
