@@ -9,6 +9,10 @@
 //! `tests/config_module.rs` runs every setting's [`Setting::samples`] (and the
 //! edges of every range) through both the function and the writer-function
 //! module's validations, which must agree value for value.
+//!
+//! Numbers and choices are parsed by their [`Rule`]; a text setting's parser
+//! (which builds its typed value: a `RoleArn`, a `KeyPrefix`, ...) is given at
+//! the one place `from_lookup` reads it, with its check from `rules.rs`.
 
 use super::rules::{BUCKET_NAME, Characters, EXTERNAL_ID, NAMESPACE, SESSION_NAME};
 use super::{
@@ -124,14 +128,6 @@ impl Setting {
                 chars,
                 after,
             } => format!("{before}{}{after}", chars.describe()),
-        }
-    }
-
-    /// The number's bounds, or `None` when the setting is not a number.
-    pub fn bounds(&self) -> Option<(u64, u64)> {
-        match self.rule {
-            Rule::Number { min, max, .. } => Some((min, max)),
-            _ => None,
         }
     }
 
