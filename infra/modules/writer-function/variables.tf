@@ -200,8 +200,8 @@ variable "target_bucket" {
 
   validation {
     condition = (
-      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.target_bucket)) && !strcontains(var.target_bucket, "..")
-      && !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.target_bucket))
+      !strcontains(var.target_bucket, "..") && can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.target_bucket))
+      && length(regexall("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.target_bucket)) == 0
       && alltrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : !startswith(var.target_bucket, reserved)])
       && alltrue([for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] : !endswith(var.target_bucket, reserved)])
     )
@@ -371,8 +371,8 @@ variable "ses_raw_mail_bucket" {
 
   validation {
     condition = var.ses_raw_mail_bucket == null ? true : (
-      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ses_raw_mail_bucket)) && !strcontains(var.ses_raw_mail_bucket, "..")
-      && !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.ses_raw_mail_bucket))
+      !strcontains(var.ses_raw_mail_bucket, "..") && can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ses_raw_mail_bucket))
+      && length(regexall("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.ses_raw_mail_bucket)) == 0
       && alltrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : !startswith(var.ses_raw_mail_bucket, reserved)])
       && alltrue([for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] : !endswith(var.ses_raw_mail_bucket, reserved)])
     )
