@@ -8,7 +8,8 @@ use aws_lambda_events::sqs::SqsMessage;
 use serde_json::Value;
 
 use super::decoding::{Decoding, Found};
-use super::{DecodeContext, Decoded, Payload, Record, RecordError, content_type_for};
+use super::{DecodeContext, Decoded, Payload, Record, RecordError, content_type_for, s3_carried};
+use crate::config::S3Notifications;
 use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
@@ -18,7 +19,25 @@ const SOURCE: Source = Source::Sqs;
 pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    super::each_record(event, |raw| decode_message(raw, cx))
+    decode_grouped(event, cx).0
+}
+
+/// The records of a batch in event order, and per record (index for index)
+/// its message's FIFO group ([`message_groups`]). A message is one record,
+/// but one carrying an S3 notification is one per created object it names:
+/// none (`s3:TestEvent`, a removal) or several, each in its message's group.
+pub fn decode_grouped(event: Value, cx: &DecodeContext<'_>) -> (Decoded, Vec<Option<String>>) {
+    let groups = message_groups(&event);
+    let mut records = Vec::new();
+    let mut record_groups = Vec::new();
+    for (n, raw) in super::records_of(event).into_iter().enumerate() {
+        let group = groups.get(n).cloned().flatten();
+        for item in decode_message(raw, cx) {
+            records.push(item);
+            record_groups.push(group.clone());
+        }
+    }
+    (records, record_groups)
 }
 
 /// Per message, in event order, its `MessageGroupId` when it came from a FIFO
@@ -43,9 +62,23 @@ pub fn message_groups(event: &Value) -> Vec<Option<String>> {
         .collect()
 }
 
-fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+/// A message's records: itself, or the copies the S3 notification it carries asks for.
+fn decode_message(raw: Value, cx: &DecodeContext<'_>) -> Decoded {
     let d = Decoding::at(SOURCE, &raw, "/messageId", cx);
-    let message: SqsMessage = d.typed(raw)?;
+    let message: SqsMessage = match d.typed(raw) {
+        Ok(message) => message,
+        Err(e) => return vec![Err(e)],
+    };
+    if cx.s3_notifications == S3Notifications::Copy
+        && let (Ok(id), Some(body)) = (d.id("messageId"), message.body.as_deref())
+        && let Some(carried) = s3_carried::in_text(body, true)
+    {
+        return s3_carried::copies(carried, &id, "sqs", cx);
+    }
+    vec![store_message(&d, message)]
+}
+
+fn store_message(d: &Decoding<'_>, message: SqsMessage) -> Result<Record, RecordError> {
     let id = d.id("messageId")?;
     let queue = d.named_in_arn(
         message.event_source_arn.as_deref(),
