@@ -290,13 +290,14 @@ fn s3_notifications_become_source_copies() {
 
 // ---- S3 notifications through SQS, SNS, SNS→SQS and EventBridge (issue 19 item 2) ----
 
-/// The copy the carried samples ask for: one object, one version, one sequencer.
+/// The copy the carried samples ask for: one object (of an unversioned bucket:
+/// read with `If-Match` on its ETag, the MD5 of `quarter,total\nQ4,1299.50\n`), one sequencer.
 fn carried_copy() -> Payload {
     Payload::SourceObject(SourceObject {
         bucket: "writer-source-111111111111".into(),
         key: "reports/2026/Q4 summary+final é.csv".into(),
-        version_id: Some("3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY".into()),
-        etag: Some("9b2cf535f27731c974343645a3985328".into()),
+        version_id: None,
+        etag: Some("41d942e84e9cf32e306a904c809c0e17".into()),
         sequencer: Some("00673F1A2B3C4D5E6F".into()),
     })
 }
