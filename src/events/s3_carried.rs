@@ -184,13 +184,16 @@ fn eventbridge_copy(mut event: Value, cx: &DecodeContext<'_>) -> Result<Record, 
     )
 }
 
+/// What the tests of the carrying decoders share.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+pub(crate) mod test_support {
+    use serde_json::{Value, json};
 
-    fn notification(key: &str) -> Value {
-        json!({"Records": [{
+    use crate::events::DecodeContext;
+
+    /// An `ObjectCreated:Put` record of bucket `src`, as S3 sends it.
+    pub fn s3_record(key: &str, sequencer: &str) -> Value {
+        json!({
             "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
             "eventName": "ObjectCreated:Put", "eventTime": "2026-11-22T08:02:00.000Z",
             "userIdentity": {"principalId": "AWS:X"},
@@ -198,8 +201,31 @@ mod tests {
             "responseElements": {},
             "s3": {"s3SchemaVersion": "1.0", "configurationId": "c",
                 "bucket": {"name": "src", "ownerIdentity": {"principalId": "A"}, "arn": "arn:aws:s3:::src"},
-                "object": {"key": key, "size": 1, "eTag": "e", "sequencer": "0A"}}
-        }]})
+                "object": {"key": key, "size": 1, "eTag": "e", "sequencer": sequencer}}
+        })
+    }
+
+    /// `f` with a context of prefix `in/` that copies carried notifications.
+    pub fn with_context<R>(f: impl FnOnce(&DecodeContext<'_>) -> R) -> R {
+        let prefix = crate::keys::KeyPrefix::parse("in/").unwrap();
+        f(&DecodeContext {
+            prefix: &prefix,
+            max_body_bytes: 1 << 20,
+            request_id: "r",
+            ses_raw_mail: None,
+            s3_notifications: crate::config::S3Notifications::Copy,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{s3_record, with_context};
+    use super::*;
+    use serde_json::json;
+
+    fn notification(key: &str) -> Value {
+        json!({ "Records": [s3_record(key, "0A")] })
     }
 
     #[test]
@@ -235,18 +261,14 @@ mod tests {
 
     #[test]
     fn a_carried_copy_is_reported_under_its_carrier() {
-        let prefix = crate::keys::KeyPrefix::parse("in/").unwrap();
-        let cx = DecodeContext {
-            prefix: &prefix,
-            max_body_bytes: 1 << 20,
-            request_id: "r",
-            ses_raw_mail: None,
-            s3_notifications: crate::config::S3Notifications::Copy,
-        };
+        with_context(carried_copies_are_reported_under_their_carrier);
+    }
+
+    fn carried_copies_are_reported_under_their_carrier(cx: &DecodeContext<'_>) {
         let Some(carried) = in_text(&notification("a+b%C3%A9").to_string(), true) else {
             panic!("not found")
         };
-        let copies = copies(carried, "msg-1", "sqs", &cx);
+        let copies = copies(carried, "msg-1", "sqs", cx);
         let record = copies[0].as_ref().unwrap();
         assert_eq!(record.id, "msg-1");
         assert_eq!(record.key.as_str(), "in/s3/src/a bé");
@@ -258,7 +280,7 @@ mod tests {
         let Some(carried) = in_text(&bad.to_string(), true) else {
             panic!("not found")
         };
-        let failed = copies_err(carried, &cx);
+        let failed = copies_err(carried, cx);
         assert_eq!(failed.id.as_deref(), Some("msg-2"));
     }
 

@@ -116,3 +116,51 @@ fn store_message(d: &Decoding<'_>, message: SqsMessage) -> Result<Record, Record
         id: id.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::s3_carried::test_support::{s3_record, with_context};
+    use crate::order::Groups;
+    use serde_json::json;
+
+    fn message(id: &str, group: &str, body: String) -> Value {
+        json!({
+            "messageId": id, "receiptHandle": "r", "body": body, "md5OfBody": "m",
+            "attributes": {"SentTimestamp": "1795338905000", "MessageGroupId": group},
+            "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:writer.fifo"
+        })
+    }
+
+    #[test]
+    fn a_failed_copy_holds_back_its_group_across_expanded_messages() {
+        let notification = json!({"Records": [s3_record("a", "not hex"), s3_record("b", "0B")]});
+        let event = json!({"Records": [
+            message("m1", "g1", notification.to_string()),
+            message("m2", "g1", "later in g1".into()),
+            message("m3", "g2", json!({"Event": "s3:TestEvent", "Bucket": "src"}).to_string()),
+            message("m4", "g2", "later in g2".into()),
+        ]});
+        let (mut records, groups) = with_context(|cx| decode_grouped(event, cx));
+        let g = |s: &str| Some(s.to_owned());
+        assert_eq!(groups, [g("g1"), g("g1"), g("g1"), g("g2")]);
+        Groups::new(groups).hold_back(&mut records);
+        let seen: Vec<(Option<&str>, bool)> = records
+            .iter()
+            .map(|r| match r {
+                Ok(record) => (Some(record.id.as_str()), true),
+                Err(e) => (e.id.as_deref(), false),
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Some("m1"), false), // the bad copy
+                (Some("m1"), false), // its sibling, held back
+                (Some("m2"), false), // later in g1, held back
+                (Some("m4"), true),  // g2 goes on (m3, a test event, is no record)
+            ]
+        );
+    }
+}
