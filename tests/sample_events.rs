@@ -406,6 +406,22 @@ fn s3_eventbridge_takes_the_key_as_it_is() {
         Payload::SourceObject(source) => assert_eq!(source.key, "a+b%41"),
         other => panic!("not a copy: {other:?}"),
     }
+    // A key that climbs (`..`) stays inside the source's namespace, by every path.
+    event["detail"]["object"]["key"] = "../../x".into();
+    let mut queued = load("s3-via-sqs.json");
+    let body = queued["Records"][1]["body"].as_str().unwrap().replace(
+        "reports/2026/Q4+summary%2Bfinal+%C3%A9.csv",
+        "%2E%2E/%2E%2E/x",
+    );
+    queued["Records"][1]["body"] = body.into();
+    for event in [event, queued] {
+        let (records, _) = decode_value(&event);
+        let key = records[0].as_ref().unwrap().key.to_string();
+        assert_eq!(
+            key,
+            "incoming/s3/writer-source-111111111111/%2E%2E/%2E%2E/x"
+        );
+    }
 }
 
 #[test]
