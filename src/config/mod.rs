@@ -93,6 +93,20 @@ pub struct Config {
     pub metrics: Option<MetricsConfig>,
     /// Batched objects and compression (`OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`).
     pub delivery: Delivery,
+    /// What an S3 notification carried by SQS, SNS or EventBridge becomes
+    /// (`S3_NOTIFICATIONS_IN_MESSAGES`).
+    pub s3_notifications: S3Notifications,
+}
+
+/// `S3_NOTIFICATIONS_IN_MESSAGES`: an S3 notification that arrives in an SQS
+/// message, an SNS notification (or both) or as an EventBridge `aws.s3` event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum S3Notifications {
+    /// Copy the object it names, exactly as a direct S3 notification does.
+    #[default]
+    Copy,
+    /// Store the message (or event) itself, as any other message.
+    Store,
 }
 
 /// Where metrics go, from configuration (`METRICS`, `METRICS_NAMESPACE`);
@@ -224,6 +238,8 @@ impl Config {
         let ses_raw_mail = SesRawMail::read(&mut r);
         let metrics = MetricsConfig::read(&mut r);
         let delivery = Delivery::read(&mut r);
+        let s3_notifications = [S3Notifications::Copy, S3Notifications::Store]
+            [r.choice(&settings::S3_NOTIFICATIONS_IN_MESSAGES)];
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
@@ -247,6 +263,7 @@ impl Config {
                     ses_raw_mail,
                     metrics,
                     delivery,
+                    s3_notifications,
                 })
             }
             _ => Err(ConfigError {
@@ -533,6 +550,28 @@ mod tests {
             })
         );
         assert!(config(&with(&[("SES_RAW_MAIL_PREFIX", "raw/")])).is_err());
+    }
+
+    #[test]
+    fn s3_notifications_in_messages_are_copied_unless_stored() {
+        assert_eq!(
+            config(&with(&[])).unwrap().s3_notifications,
+            S3Notifications::Copy
+        );
+        for (value, want) in [
+            ("copy", S3Notifications::Copy),
+            ("STORE", S3Notifications::Store),
+        ] {
+            let c = config(&with(&[("S3_NOTIFICATIONS_IN_MESSAGES", value)])).unwrap();
+            assert_eq!(c.s3_notifications, want, "{value}");
+        }
+        let err = config(&with(&[("S3_NOTIFICATIONS_IN_MESSAGES", "delete")])).unwrap_err();
+        assert!(
+            err.problems
+                .iter()
+                .any(|p| p.variable == "S3_NOTIFICATIONS_IN_MESSAGES"),
+            "{err:?}"
+        );
     }
 
     #[test]

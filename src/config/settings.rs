@@ -594,6 +594,21 @@ pub const OBJECT_MODE: Setting = Setting {
     )
 };
 
+pub const S3_NOTIFICATIONS_IN_MESSAGES: Setting = Setting {
+    default: Default::Value("copy"),
+    rule: Rule::OneOf {
+        options: &[&["copy"], &["store"]],
+        fault: "is not copy or store",
+    },
+    fix: Fix::Text(
+        "use copy (copy the object the notification names) or store (store the message itself), or unset it for copy",
+    ),
+    ..Setting::new(
+        "S3_NOTIFICATIONS_IN_MESSAGES",
+        "an S3 notification arriving in an SQS message, an SNS notification (or SNS → SQS) or as an EventBridge `aws.s3` event: `copy` the object it names, as a direct S3 notification does; `store` the message or event itself, as any other ([below](#s3-notifications-through-sqs-sns-and-eventbridge))",
+    )
+};
+
 pub const BATCH_FORMAT: Setting = Setting {
     default: Default::Value("ndjson"),
     rule: Rule::OneOf {
@@ -728,6 +743,7 @@ pub const SETTINGS: &[&Setting] = &[
     &S3_FORCE_PATH_STYLE,
     &SES_RAW_MAIL_BUCKET,
     &SES_RAW_MAIL_PREFIX,
+    &S3_NOTIFICATIONS_IN_MESSAGES,
     &OBJECT_MODE,
     &BATCH_FORMAT,
     &MAX_BATCH_BYTES,

@@ -22,6 +22,7 @@ mod classify;
 mod decoding;
 pub mod kpl;
 mod reply;
+mod s3_carried;
 
 pub use classify::{Kind, UnsupportedEvent, classify};
 pub use reply::{RecordsFailed, Reply};
@@ -32,7 +33,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::config::SesRawMail;
+use crate::config::{S3Notifications, SesRawMail};
 use crate::keys::KeyPrefix;
 pub use crate::record::{
     DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError, SourceObject, Written,
@@ -158,6 +159,9 @@ pub struct DecodeContext<'a> {
     pub request_id: &'a str,
     /// Where SES raw mail is, when a receipt rule stores it in S3 before invoking us.
     pub ses_raw_mail: Option<&'a SesRawMail>,
+    /// What an S3 notification in an SQS or SNS message, or an EventBridge
+    /// `aws.s3` event, becomes (`S3_NOTIFICATIONS_IN_MESSAGES`).
+    pub s3_notifications: S3Notifications,
 }
 
 /// What an invocation asks for.
@@ -168,8 +172,10 @@ pub enum Request {
         kind: Kind,
         records: Decoded,
         reply: Reply,
-        /// Per record, the SQS FIFO message group it keeps its order in
-        /// (`crate::order`); empty for every other source.
+        /// Per decoded record (`records[n]`), the SQS FIFO message group it
+        /// keeps its order in (`crate::order`); empty for every other source.
+        /// A message carrying an S3 notification decodes to 0..N records,
+        /// each of them in its message's group.
         message_groups: Vec<Option<String>>,
     },
     /// Nothing to write; this is the answer (`s3:TestEvent`).
@@ -218,11 +224,10 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         Answer::Direct => Reply::Direct,
         Answer::BatchOperations => Reply::BatchOperations(batch_operations::job_of(&event)),
     };
-    let message_groups = match source {
-        Source::Sqs => sqs::message_groups(&event),
-        _ => Vec::new(),
+    let (records, message_groups) = match source {
+        Source::Sqs => sqs::decode_grouped(event, cx),
+        _ => (decoder(source)(raw, event, cx), Vec::new()),
     };
-    let records = decoder(source)(raw, event, cx);
     Ok(Request::Write {
         kind,
         records,
@@ -253,14 +258,6 @@ pub(crate) fn raw_records(raw: &RawValue) -> Vec<&RawValue> {
     serde_json::from_str::<RawRecords<'_>>(raw.get())
         .map(|r| r.records)
         .unwrap_or_default()
-}
-
-/// Decodes each record of a `Records` event on its own, in event order.
-pub(crate) fn each_record(
-    event: Value,
-    decode: impl FnMut(Value) -> Result<Record, RecordError>,
-) -> Decoded {
-    records_of(event).into_iter().map(decode).collect()
 }
 
 /// A body of `len` bytes is refused over `max` (MAX_BODY_BYTES).
