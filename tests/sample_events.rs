@@ -134,6 +134,9 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
         "function-url.json",
         &["incoming/http/7b1e0c5e-3c2f-4f6e-9d0a-2b8c9e1f4a55"],
     ),
+    // ALB events carry no request ID: the key is the Lambda invocation's.
+    ("alb.json", &["incoming/http/req-1"]),
+    ("alb-multi-value.json", &["incoming/http/req-1"]),
     (
         "kinesis.json",
         &[
@@ -727,6 +730,54 @@ fn http_flavors_answer_in_their_own_shape() {
         serde_json::from_str::<Value>(response["body"].as_str().unwrap()).unwrap()["key"],
         "k"
     );
+}
+
+/// ALB targets: the body under the invocation's request ID, and the answer
+/// in ALB's shape, with `multiValueHeaders` exactly when the request had them.
+#[test]
+fn alb_requests_are_written_and_answered_in_albs_shape() {
+    let single = decode("alb.json");
+    assert_eq!(inline(&single[0]), br#"{"orderId":"o-2001","total":17.25}"#);
+    assert_eq!(single[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(single[0].metadata["source"], "http");
+    assert_eq!(single[0].metadata["source-id"], REQUEST_ID);
+    let multi = decode("alb-multi-value.json");
+    assert_eq!(
+        inline(&multi[0]),
+        b"sensor,temp\nn-1,-4.5\n",
+        "base64 body decoded"
+    );
+    assert_eq!(multi[0].content_type.as_deref(), Some("text/csv"));
+
+    for (file, multi_value) in [("alb.json", false), ("alb-multi-value.json", true)] {
+        let (records, reply) = decode_value(&load(file));
+        assert_eq!(
+            reply,
+            Reply::Http(http::Flavor::Alb { multi_value }),
+            "{file}"
+        );
+        let answer = answer_when_decoded_ones_are_written(records, reply).unwrap();
+        assert_eq!(answer["statusCode"], 201, "{file}: {answer}");
+        assert_eq!(answer["statusDescription"], "201 Created", "{file}");
+        assert_eq!(answer["isBase64Encoded"], false, "{file}");
+        let (used, unused) = if multi_value {
+            ("multiValueHeaders", "headers")
+        } else {
+            ("headers", "multiValueHeaders")
+        };
+        assert!(answer[used].is_object(), "{file}: {answer}");
+        assert!(answer.get(unused).is_none(), "{file}: {answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["key"], "incoming/http/req-1", "{file}");
+    }
+
+    // A GET is refused in ALB's shape too: a successful 405, never a direct-invoke error.
+    let mut get = load("alb.json");
+    get["httpMethod"] = "GET".into();
+    let (records, reply) = decode_value(&get);
+    let answer = answer_when_decoded_ones_are_written(records, reply).unwrap();
+    assert_eq!(answer["statusCode"], 405);
+    assert_eq!(answer["statusDescription"], "405 Method Not Allowed");
 }
 
 #[test]

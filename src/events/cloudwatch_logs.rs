@@ -347,6 +347,7 @@ mod tests {
             Err(DecodeError::Malformed {
                 source_name,
                 detail,
+                ..
             }) => {
                 assert_eq!(source_name, "logs");
                 detail

@@ -20,7 +20,12 @@ pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     super::records_of(event)
         .into_iter()
-        .flat_map(|raw| decode_record(raw, cx))
+        .enumerate()
+        .flat_map(|(n, raw)| {
+            decode_record(raw, cx)
+                .into_iter()
+                .map(move |item| item.map_err(|e| e.in_record(n)))
+        })
         .collect()
 }
 

@@ -33,7 +33,7 @@ pub fn decode_grouped(event: Value, cx: &DecodeContext<'_>) -> (Decoded, Vec<Opt
     for (n, raw) in super::records_of(event).into_iter().enumerate() {
         let group = groups.get(n).cloned().flatten();
         for item in decode_message(raw, cx) {
-            records.push(item);
+            records.push(item.map_err(|e| e.in_record(n)));
             record_groups.push(group.clone());
         }
     }

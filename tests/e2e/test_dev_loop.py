@@ -116,6 +116,9 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     for name in ("apigw-http-v2.json", "apigw-rest-v1.json", "function-url.json"):
         response = answers.pop(name)
         assert response["statusCode"] in (200, 201), (name, response)
+    for name in ("alb.json", "alb-multi-value.json"):  # ALB's own shape
+        response = answers.pop(name)
+        assert response["statusDescription"] in ("200 OK", "201 Created"), (name, response)
     for name in ("direct.json", "direct-batch.json"):
         summary = answers.pop(name)
         assert summary["failed"] == 0, (name, summary)
