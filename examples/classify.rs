@@ -13,6 +13,7 @@ fn main() {
         max_body_bytes: 6 * 1024 * 1024,
         request_id: "request-id",
         ses_raw_mail: None,
+        s3_notifications: Default::default(),
     };
     for path in std::env::args().skip(1) {
         let text = match std::fs::read_to_string(&path) {

@@ -115,6 +115,7 @@ impl Handler {
             max_body_bytes: self.config.max_body_bytes,
             request_id: &context.request_id,
             ses_raw_mail: self.config.ses_raw_mail.as_ref(),
+            s3_notifications: self.config.s3_notifications,
         };
         let request = match events::decode(&payload, &cx) {
             Ok(request) => request,

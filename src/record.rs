@@ -153,9 +153,11 @@ pub struct Results {
 /// by the function itself (a redelivery will fail the same way, then reach the DLQ).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("malformed {source_name} record: {detail}")]
+    #[error("malformed {source_name} record: {}{detail}", at_path(.path))]
     Malformed {
         source_name: &'static str,
+        /// Where in the event the fault is (`Records[3].kinesis.data`), when known.
+        path: Option<Box<FieldPath>>,
         detail: String,
     },
     #[error("the body is empty: there is nothing to write")]
@@ -187,8 +189,56 @@ impl DecodeError {
     pub(crate) fn malformed(source_name: &'static str, detail: impl Into<String>) -> Self {
         Self::Malformed {
             source_name,
+            path: None,
             detail: detail.into(),
         }
+    }
+
+    /// Malformed at `path` (serde_path_to_error's rendering: `a.b[3].c`).
+    pub(crate) fn malformed_at(source_name: &'static str, path: String, detail: String) -> Self {
+        Self::Malformed {
+            source_name,
+            path: Some(Box::new(FieldPath(path))),
+            detail,
+        }
+    }
+
+    /// A malformed record's path, prefixed with where the record is in its
+    /// event (`Records[3]`); any other error as it is.
+    pub(crate) fn in_record(self, index: usize) -> Self {
+        match self {
+            Self::Malformed {
+                source_name,
+                path,
+                detail,
+            } => Self::Malformed {
+                source_name,
+                path: Some(Box::new(FieldPath(match path {
+                    Some(path) => format!("Records[{index}].{}", path.0),
+                    None => format!("Records[{index}]"),
+                }))),
+                detail,
+            },
+            other => other,
+        }
+    }
+}
+
+fn at_path(path: &Option<Box<FieldPath>>) -> String {
+    path.as_ref()
+        .map(|p| format!("{}: ", p.0))
+        .unwrap_or_default()
+}
+
+/// Where in an event a fault is, as serde_path_to_error renders it
+/// (`Records[3].kinesis.data`). Boxed in [`DecodeError`], which every
+/// outcome carries, to keep that small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath(String);
+
+impl FieldPath {
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -206,6 +256,16 @@ impl From<RecordError> for Failure {
             message: error.to_string(),
             cause: Cause::Decode(error),
             code: None,
+        }
+    }
+}
+
+impl RecordError {
+    /// The error placed at the record's index in its event ([`DecodeError::in_record`]).
+    pub(crate) fn in_record(self, index: usize) -> Self {
+        RecordError {
+            id: self.id,
+            error: self.error.in_record(index),
         }
     }
 }

@@ -12,7 +12,9 @@
 //!   a `{"Records": [...]}` event, or the top-level fields of any other event;
 //! - `batches`: whether its records may share one object in `OBJECT_MODE=batch`
 //!   (sources whose record is one object by nature keep one object each);
-//! - `answer`: the kind of answer it expects once its records are written.
+//! - `answer`: the kind of answer it expects once its records are written;
+//! - `accepts`: its shapes in words, for the list of accepted shapes that
+//!   refusals of unsupported events give (`events::UnsupportedEvent`).
 //!
 //! `events::Kind`, `keys::Namespace`, each decoder's `SOURCE`, the shapes
 //! `events::classify` recognizes and the batching rule are read from here.
@@ -62,6 +64,7 @@ struct Row {
     shape: Shape,
     batches: bool,
     answer: Answer,
+    accepts: &'static str,
 }
 
 /// Defines [`Source`] from its rows, so the list of sources is written once.
@@ -73,7 +76,8 @@ macro_rules! sources {
             namespace: $namespace:literal,
             shape: $shape:expr,
             batches: $batches:literal,
-            answer: $answer:ident $(,)?
+            answer: $answer:ident,
+            accepts: $accepts:literal $(,)?
         }
     ),* $(,)?) => {
         /// A source of records. The order is the order of [`Source::ALL`] (and of
@@ -95,6 +99,7 @@ macro_rules! sources {
                         shape: $shape,
                         batches: $batches,
                         answer: Answer::$answer,
+                        accepts: $accepts,
                     },)*
                 }
             }
@@ -103,31 +108,35 @@ macro_rules! sources {
 }
 
 sources! {
-    Sqs { name: "sqs", namespace: "sqs", shape: Shape::Records("aws:sqs"), batches: true, answer: Sqs },
+    Sqs { name: "sqs", namespace: "sqs", shape: Shape::Records("aws:sqs"), batches: true, answer: Sqs,
+        accepts: "an SQS batch",
+    },
     Sns {
         name: "sns", namespace: "sns", shape: Shape::Records("aws:sns"), batches: true,
-        answer: AllOrError,
+        answer: AllOrError, accepts: "an SNS notification",
     },
     EventBridge {
         name: "eventbridge", namespace: "events",
         shape: Shape::Fields { all: &["detail-type", "source"], any: &[] },
-        batches: false, answer: AllOrError,
+        batches: false, answer: AllOrError, accepts: "an EventBridge event",
     },
     /// S3 ObjectCreated notifications: the object is copied across.
     S3 {
         name: "s3", namespace: "s3", shape: Shape::Records("aws:s3"), batches: false,
         answer: AllOrError,
+        accepts: "an S3 ObjectCreated notification (direct, or in an SQS message, an SNS notification or an EventBridge event)",
     },
     /// SES receipt rules (Lambda action): the notification, or the raw mail.
     Ses {
         name: "ses", namespace: "ses", shape: Shape::Records("aws:ses"), batches: false,
-        answer: AllOrError,
+        answer: AllOrError, accepts: "an SES receipt (Lambda action)",
     },
     /// API Gateway REST v1 / HTTP API v2, Function URLs.
     Http {
         name: "http", namespace: "http",
         shape: Shape::Fields { all: &["requestContext"], any: &["httpMethod", "rawPath"] },
         batches: false, answer: Http,
+        accepts: "an API Gateway HTTP API v2 / REST v1, Function URL or ALB target request",
     },
     /// A direct invocation: `{"body": ...}` or `{"objects": [...]}`. Only its
     /// records with derived keys batch (a caller-named key is kept as named).
@@ -135,22 +144,23 @@ sources! {
         name: "direct", namespace: "direct",
         shape: Shape::Otherwise(&["body", "body_base64", "objects"]),
         batches: true, answer: Direct,
+        accepts: "a direct invocation {\"key\"?, \"body\" | \"body_base64\", \"content_type\"?, \"metadata\"?} or {\"objects\": [...]}",
     },
     /// Kinesis Data Streams.
     Kinesis {
         name: "kinesis", namespace: "kinesis", shape: Shape::Records("aws:kinesis"), batches: true,
-        answer: Streams,
+        answer: Streams, accepts: "a Kinesis Data Streams batch",
     },
     /// DynamoDB Streams.
     DynamoDb {
         name: "dynamodb", namespace: "dynamodb", shape: Shape::Records("aws:dynamodb"),
-        batches: true, answer: Streams,
+        batches: true, answer: Streams, accepts: "a DynamoDB Streams batch",
     },
     /// Amazon MSK or self-managed Apache Kafka (recognized by their own `eventSource`).
     Kafka {
         name: "kafka", namespace: "kafka",
         shape: Shape::FieldIs("eventSource", &["aws:kafka", "SelfManagedKafka"]),
-        batches: true, answer: AllOrError,
+        batches: true, answer: AllOrError, accepts: "an MSK or self-managed Kafka batch",
     },
     /// CloudWatch Logs subscription deliveries (`{"awslogs": {"data": ...}}`, or
     /// the same data in a Kinesis record): one NDJSON object per delivery, which
@@ -158,6 +168,7 @@ sources! {
     CloudWatchLogs {
         name: "logs", namespace: "logs", shape: Shape::Fields { all: &["awslogs"], any: &[] },
         batches: false, answer: AllOrError,
+        accepts: "a CloudWatch Logs subscription delivery {\"awslogs\": {\"data\": ...}}",
     },
     /// S3 Batch Operations (Lambda invoke, invocation schema 1.0 and 2.0): each
     /// task copies its object as an S3 notification would, only where no copy is.
@@ -165,6 +176,7 @@ sources! {
         name: "s3-batch", namespace: "s3-batch",
         shape: Shape::Fields { all: &["invocationSchemaVersion", "tasks"], any: &[] },
         batches: false, answer: BatchOperations,
+        accepts: "an S3 Batch Operations invocation (schema 1.0 or 2.0)",
     },
 }
 
@@ -187,6 +199,11 @@ impl Source {
     /// The answer it expects.
     pub const fn answer(self) -> Answer {
         self.row().answer
+    }
+
+    /// Its shapes in words, for refusals' list of accepted shapes.
+    pub const fn accepts(self) -> &'static str {
+        self.row().accepts
     }
 
     /// How its events are recognized.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use bytes::Bytes;
-use cross_account_s3_writer::config::SesRawMail;
+use cross_account_s3_writer::config::{S3Notifications, SesRawMail};
 use cross_account_s3_writer::events::{
     self, DecodeContext, DecodeError, Payload, Record, Reply, Request, SourceObject, http,
 };
@@ -35,6 +35,7 @@ fn context<'a>(
         max_body_bytes,
         request_id: REQUEST_ID,
         ses_raw_mail,
+        s3_notifications: Default::default(),
     }
 }
 
@@ -74,6 +75,10 @@ fn inline(record: &Record) -> &[u8] {
 
 /// The one object of the CloudWatch Logs sample delivery, whichever way it arrives.
 const CLOUDWATCH_LOGS_KEY: &str = "incoming/logs/111111111111/%2Faws%2Flambda%2Forders-api/2025%2F12%2F05%2F[$LATEST]6d7f3b9c0a5e4f21b8c3d2e1f0a9b8c7/89a29c114d854c3623075aec103d94f7463630f1d1ccbead1bc86233a69ee289.ndjson";
+/// The key of the object the `s3-via-*` and `s3-eventbridge` samples name: its
+/// source key has a space, a `+` and a non-ASCII letter.
+const CARRIED_S3_KEY: &str =
+    "incoming/s3/writer-source-111111111111/reports/2026/Q4 summary+final é.csv";
 
 /// (file, expected keys) for every sample; the coverage test checks this list is complete.
 const EXPECTED_KEYS: &[(&str, &[&str])] = &[
@@ -115,6 +120,11 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
         "ses.json",
         &["incoming/ses/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1.json"],
     ),
+    // One object through four paths: one key (a test event and a removal write nothing).
+    ("s3-via-sqs.json", &[CARRIED_S3_KEY]),
+    ("s3-via-sns.json", &[CARRIED_S3_KEY]),
+    ("s3-via-sns-sqs.json", &[CARRIED_S3_KEY]),
+    ("s3-eventbridge.json", &[CARRIED_S3_KEY]),
     ("apigw-http-v2.json", &["incoming/http/Jd2fWgQKIAMEPfA="]),
     (
         "apigw-rest-v1.json",
@@ -124,6 +134,9 @@ const EXPECTED_KEYS: &[(&str, &[&str])] = &[
         "function-url.json",
         &["incoming/http/7b1e0c5e-3c2f-4f6e-9d0a-2b8c9e1f4a55"],
     ),
+    // ALB events carry no request ID: the key is the Lambda invocation's.
+    ("alb.json", &["incoming/http/req-1"]),
+    ("alb-multi-value.json", &["incoming/http/req-1"]),
     (
         "kinesis.json",
         &[
@@ -342,6 +355,289 @@ fn s3_notifications_become_source_copies() {
     );
 }
 
+// ---- S3 notifications through SQS, SNS, SNS→SQS and EventBridge (issue 19 item 2) ----
+
+/// The copy the carried samples ask for: one object (of an unversioned bucket:
+/// read with `If-Match` on its ETag, the MD5 of `quarter,total\nQ4,1299.50\n`), one sequencer.
+fn carried_copy() -> Payload {
+    Payload::SourceObject(SourceObject {
+        bucket: "writer-source-111111111111".into(),
+        key: "reports/2026/Q4 summary+final é.csv".into(),
+        version_id: None,
+        etag: Some("41d942e84e9cf32e306a904c809c0e17".into()),
+        sequencer: Some("00673F1A2B3C4D5E6F".into()),
+        fill_only: false,
+    })
+}
+
+/// The one copy a carried sample decodes to, checked against the direct
+/// path's: the same key, object and provenance; reported under `carrier_id`.
+fn assert_carried_copy(file: &str, carrier_id: &str, want_reply: Reply) {
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let (records, reply) = decode_text(&load_text(file), &context(&prefix, 1 << 20, None));
+    assert_eq!(reply, want_reply, "{file}: the carrier's answer");
+    let records: Vec<Record> = records
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| panic!("{file}: {e:?}")))
+        .collect();
+    assert_eq!(records.len(), 1, "{file}");
+    let record = &records[0];
+    assert_eq!(record.key.as_str(), CARRIED_S3_KEY, "{file}");
+    assert_eq!(record.payload, carried_copy(), "{file}");
+    assert_eq!(record.id, carrier_id, "{file}: reported under its carrier");
+    assert_eq!(record.content_type, None, "{file}");
+    // The same provenance as a direct notification of the object.
+    let direct = direct_copy_of_the_carried_object();
+    assert_eq!(record.key, direct.key, "{file}");
+    for name in ["source", "source-id"] {
+        assert_eq!(
+            record.metadata[name], direct.metadata[name],
+            "{file}: {name}"
+        );
+    }
+    assert_eq!(record.metadata["source"], "s3");
+}
+
+/// The notification inside `s3-via-sns.json`, invoked directly (S3 → Lambda).
+fn direct_copy_of_the_carried_object() -> Record {
+    let event = load("s3-via-sns.json");
+    let notification = event["Records"][0]["Sns"]["Message"].as_str().unwrap();
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let (records, reply) = decode_text(notification, &context(&prefix, 1 << 20, None));
+    assert_eq!(reply, Reply::AllOrError);
+    let record = records.into_iter().next().unwrap().unwrap();
+    assert_eq!(
+        record.id,
+        "writer-source-111111111111/reports/2026/Q4 summary+final é.csv"
+    );
+    record
+}
+
+#[test]
+fn s3_via_sqs_copies_the_url_decoded_key_under_the_message_id() {
+    // Raw delivery too (S3 → SNS → SQS with RawMessageDelivery): the same body.
+    let event = load("s3-via-sqs.json");
+    let body = event["Records"][1]["body"].as_str().unwrap();
+    assert!(
+        body.contains(r#""key":"reports/2026/Q4+summary%2Bfinal+%C3%A9.csv""#),
+        "the sample carries the key as S3 encodes it"
+    );
+    assert_carried_copy(
+        "s3-via-sqs.json",
+        "8d2e7c51-19fa-4b3e-b0c6-5e4a9d3f2b02",
+        Reply::Sqs,
+    );
+}
+
+#[test]
+fn s3_via_sns_copies_the_url_decoded_key_under_the_sns_message_id() {
+    assert_carried_copy(
+        "s3-via-sns.json",
+        "2f6c9b0e-7a41-5d83-a1c2-9e4b8d7f3c10",
+        Reply::AllOrError,
+    );
+}
+
+#[test]
+fn s3_via_sns_to_sqs_without_raw_delivery_unwraps_the_envelope() {
+    let body: Value = serde_json::from_str(
+        load("s3-via-sns-sqs.json")["Records"][0]["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(body["Type"], "Notification", "the body is SNS's envelope");
+    assert_carried_copy(
+        "s3-via-sns-sqs.json",
+        "a7c3e9b1-4d2f-4a60-9b85-3f1e7d0c6a04",
+        Reply::Sqs,
+    );
+}
+
+#[test]
+fn s3_eventbridge_takes_the_key_as_it_is() {
+    assert_eq!(
+        load("s3-eventbridge.json")["detail"]["object"]["key"],
+        "reports/2026/Q4 summary+final é.csv",
+        "EventBridge's detail carries the key unencoded"
+    );
+    assert_carried_copy(
+        "s3-eventbridge.json",
+        "6b1f0e7a-3c92-4d58-b2a4-8e0f5c7d9a13",
+        Reply::AllOrError,
+    );
+    // Decoding it again would be wrong: the `+` is part of the key.
+    let mut event = load("s3-eventbridge.json");
+    event["detail"]["object"]["key"] = "a+b%41".into();
+    let (records, _) = decode_value(&event);
+    match &records[0].as_ref().unwrap().payload {
+        Payload::SourceObject(source) => assert_eq!(source.key, "a+b%41"),
+        other => panic!("not a copy: {other:?}"),
+    }
+    // A key that climbs (`..`) stays inside the source's namespace, by every path.
+    event["detail"]["object"]["key"] = "../../x".into();
+    let mut queued = load("s3-via-sqs.json");
+    let body = queued["Records"][1]["body"].as_str().unwrap().replace(
+        "reports/2026/Q4+summary%2Bfinal+%C3%A9.csv",
+        "%2E%2E/%2E%2E/x",
+    );
+    queued["Records"][1]["body"] = body.into();
+    for event in [event, queued] {
+        let (records, _) = decode_value(&event);
+        let key = records[0].as_ref().unwrap().key.to_string();
+        assert_eq!(
+            key,
+            "incoming/s3/writer-source-111111111111/%2E%2E/%2E%2E/x"
+        );
+    }
+}
+
+#[test]
+fn s3_test_events_and_removals_write_nothing_through_any_path() {
+    // Through SQS: the test event and the removal are two messages that decode to nothing.
+    let (records, _) = decode_value(&load("s3-via-sqs.json"));
+    assert_eq!(records.len(), 1, "only the ObjectCreated message copies");
+    let test_event = load("s3-via-sqs.json")["Records"][0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut sns = load("s3-via-sns.json");
+    sns["Records"][0]["Sns"]["Message"] = test_event.clone().into();
+    assert!(decode_value(&sns).0.is_empty(), "s3:TestEvent through SNS");
+    let mut wrapped = load("s3-via-sns-sqs.json");
+    let mut envelope: Value =
+        serde_json::from_str(wrapped["Records"][0]["body"].as_str().unwrap()).unwrap();
+    envelope["Message"] = test_event.into();
+    wrapped["Records"][0]["body"] = envelope.to_string().into();
+    assert!(
+        decode_value(&wrapped).0.is_empty(),
+        "s3:TestEvent through SNS → SQS"
+    );
+    let (records, reply) = decode_value(&wrapped);
+    assert_eq!(
+        answer_when_decoded_ones_are_written(records, reply).unwrap(),
+        serde_json::json!({ "batchItemFailures": [] }),
+        "acknowledged"
+    );
+    // EventBridge: Object Deleted (or any other S3 event) writes nothing.
+    let mut deleted = load("s3-eventbridge.json");
+    deleted["detail-type"] = "Object Deleted".into();
+    deleted["detail"]["deletion-type"] = "Permanently Deleted".into();
+    assert!(decode_value(&deleted).0.is_empty());
+}
+
+/// `s3-via-sqs.json` whose second message names a second object (with `sequencer`).
+fn s3_via_sqs_with_a_second_record(sequencer: &str) -> Value {
+    let mut event = load("s3-via-sqs.json");
+    let mut notification: Value =
+        serde_json::from_str(event["Records"][1]["body"].as_str().unwrap()).unwrap();
+    let mut second = notification["Records"][0].clone();
+    second["s3"]["object"]["key"] = "reports/2026/second.csv".into();
+    second["s3"]["object"]["sequencer"] = sequencer.into();
+    notification["Records"].as_array_mut().unwrap().push(second);
+    event["Records"][1]["body"] = notification.to_string().into();
+    event
+}
+
+#[test]
+fn a_message_with_several_s3_records_fails_as_a_whole_under_its_message_id() {
+    let event = s3_via_sqs_with_a_second_record("not hex");
+    let (records, reply) = decode_value(&event);
+    assert_eq!(records.len(), 2);
+    assert!(records[0].is_ok());
+    assert_eq!(
+        records[1].as_ref().unwrap_err().id.as_deref(),
+        Some("8d2e7c51-19fa-4b3e-b0c6-5e4a9d3f2b02")
+    );
+    assert_eq!(
+        answer_when_decoded_ones_are_written(records, reply).unwrap(),
+        serde_json::json!({ "batchItemFailures": [
+            { "itemIdentifier": "8d2e7c51-19fa-4b3e-b0c6-5e4a9d3f2b02" }
+        ]})
+    );
+}
+
+#[test]
+fn fifo_message_groups_follow_the_records_a_message_expands_to() {
+    // A FIFO batch: message 0 (group a) is a test event (no record), message 1
+    // (group b) a notification of two objects, message 2 (group a) a plain body.
+    let mut event = s3_via_sqs_with_a_second_record("00673F1A2B3C4D5E71");
+    event["Records"][2]["body"] = "plain text".into();
+    for (n, group) in ["a", "b", "a"].into_iter().enumerate() {
+        let record = &mut event["Records"][n];
+        record["eventSourceARN"] = "arn:aws:sqs:us-east-1:111111111111:writer.fifo".into();
+        record["attributes"]["MessageGroupId"] = group.into();
+    }
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let raw: Box<RawValue> = serde_json::from_str(&event.to_string()).unwrap();
+    let Request::Write {
+        records,
+        message_groups,
+        ..
+    } = events::decode(&raw, &context(&prefix, 1 << 20, None)).unwrap()
+    else {
+        panic!("not a write")
+    };
+    assert_eq!(records.len(), 3);
+    assert_eq!(
+        message_groups,
+        vec![
+            Some("b".to_owned()),
+            Some("b".to_owned()),
+            Some("a".to_owned())
+        ],
+        "one group per decoded record, index for index"
+    );
+    let ids: Vec<&str> = records
+        .iter()
+        .map(|r| r.as_ref().unwrap().id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "8d2e7c51-19fa-4b3e-b0c6-5e4a9d3f2b02",
+            "8d2e7c51-19fa-4b3e-b0c6-5e4a9d3f2b02",
+            "e1b9f3a4-6c28-4d75-8f01-7a3c2e9d4b03"
+        ]
+    );
+}
+
+#[test]
+fn s3_notifications_in_messages_can_be_stored_as_messages() {
+    let prefix = KeyPrefix::parse("incoming/").unwrap();
+    let cx = DecodeContext {
+        s3_notifications: S3Notifications::Store,
+        ..context(&prefix, 1 << 20, None)
+    };
+    let keys = |file: &str| -> Vec<String> {
+        decode_text(&load_text(file), &cx)
+            .0
+            .into_iter()
+            .map(|r| r.unwrap().key.to_string())
+            .collect()
+    };
+    assert_eq!(
+        keys("s3-via-sqs.json"),
+        [
+            "incoming/sqs/writer-s3-notifications/c4f1a0e2-5b7d-4e11-9a43-0d2b6f8e1a01",
+            "incoming/sqs/writer-s3-notifications/8d2e7c51-19fa-4b3e-b0c6-5e4a9d3f2b02",
+            "incoming/sqs/writer-s3-notifications/e1b9f3a4-6c28-4d75-8f01-7a3c2e9d4b03",
+        ]
+    );
+    assert_eq!(
+        keys("s3-via-sns.json"),
+        ["incoming/sns/writer-s3-notifications/2f6c9b0e-7a41-5d83-a1c2-9e4b8d7f3c10"]
+    );
+    assert_eq!(
+        keys("s3-via-sns-sqs.json"),
+        ["incoming/sqs/writer-s3-via-topic/a7c3e9b1-4d2f-4a60-9b85-3f1e7d0c6a04"]
+    );
+    assert_eq!(
+        keys("s3-eventbridge.json"),
+        ["incoming/events/aws.s3/Object Created/6b1f0e7a-3c92-4d58-b2a4-8e0f5c7d9a13"]
+    );
+}
+
 #[test]
 fn ses_writes_the_notification_and_copies_stored_raw_mail() {
     let records = decode("ses.json");
@@ -402,6 +698,7 @@ fn http_flavors_answer_in_their_own_shape() {
         max_body_bytes: 8,
         request_id: REQUEST_ID,
         ses_raw_mail: None,
+        s3_notifications: Default::default(),
     };
     let (flavor, result) = http::decode(load("apigw-http-v2.json"), &cx);
     assert_eq!(flavor, http::Flavor::HttpV2);
@@ -433,6 +730,54 @@ fn http_flavors_answer_in_their_own_shape() {
         serde_json::from_str::<Value>(response["body"].as_str().unwrap()).unwrap()["key"],
         "k"
     );
+}
+
+/// ALB targets: the body under the invocation's request ID, and the answer
+/// in ALB's shape, with `multiValueHeaders` exactly when the request had them.
+#[test]
+fn alb_requests_are_written_and_answered_in_albs_shape() {
+    let single = decode("alb.json");
+    assert_eq!(inline(&single[0]), br#"{"orderId":"o-2001","total":17.25}"#);
+    assert_eq!(single[0].content_type.as_deref(), Some("application/json"));
+    assert_eq!(single[0].metadata["source"], "http");
+    assert_eq!(single[0].metadata["source-id"], REQUEST_ID);
+    let multi = decode("alb-multi-value.json");
+    assert_eq!(
+        inline(&multi[0]),
+        b"sensor,temp\nn-1,-4.5\n",
+        "base64 body decoded"
+    );
+    assert_eq!(multi[0].content_type.as_deref(), Some("text/csv"));
+
+    for (file, multi_value) in [("alb.json", false), ("alb-multi-value.json", true)] {
+        let (records, reply) = decode_value(&load(file));
+        assert_eq!(
+            reply,
+            Reply::Http(http::Flavor::Alb { multi_value }),
+            "{file}"
+        );
+        let answer = answer_when_decoded_ones_are_written(records, reply).unwrap();
+        assert_eq!(answer["statusCode"], 201, "{file}: {answer}");
+        assert_eq!(answer["statusDescription"], "201 Created", "{file}");
+        assert_eq!(answer["isBase64Encoded"], false, "{file}");
+        let (used, unused) = if multi_value {
+            ("multiValueHeaders", "headers")
+        } else {
+            ("headers", "multiValueHeaders")
+        };
+        assert!(answer[used].is_object(), "{file}: {answer}");
+        assert!(answer.get(unused).is_none(), "{file}: {answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["key"], "incoming/http/req-1", "{file}");
+    }
+
+    // A GET is refused in ALB's shape too: a successful 405, never a direct-invoke error.
+    let mut get = load("alb.json");
+    get["httpMethod"] = "GET".into();
+    let (records, reply) = decode_value(&get);
+    let answer = answer_when_decoded_ones_are_written(records, reply).unwrap();
+    assert_eq!(answer["statusCode"], 405);
+    assert_eq!(answer["statusDescription"], "405 Method Not Allowed");
 }
 
 #[test]
@@ -467,6 +812,7 @@ fn direct_objects_fail_one_by_one() {
         max_body_bytes: 1024,
         request_id: REQUEST_ID,
         ses_raw_mail: None,
+        s3_notifications: Default::default(),
     };
     let event = r#"{"objects": [
         {"body": "ok"},
@@ -1159,6 +1505,7 @@ mod never_panics {
             max_body_bytes: 1 << 16,
             request_id: "req",
             ses_raw_mail: Some(&raw),
+            s3_notifications: Default::default(),
         };
         let raw = serde_json::value::to_raw_value(&event).unwrap();
         let (records, reply) = match events::decode(&raw, &cx) {
@@ -1287,6 +1634,39 @@ mod never_panics {
                     Err(e) => prop_assert!(e.id.as_deref().is_some_and(|id| event.to_string().contains(id))),
                 }
             }
+        }
+
+        /// The S3 notification inside an SQS body, an SNS Message or an SNS
+        /// envelope in an SQS body, with any one value replaced.
+        #[test]
+        fn mutated_carried_notifications_never_panic(
+            which in 0usize..3,
+            pick in any::<prop::sample::Index>(),
+            replacement in arbitrary_json(),
+        ) {
+            let (file, pointer) = [
+                ("s3-via-sqs.json", "/Records/1/body"),
+                ("s3-via-sns.json", "/Records/0/Sns/Message"),
+                ("s3-via-sns-sqs.json", "/Records/0/body"),
+            ][which];
+            let mut event = load(file);
+            let text = event.pointer(pointer).unwrap().as_str().unwrap().to_owned();
+            let mut outer: Value = serde_json::from_str(&text).unwrap();
+            let enveloped = outer.get("Message").is_some();
+            let inner: Value = if enveloped {
+                serde_json::from_str(outer["Message"].as_str().unwrap()).unwrap()
+            } else {
+                outer.clone()
+            };
+            let inner = replace_one(inner, pick, replacement);
+            let text = if enveloped {
+                outer["Message"] = inner.to_string().into();
+                outer.to_string()
+            } else {
+                inner.to_string()
+            };
+            *event.pointer_mut(pointer).unwrap() = text.into();
+            decode_any(event);
         }
 
         #[test]

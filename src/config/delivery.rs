@@ -1,13 +1,13 @@
 //! How records become objects: `OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`.
 
-use super::MIB;
 use super::reader::Reader;
+use super::{MIB, settings};
 
 /// Default cap on one batch object (uncompressed): Firehose's default buffer size.
 pub const DEFAULT_MAX_BATCH_BYTES: usize = 5 * MIB;
-const MIN_MAX_BATCH_BYTES: usize = 1024;
+pub(super) const MIN_MAX_BATCH_BYTES: usize = 1024;
 /// Bounds what one object holds in memory.
-const MAX_MAX_BATCH_BYTES: usize = 512 * MIB;
+pub(super) const MAX_MAX_BATCH_BYTES: usize = 512 * MIB;
 
 /// `OBJECT_MODE`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,42 +49,13 @@ impl Default for Delivery {
 
 impl Delivery {
     pub(super) fn read(r: &mut Reader<impl Fn(&str) -> Option<String>>) -> Self {
-        let mode = r.choice(
-            "OBJECT_MODE",
-            &[("record", ObjectMode::Record), ("batch", ObjectMode::Batch)],
-            ObjectMode::Record,
-            "is not record or batch",
-            "use record (one object per record) or batch (one NDJSON object per batch), or unset it for record",
-        );
-        r.choice(
-            "BATCH_FORMAT",
-            &[("ndjson", ())],
-            (),
-            "is not a supported format",
-            "use ndjson (the only format), or unset it",
-        );
-        let max_batch_bytes = r.number(
-            "MAX_BATCH_BYTES",
-            MIN_MAX_BATCH_BYTES..=MAX_MAX_BATCH_BYTES,
-            DEFAULT_MAX_BATCH_BYTES,
-            "bytes",
-            "",
-        );
-        let encoding = r.choice(
-            "CONTENT_ENCODING",
-            &[
-                ("identity", ContentEncoding::Identity),
-                ("none", ContentEncoding::Identity),
-                ("gzip", ContentEncoding::Gzip),
-            ],
-            ContentEncoding::Identity,
-            "is not supported",
-            "use gzip, or unset it (or identity) to store bodies uncompressed",
-        );
+        let mode = [ObjectMode::Record, ObjectMode::Batch][r.choice(&settings::OBJECT_MODE)];
+        r.choice(&settings::BATCH_FORMAT);
         Delivery {
             mode,
-            max_batch_bytes,
-            encoding,
+            max_batch_bytes: r.number(&settings::MAX_BATCH_BYTES) as usize,
+            encoding: [ContentEncoding::Identity, ContentEncoding::Gzip]
+                [r.choice(&settings::CONTENT_ENCODING)],
         }
     }
 }

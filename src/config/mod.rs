@@ -10,14 +10,20 @@ use std::time::Duration;
 mod delivery;
 mod reader;
 mod rules;
+pub mod settings;
 
 pub use delivery::{ContentEncoding, DEFAULT_MAX_BATCH_BYTES, Delivery, ObjectMode};
-pub use rules::validate_bucket_name;
+pub use rules::{
+    Characters, PREFIX_PUNCTUATION, RESERVED_BUCKET_PREFIXES, RESERVED_BUCKET_SUFFIXES,
+    validate_bucket_name,
+};
 
+use delivery::{MAX_MAX_BATCH_BYTES, MIN_MAX_BATCH_BYTES};
 use reader::Reader;
 use rules::{
-    is_region, session_name_from, validate_external_id, validate_metrics_namespace,
-    validate_session_name,
+    is_region, session_name_from, validate_external_id, validate_kms_key_parts,
+    validate_metrics_namespace, validate_prefix_characters, validate_raw_mail_prefix,
+    validate_role_name, validate_session_name,
 };
 
 use crate::arn::{KmsKeyArn, RoleArn, is_account_id};
@@ -87,6 +93,20 @@ pub struct Config {
     pub metrics: Option<MetricsConfig>,
     /// Batched objects and compression (`OBJECT_MODE`, `BATCH_FORMAT`, `MAX_BATCH_BYTES`, `CONTENT_ENCODING`).
     pub delivery: Delivery,
+    /// What an S3 notification carried by SQS, SNS or EventBridge becomes
+    /// (`S3_NOTIFICATIONS_IN_MESSAGES`).
+    pub s3_notifications: S3Notifications,
+}
+
+/// `S3_NOTIFICATIONS_IN_MESSAGES`: an S3 notification that arrives in an SQS
+/// message, an SNS notification (or both) or as an EventBridge `aws.s3` event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum S3Notifications {
+    /// Copy the object it names, exactly as a direct S3 notification does.
+    #[default]
+    Copy,
+    /// Store the message (or event) itself, as any other message.
+    Store,
 }
 
 /// Where metrics go, from configuration (`METRICS`, `METRICS_NAMESPACE`);
@@ -149,218 +169,77 @@ impl Config {
     }
 
     /// Reads variables through `lookup`, so tests need not touch the process environment.
-    /// Empty values count as unset.
+    /// Empty values count as unset. Each setting is read by its definition in [`settings`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut r = Reader {
             lookup,
             problems: Vec::new(),
         };
-
-        let target_role_arn = r.required(
-            "TARGET_ROLE_ARN",
-            "set it to the ARN of the role in the bucket account, e.g. arn:aws:iam::222222222222:role/writer-target",
-            RoleArn::parse,
-            "use the form arn:<partition>:iam::<12-digit account>:role/<optional path/><name>",
-        );
-        let target_bucket = r.required(
-            "TARGET_BUCKET",
-            "set it to the name of the bucket in the bucket account",
-            |v| validate_bucket_name(v).map(|()| v.to_owned()),
-            "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens",
-        );
-
-        // Its value is not repeated in the problem: it is the trust policy's shared secret.
-        let external_id = r.get("TARGET_EXTERNAL_ID");
-        if let Some(v) = &external_id
-            && let Err(fault) = validate_external_id(v)
-        {
+        let target_role_arn = r.parsed(&settings::TARGET_ROLE_ARN, |v| {
+            validate_role_name(v).and_then(|()| RoleArn::parse(v))
+        });
+        let target_bucket = r.parsed(&settings::TARGET_BUCKET, |v| {
+            validate_bucket_name(v).map(|()| v.to_owned())
+        });
+        let external_id = r.parsed(&settings::TARGET_EXTERNAL_ID, |v| {
+            validate_external_id(v).map(|()| v.to_owned())
+        });
+        let bucket_owner = r
+            .parsed(&settings::TARGET_BUCKET_OWNER, |v| {
+                is_account_id(v)
+                    .then(|| v.to_owned())
+                    .ok_or("is not a 12-digit AWS account ID")
+            })
+            .or_else(|| target_role_arn.as_ref().map(|arn| arn.account().to_owned()));
+        // Checked under TARGET_REGION's name, whichever variable it came from.
+        let target_region = ["TARGET_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"]
+            .into_iter()
+            .find_map(|name| r.get(name));
+        if let Some(v) = target_region.as_ref().filter(|v| !is_region(v)) {
             r.problem(
-                "TARGET_EXTERNAL_ID",
-                fault,
-                "use 2-1224 characters of letters, digits and +=,.@:/- exactly as in the target role's trust policy",
+                settings::TARGET_REGION.name,
+                format!("{v:?} is not an AWS region name"),
+                settings::TARGET_REGION.fix(),
             );
         }
-
-        let bucket_owner = match r.get("TARGET_BUCKET_OWNER") {
-            Some(v) if is_account_id(&v) => Some(v),
-            Some(v) => {
-                r.problem(
-                    "TARGET_BUCKET_OWNER",
-                    format!("{v:?} is not a 12-digit AWS account ID"),
-                    "set it to the bucket account's ID, or unset it to use the account in TARGET_ROLE_ARN",
-                );
-                None
-            }
-            None => target_role_arn.as_ref().map(|arn| arn.account().to_owned()),
-        };
-
-        let target_region = r
-            .get("TARGET_REGION")
-            .or_else(|| r.get("AWS_REGION"))
-            .or_else(|| r.get("AWS_DEFAULT_REGION"));
-        if let Some(region) = &target_region
-            && !is_region(region)
-        {
-            r.problem(
-                "TARGET_REGION",
-                format!("{region:?} is not an AWS region name"),
-                "use the bucket's region, e.g. eu-west-1",
-            );
-        }
-
-        let key_prefix = match KeyPrefix::parse(
-            r.get("KEY_PREFIX").as_deref().unwrap_or(DEFAULT_KEY_PREFIX),
-        ) {
-            Ok(prefix) => Some(prefix),
-            Err(fault) => {
-                r.problem(
-                    "KEY_PREFIX",
-                    fault.to_string(),
-                    format!(
-                        "use a relative prefix ending in '/', e.g. {DEFAULT_KEY_PREFIX}, matching the prefix the target role may write"
-                    ),
-                );
-                None
-            }
-        };
-        let key_template = r.parsed(
-            "KEY_TEMPLATE",
-            KeyTemplate::parse,
-            "e.g. {source}/{source_name}/dt={yyyy}-{MM}-{dd}/{HH}/{id}, or unset it for the per-source layout",
-        );
+        let key_prefix = r.parsed(&settings::KEY_PREFIX, |v| {
+            validate_prefix_characters(v)
+                .and_then(|()| KeyPrefix::parse(v).map_err(|e| e.to_string()))
+        });
+        let key_template = r.parsed(&settings::KEY_TEMPLATE, KeyTemplate::parse);
         let key_prefix = match (key_prefix, key_template) {
             (Some(prefix), Some(template)) => Some(prefix.with_template(template)),
             (prefix, _) => prefix,
         };
-
-        let sse_kms_key_arn = r.parsed(
-            "SSE_KMS_KEY_ARN",
-            KmsKeyArn::parse,
-            "use the key's full ARN arn:<partition>:kms:<region>:<account>:key/<key id> (an alias is not accepted cross-account)",
-        );
-
-        let role_session_name = match r.get("ROLE_SESSION_NAME") {
-            Some(v) => {
-                if let Err(fault) = validate_session_name(&v) {
-                    r.problem(
-                        "ROLE_SESSION_NAME",
-                        format!("{v:?} {fault}"),
-                        "use 2-64 characters of letters, digits and +=,.@-",
-                    );
-                }
-                v
-            }
-            None => r
-                .get("AWS_LAMBDA_FUNCTION_NAME")
-                .map(|name| session_name_from(&name))
-                .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
-        };
-
-        let role_session_length = Duration::from_secs(r.number(
-            "ROLE_SESSION_SECONDS",
-            MIN_SESSION_SECONDS..=MAX_CHAINED_SESSION_SECONDS,
-            MAX_CHAINED_SESSION_SECONDS,
-            "seconds",
-            " (role chaining caps a session at one hour)",
-        ));
-        let max_concurrent_writes = r.number(
-            "MAX_CONCURRENT_WRITES",
-            1..=MAX_MAX_CONCURRENT_WRITES,
-            DEFAULT_MAX_CONCURRENT_WRITES,
-            "",
-            "",
-        );
-        let max_body_bytes = r.number(
-            "MAX_BODY_BYTES",
-            1..=usize::MAX,
-            DEFAULT_MAX_BODY_BYTES,
-            "bytes",
-            "",
-        );
-        let part_size_mib = r.number(
-            "PART_SIZE_MIB",
-            MIN_PART_SIZE_MIB..=MAX_PART_SIZE_MIB,
-            DEFAULT_PART_SIZE_MIB,
-            "MiB",
-            " (the least is S3's smallest part)",
-        );
-        let max_concurrent_parts = r.number(
-            "MAX_CONCURRENT_PARTS",
-            1..=MAX_MAX_CONCURRENT_PARTS,
-            DEFAULT_MAX_CONCURRENT_PARTS,
-            "",
-            " (parts of one copy held in memory at once)",
-        );
-
+        let sse_kms_key_arn = r.parsed(&settings::SSE_KMS_KEY_ARN, |v| {
+            KmsKeyArn::parse(v).and_then(|arn| validate_kms_key_parts(v).map(|()| arn))
+        });
+        let role_session_name = r
+            .parsed(&settings::ROLE_SESSION_NAME, |v| {
+                validate_session_name(v).map(|()| v.to_owned())
+            })
+            .unwrap_or_else(|| {
+                r.get("AWS_LAMBDA_FUNCTION_NAME").map_or_else(
+                    || DEFAULT_SESSION_NAME.to_owned(),
+                    |n| session_name_from(&n),
+                )
+            });
+        let role_session_length = Duration::from_secs(r.number(&settings::ROLE_SESSION_SECONDS));
+        let max_concurrent_writes = r.number(&settings::MAX_CONCURRENT_WRITES) as usize;
+        let max_body_bytes = r.number(&settings::MAX_BODY_BYTES) as usize;
+        let part_size = r.number(&settings::PART_SIZE_MIB) as usize * MIB;
+        let max_concurrent_parts = r.number(&settings::MAX_CONCURRENT_PARTS) as usize;
         let endpoint_overridden =
             r.get("AWS_ENDPOINT_URL_S3").is_some() || r.get("AWS_ENDPOINT_URL").is_some();
-        let force_path_style = r.choice(
-            "S3_FORCE_PATH_STYLE",
-            &[("true", true), ("1", true), ("false", false), ("0", false)],
-            endpoint_overridden,
-            "is not a boolean",
-            "use true or false",
-        );
-
-        let ses_raw_mail = match (r.get("SES_RAW_MAIL_BUCKET"), r.get("SES_RAW_MAIL_PREFIX")) {
-            (Some(bucket), prefix) => {
-                if let Err(fault) = validate_bucket_name(&bucket) {
-                    r.problem(
-                        "SES_RAW_MAIL_BUCKET",
-                        format!("{bucket:?} {fault}"),
-                        "give the name of the bucket the SES receipt rule writes to",
-                    );
-                }
-                Some(SesRawMail {
-                    bucket,
-                    prefix: prefix.unwrap_or_default(),
-                })
-            }
-            (None, Some(_)) => {
-                r.problem(
-                    "SES_RAW_MAIL_PREFIX",
-                    "is set without SES_RAW_MAIL_BUCKET",
-                    "set SES_RAW_MAIL_BUCKET too, or unset the prefix",
-                );
-                None
-            }
-            (None, None) => None,
-        };
-
-        let function_name = r
-            .get("AWS_LAMBDA_FUNCTION_NAME")
-            .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
-        let metrics_on = r.choice(
-            "METRICS",
-            &[
-                ("on", true),
-                ("true", true),
-                ("1", true),
-                ("off", false),
-                ("false", false),
-                ("0", false),
-            ],
-            true,
-            "is not on or off",
-            "use on or off, or unset it for on",
-        );
-        let namespace = r
-            .get("METRICS_NAMESPACE")
-            .unwrap_or_else(|| function_name.clone());
-        if let Err(fault) = validate_metrics_namespace(&namespace) {
-            r.problem(
-                "METRICS_NAMESPACE",
-                format!("{namespace:?} {fault}"),
-                "use 1-255 characters of letters, digits and .-_/#: not starting with AWS/, \
-                 or unset it for the function's name",
-            );
-        }
-        let metrics = metrics_on.then(|| MetricsConfig {
-            namespace,
-            function_name,
-            log: LogSettings::from_lookup(&r.lookup),
-        });
+        let force_path_style = r.choice_or(
+            &settings::S3_FORCE_PATH_STYLE,
+            usize::from(!endpoint_overridden),
+        ) == 0;
+        let ses_raw_mail = SesRawMail::read(&mut r);
+        let metrics = MetricsConfig::read(&mut r);
         let delivery = Delivery::read(&mut r);
+        let s3_notifications = [S3Notifications::Copy, S3Notifications::Store]
+            [r.choice(&settings::S3_NOTIFICATIONS_IN_MESSAGES)];
 
         match (target_role_arn, target_bucket, bucket_owner, key_prefix) {
             (Some(target_role_arn), Some(target_bucket), Some(bucket_owner), Some(key_prefix))
@@ -379,17 +258,69 @@ impl Config {
                     max_concurrent_writes,
                     max_body_bytes,
                     force_path_style,
-                    part_size: part_size_mib * MIB,
+                    part_size,
                     max_concurrent_parts,
                     ses_raw_mail,
                     metrics,
                     delivery,
+                    s3_notifications,
                 })
             }
             _ => Err(ConfigError {
                 problems: r.problems,
             }),
         }
+    }
+}
+
+impl SesRawMail {
+    fn read(r: &mut Reader<impl Fn(&str) -> Option<String>>) -> Option<Self> {
+        let bucket_set = r.get(settings::SES_RAW_MAIL_BUCKET.name).is_some();
+        let bucket = r.parsed(&settings::SES_RAW_MAIL_BUCKET, |v| {
+            validate_bucket_name(v).map(|()| v.to_owned())
+        });
+        let prefix = r.parsed(&settings::SES_RAW_MAIL_PREFIX, |v| {
+            validate_raw_mail_prefix(v).map(|()| v.to_owned())
+        });
+        if !bucket_set && r.get(settings::SES_RAW_MAIL_PREFIX.name).is_some() {
+            r.problem(
+                settings::SES_RAW_MAIL_PREFIX.name,
+                "is set without SES_RAW_MAIL_BUCKET",
+                "set SES_RAW_MAIL_BUCKET too, or unset the prefix",
+            );
+        }
+        bucket.map(|bucket| SesRawMail {
+            bucket,
+            prefix: prefix.unwrap_or_default(),
+        })
+    }
+}
+
+impl MetricsConfig {
+    /// `None` when `METRICS` is off.
+    fn read(r: &mut Reader<impl Fn(&str) -> Option<String>>) -> Option<Self> {
+        let function_name = r
+            .get("AWS_LAMBDA_FUNCTION_NAME")
+            .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
+        let on = r.choice(&settings::METRICS) == 0;
+        let namespace = r.parsed(&settings::METRICS_NAMESPACE, |v| {
+            validate_metrics_namespace(v).map(|()| v.to_owned())
+        });
+        // Unset: the function's name is the namespace, and must be one.
+        if r.get(settings::METRICS_NAMESPACE.name).is_none()
+            && let Err(fault) = validate_metrics_namespace(&function_name)
+        {
+            r.problem(
+                settings::METRICS_NAMESPACE.name,
+                format!("{function_name:?} (the function's name) {fault}"),
+                settings::METRICS_NAMESPACE.fix(),
+            );
+        }
+        on.then(|| MetricsConfig {
+            namespace: namespace.unwrap_or_else(|| function_name.clone()),
+            function_name,
+            log: LogSettings::from_lookup(&r.lookup),
+        })
     }
 }
 
@@ -622,6 +553,28 @@ mod tests {
     }
 
     #[test]
+    fn s3_notifications_in_messages_are_copied_unless_stored() {
+        assert_eq!(
+            config(&with(&[])).unwrap().s3_notifications,
+            S3Notifications::Copy
+        );
+        for (value, want) in [
+            ("copy", S3Notifications::Copy),
+            ("STORE", S3Notifications::Store),
+        ] {
+            let c = config(&with(&[("S3_NOTIFICATIONS_IN_MESSAGES", value)])).unwrap();
+            assert_eq!(c.s3_notifications, want, "{value}");
+        }
+        let err = config(&with(&[("S3_NOTIFICATIONS_IN_MESSAGES", "delete")])).unwrap_err();
+        assert!(
+            err.problems
+                .iter()
+                .any(|p| p.variable == "S3_NOTIFICATIONS_IN_MESSAGES"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn key_template_is_validated_at_start_naming_the_token() {
         let c = config(&with(&[(
             "KEY_TEMPLATE",
@@ -646,6 +599,84 @@ mod tests {
                 "{template}"
             );
             assert!(err.to_string().contains(named), "{template}: {err}");
+        }
+    }
+
+    /// The target role's grant is `<bucket>/<KEY_PREFIX>*`: `*` and `?` there are IAM
+    /// wildcards (the grant would reach other prefixes) and `$` starts a policy
+    /// variable, so the function refuses them, as the Terraform modules do.
+    #[test]
+    fn key_prefix_refuses_iam_wildcards_and_policy_variables() {
+        for prefix in ["a*/", "a?/", "${aws:username}/", "a b/", "a{b}/"] {
+            let err = config(&with(&[("KEY_PREFIX", prefix)])).unwrap_err();
+            assert_eq!(problem_variables(err.clone()), ["KEY_PREFIX"], "{prefix}");
+            assert!(err.to_string().contains("!_.'()=+,@/-"), "{err}");
+        }
+        let c = config(&with(&[("KEY_PREFIX", "dt=2026/x_(1)!',+@/")])).unwrap();
+        assert_eq!(c.key_prefix.as_str(), "dt=2026/x_(1)!',+@/");
+    }
+
+    #[test]
+    fn text_hints_take_lengths_and_characters_from_the_constants() {
+        let err = config(&with(&[
+            ("TARGET_EXTERNAL_ID", "a"),
+            ("ROLE_SESSION_NAME", "a"),
+            ("METRICS_NAMESPACE", "a b"),
+            ("SES_RAW_MAIL_BUCKET", "ab"),
+        ]))
+        .unwrap_err();
+        for (variable, chars) in [
+            ("TARGET_EXTERNAL_ID", &rules::EXTERNAL_ID),
+            ("ROLE_SESSION_NAME", &rules::SESSION_NAME),
+            ("METRICS_NAMESPACE", &rules::NAMESPACE),
+        ] {
+            let problem = err.problems.iter().find(|p| p.variable == variable);
+            let fix = &problem.expect(variable).fix;
+            assert!(
+                fix.contains(&format!(
+                    "{}-{} characters of letters, digits and {}",
+                    chars.min, chars.max, chars.punctuation
+                )),
+                "{variable}: {fix}"
+            );
+        }
+        let bucket = settings::TARGET_BUCKET.fix();
+        assert!(bucket.contains(&format!(
+            "{}-{}",
+            rules::BUCKET_NAME.min,
+            rules::BUCKET_NAME.max
+        )));
+    }
+
+    #[test]
+    fn target_region_has_the_shape_of_a_region_name() {
+        for region in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "eu-isoe-west-1",
+            "eusc-de-east-1",
+        ] {
+            let c = config(&with(&[("TARGET_REGION", region)])).unwrap();
+            assert_eq!(c.target_region.as_deref(), Some(region));
+        }
+        for region in ["local", "eu-west", "euwest1", "EU-WEST-1", "abcde-west-1"] {
+            let err = config(&with(&[("TARGET_REGION", region)])).unwrap_err();
+            assert_eq!(problem_variables(err), ["TARGET_REGION"], "{region}");
+        }
+    }
+
+    #[test]
+    fn every_setting_is_read_by_from_lookup() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let _ = Config::from_lookup(|name| {
+            asked.borrow_mut().push(name.to_owned());
+            None
+        });
+        let asked = asked.into_inner();
+        for s in settings::SETTINGS {
+            if !matches!(s.rule, settings::Rule::Elsewhere) {
+                assert!(asked.iter().any(|n| n == s.name), "{} is not read", s.name);
+            }
         }
     }
 

@@ -1,11 +1,12 @@
-//! Reading one variable: the helpers every setting of [`super::Config`] is read with.
+//! Reading one setting by its definition ([`super::settings`]): values trimmed,
+//! empty ones unset, every problem collected.
 
 use std::fmt;
 
-use super::{ConfigProblem, MIB};
+use super::ConfigProblem;
+use super::settings::{Default, Rule, Setting, show};
 
-/// Reads variables through a lookup (values trimmed, empty ones unset) and
-/// collects every problem, so each setting is one call.
+/// Reads variables through a lookup and collects every problem, so each setting is one call.
 pub(super) struct Reader<L> {
     pub(super) lookup: L,
     pub(super) problems: Vec<ConfigProblem>,
@@ -31,73 +32,64 @@ impl<L: Fn(&str) -> Option<String>> Reader<L> {
         });
     }
 
-    /// `variable` read by `parse`; `None` when unset, or when invalid (a
-    /// problem: the value and what `parse` found wrong with it, and `fix`).
+    /// `setting` read by `parse`: its value, or its [`Default::Value`] when
+    /// unset; `None` when unset otherwise, or when invalid (a problem: the
+    /// value, unless secret, what `parse` found wrong with it, and the setting's
+    /// fix), or when required and unset (a problem saying to what to set it).
     pub(super) fn parsed<T, E: fmt::Display>(
         &mut self,
-        variable: &'static str,
+        setting: &Setting,
         parse: impl FnOnce(&str) -> Result<T, E>,
-        fix: &str,
     ) -> Option<T> {
-        let value = self.get(variable)?;
+        let value = match (self.get(setting.name), &setting.default) {
+            (Some(value), _) => value,
+            (None, Default::Value(default)) => (*default).to_owned(),
+            (None, Default::Required(unset_fix)) => {
+                self.problem(setting.name, "is not set", *unset_fix);
+                return None;
+            }
+            (None, _) => return None,
+        };
         match parse(&value) {
             Ok(parsed) => Some(parsed),
             Err(fault) => {
-                self.problem(variable, format!("{value:?} {fault}"), fix);
+                let fault = if setting.secret {
+                    fault.to_string()
+                } else {
+                    format!("{value:?} {fault}")
+                };
+                self.problem(setting.name, fault, setting.fix());
                 None
             }
         }
     }
 
-    /// [`Self::parsed`] for a variable that must be set (`unset_fix` says to what).
-    pub(super) fn required<T, E: fmt::Display>(
-        &mut self,
-        variable: &'static str,
-        unset_fix: &str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-        fix: &str,
-    ) -> Option<T> {
-        if self.get(variable).is_none() {
-            self.problem(variable, "is not set", unset_fix);
-            return None;
-        }
-        self.parsed(variable, parse, fix)
-    }
-
-    /// A whole number in `range`, `default` when unset. Anything else is a
-    /// problem whose fault and fix name the range and the default (from the
-    /// constants, never spelled out) in `unit` (`""` for a count), `note`
-    /// saying why where the bounds need it; the function goes on with the default.
-    pub(super) fn number<T>(
-        &mut self,
-        variable: &'static str,
-        range: std::ops::RangeInclusive<T>,
-        default: T,
-        unit: &str,
-        note: &str,
-    ) -> T
-    where
-        T: std::str::FromStr + PartialOrd + fmt::Display + Copy + Bounded,
-    {
-        let Some(value) = self.get(variable) else {
+    /// A [`Rule::Number`] setting: its value, or its default when unset. Anything
+    /// else is a problem whose fault and fix name the range and the default
+    /// (from the constants, never spelled out); the function goes on with the default.
+    pub(super) fn number(&mut self, setting: &Setting) -> u64 {
+        let Rule::Number {
+            min,
+            max,
+            default,
+            unit,
+            note,
+        } = setting.rule
+        else {
+            unreachable!("{} is not a number", setting.name)
+        };
+        let Some(value) = self.get(setting.name) else {
             return default;
         };
-        if let Ok(n) = value.parse::<T>()
-            && range.contains(&n)
+        if let Ok(n) = value.parse::<u64>()
+            && (min..=max).contains(&n)
         {
             return n;
         }
-        // Byte counts also in MiB, as the README gives them.
-        let show = |n: &T| match n.to_string().parse::<usize>() {
-            Ok(bytes) if unit == "bytes" && bytes >= MIB && bytes % MIB == 0 => {
-                format!("{bytes} ({} MiB)", bytes / MIB)
-            }
-            _ => n.to_string(),
-        };
-        let bounds = if *range.end() == T::MAX {
-            format!("of at least {}", show(range.start()))
+        let bounds = if max == u64::MAX {
+            format!("of at least {}", show(min, unit))
         } else {
-            format!("from {} to {}", show(range.start()), show(range.end()))
+            format!("from {} to {}", show(min, unit), show(max, unit))
         };
         let number = if unit.is_empty() {
             "number".to_owned()
@@ -105,48 +97,43 @@ impl<L: Fn(&str) -> Option<String>> Reader<L> {
             format!("number of {unit}")
         };
         self.problem(
-            variable,
+            setting.name,
             format!("{value:?} is not a whole {number} {bounds}{note}"),
             format!(
                 "use a {number} {bounds}, or unset it for {}",
-                show(&default)
+                show(default, unit)
             ),
         );
         default
     }
 
-    /// One of `options` (matched without case), `default` when unset; anything
-    /// else is a problem (`"<value>" <fault>`, `fix`) and the default.
-    pub(super) fn choice<T: Copy>(
-        &mut self,
-        variable: &'static str,
-        options: &[(&str, T)],
-        default: T,
-        fault: &str,
-        fix: &str,
-    ) -> T {
-        let Some(value) = self.get(variable).map(|v| v.to_ascii_lowercase()) else {
+    /// A [`Rule::OneOf`] setting: the index of the option its value spells (without
+    /// case), `default` when unset or refused (a problem: the value, the rule's fault,
+    /// the setting's fix).
+    pub(super) fn choice_or(&mut self, setting: &Setting, default: usize) -> usize {
+        let Rule::OneOf { options, fault } = setting.rule else {
+            unreachable!("{} is not a choice", setting.name)
+        };
+        let Some(value) = self.get(setting.name).map(|v| v.to_ascii_lowercase()) else {
             return default;
         };
-        match options.iter().find(|(name, _)| *name == value) {
-            Some((_, chosen)) => *chosen,
+        match options.iter().position(|o| o.contains(&value.as_str())) {
+            Some(chosen) => chosen,
             None => {
-                self.problem(variable, format!("{value:?} {fault}"), fix);
+                self.problem(setting.name, format!("{value:?} {fault}"), setting.fix());
                 default
             }
         }
     }
-}
 
-/// The largest value of a number type: a range up to it has no upper bound to name.
-pub(super) trait Bounded {
-    const MAX: Self;
-}
-
-impl Bounded for u64 {
-    const MAX: Self = u64::MAX;
-}
-
-impl Bounded for usize {
-    const MAX: Self = usize::MAX;
+    /// [`Self::choice_or`] with the setting's own [`Default::Value`].
+    pub(super) fn choice(&mut self, setting: &Setting) -> usize {
+        let (Rule::OneOf { options, .. }, Default::Value(default)) =
+            (&setting.rule, &setting.default)
+        else {
+            unreachable!("{} has no default option", setting.name)
+        };
+        let default = options.iter().position(|o| o.contains(default));
+        self.choice_or(setting, default.unwrap_or_default())
+    }
 }

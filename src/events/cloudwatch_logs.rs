@@ -320,6 +320,7 @@ mod tests {
             max_body_bytes: LIMIT,
             request_id: "req",
             ses_raw_mail: None,
+            s3_notifications: Default::default(),
         }
     }
 
@@ -346,6 +347,7 @@ mod tests {
             Err(DecodeError::Malformed {
                 source_name,
                 detail,
+                ..
             }) => {
                 assert_eq!(source_name, "logs");
                 detail

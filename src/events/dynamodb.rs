@@ -27,7 +27,9 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
     records_of(event)
         .into_iter()
         .enumerate()
-        .map(|(n, record)| decode_record(raw_records.get(n).copied(), record, cx))
+        .map(|(n, record)| {
+            decode_record(raw_records.get(n).copied(), record, cx).map_err(|e| e.in_record(n))
+        })
         .collect()
 }
 

@@ -1,6 +1,14 @@
-//! HTTP requests from API Gateway (HTTP API v2, REST v1) and Function URLs:
-//! the request body, at `http/<requestId>`.
+//! HTTP requests from API Gateway (HTTP API v2, REST v1), Function URLs and
+//! Application Load Balancer targets: the request body, at `http/<requestId>`.
+//!
+//! An ALB event carries no request ID (only its `x-amzn-trace-id` header,
+//! whose `Root` a client may set itself, so two clients' requests could share
+//! it). Its key is the Lambda invocation's request ID instead: Lambda makes a
+//! new one per invocation, and an ALB never retries a Lambda target, so a
+//! request lands once; a client that retries after a 5xx makes a new request
+//! (a second object with the same body), as with API Gateway.
 
+use aws_lambda_events::alb::AlbTargetGroupRequest;
 use aws_lambda_events::apigw::{
     ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest,
     ApiGatewayV2httpResponse,
@@ -26,6 +34,9 @@ pub enum Flavor {
     RestV1,
     HttpV2,
     FunctionUrl,
+    /// An ALB target group; `multi_value` when the target group sends
+    /// `multiValueHeaders`, which its answer must then use too.
+    Alb { multi_value: bool },
 }
 
 /// The parts of a request the function uses, whatever the flavor.
@@ -45,7 +56,10 @@ pub(crate) const DECODER: super::Decoder = |_, event, cx| vec![decode(event, cx)
 /// status to answer with ([`DecodeError::http_status`]).
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, RecordError>) {
     let flavor = flavor_of(&event);
-    let d = Decoding::at(SOURCE, &event, "/requestContext/requestId", cx);
+    let d = match flavor {
+        Flavor::Alb { .. } => Decoding::new(SOURCE, Some(cx.request_id.to_owned()), cx),
+        _ => Decoding::at(SOURCE, &event, "/requestContext/requestId", cx),
+    };
     let request = match flavor {
         Flavor::RestV1 => d.typed::<ApiGatewayProxyRequest>(event).map(|r| Request {
             method: r.http_method.to_string(),
@@ -70,6 +84,18 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> (Flavor, Result<Record, R
             base64: r.is_base64_encoded,
             request_id: r.request_context.request_id,
             time_epoch_ms: r.request_context.time_epoch,
+        }),
+        Flavor::Alb { multi_value } => d.typed::<AlbTargetGroupRequest>(event).map(|r| Request {
+            method: r.http_method.to_string(),
+            content_type: content_type_header(if multi_value {
+                &r.multi_value_headers
+            } else {
+                &r.headers
+            }),
+            body: r.body,
+            base64: r.is_base64_encoded,
+            request_id: Some(cx.request_id.to_owned()),
+            time_epoch_ms: 0,
         }),
     };
     (flavor, request.and_then(|request| record_of(request, &d)))
@@ -101,6 +127,10 @@ fn record_of(request: Request, d: &Decoding<'_>) -> Result<Record, RecordError> 
 }
 
 pub(crate) fn flavor_of(event: &Value) -> Flavor {
+    if event.pointer("/requestContext/elb").is_some() {
+        let multi_value = event.get("multiValueHeaders").is_some_and(Value::is_object);
+        return Flavor::Alb { multi_value };
+    }
     if event.get("httpMethod").is_some()
         && event.get("version").and_then(Value::as_str) != Some("2.0")
     {
@@ -196,10 +226,46 @@ pub fn response(flavor: Flavor, status: u16, body: &Value) -> Value {
             r.body = Some(text);
             serde_json::to_value(r)
         }
+        Flavor::Alb { multi_value } => Ok(alb_response(multi_value, status, headers, text)),
     };
     // Serializing these plain structs cannot fail; fall back to the minimal shape anyway.
     response
         .unwrap_or_else(|_| serde_json::json!({ "statusCode": status, "body": body.to_string() }))
+}
+
+/// ALB's answer: `statusCode`, `statusDescription` ("201 Created"), the
+/// headers as the request had them (`multiValueHeaders` when the target group
+/// sends those: the load balancer then reads only that), the body, `isBase64Encoded`.
+fn alb_response(multi_value: bool, status: u16, headers: HeaderMap, body: String) -> Value {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Unknown");
+    let mut names = serde_json::Map::new();
+    for (name, value) in &headers {
+        let value = Value::from(value.to_str().unwrap_or_default());
+        names.insert(
+            name.as_str().to_owned(),
+            if multi_value {
+                Value::Array(vec![value])
+            } else {
+                value
+            },
+        );
+    }
+    let headers_field = if multi_value {
+        "multiValueHeaders"
+    } else {
+        "headers"
+    };
+    let mut response = serde_json::json!({
+        "statusCode": status,
+        "statusDescription": format!("{status} {reason}"),
+        "body": body,
+        "isBase64Encoded": false,
+    });
+    response[headers_field] = Value::Object(names);
+    response
 }
 
 #[cfg(test)]
@@ -225,5 +291,40 @@ mod tests {
         let method = DecodeError::MethodNotAllowed("GET".into());
         assert_eq!(status_for(Cause::Decode(method)), 405);
         assert_eq!(status_for(Cause::Decode(DecodeError::EmptyBody)), 400);
+    }
+
+    #[test]
+    fn alb_requests_are_their_own_flavor_single_or_multi_value() {
+        let single = serde_json::json!({"requestContext": {"elb": {"targetGroupArn": "arn"}},
+            "httpMethod": "POST", "headers": {"content-type": "text/plain"}});
+        assert_eq!(flavor_of(&single), Flavor::Alb { multi_value: false });
+        let multi = serde_json::json!({"requestContext": {"elb": {}}, "httpMethod": "POST",
+            "multiValueHeaders": {"content-type": ["text/plain"]}});
+        assert_eq!(flavor_of(&multi), Flavor::Alb { multi_value: true });
+    }
+
+    /// ALB reads `statusDescription`, and only `multiValueHeaders` when the
+    /// target group sends those: the answer has exactly one of the two.
+    #[test]
+    fn alb_answers_in_its_own_shape_with_the_requests_kind_of_headers() {
+        let body = serde_json::json!({"key": "k"});
+        let single = response(Flavor::Alb { multi_value: false }, 201, &body);
+        assert_eq!(
+            single,
+            serde_json::json!({
+                "statusCode": 201,
+                "statusDescription": "201 Created",
+                "headers": {"content-type": "application/json"},
+                "body": "{\"key\":\"k\"}",
+                "isBase64Encoded": false,
+            })
+        );
+        let multi = response(Flavor::Alb { multi_value: true }, 405, &body);
+        assert_eq!(multi["statusDescription"], "405 Method Not Allowed");
+        assert_eq!(
+            multi["multiValueHeaders"],
+            serde_json::json!({"content-type": ["application/json"]})
+        );
+        assert!(multi.get("headers").is_none(), "{multi}");
     }
 }

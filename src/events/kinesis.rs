@@ -30,10 +30,10 @@ pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
 /// Decodes each record on its own; an aggregate becomes its user records.
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
     let mut decoded = Decoded::new();
-    for raw in super::records_of(event) {
+    for (n, raw) in super::records_of(event).into_iter().enumerate() {
         match decode_record(raw, cx) {
             Ok(records) => decoded.extend(records),
-            Err(failed) => decoded.push(Err(failed)),
+            Err(failed) => decoded.push(Err(failed.in_record(n))),
         }
     }
     decoded

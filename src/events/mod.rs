@@ -22,6 +22,7 @@ mod classify;
 mod decoding;
 pub mod kpl;
 mod reply;
+mod s3_carried;
 
 pub use classify::{Kind, UnsupportedEvent, classify};
 pub use reply::{RecordsFailed, Reply};
@@ -32,7 +33,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::config::SesRawMail;
+use crate::config::{S3Notifications, SesRawMail};
 use crate::keys::KeyPrefix;
 pub use crate::record::{
     DecodeError, Decoded, Failure, Outcome, Payload, Record, RecordError, SourceObject, Written,
@@ -158,6 +159,9 @@ pub struct DecodeContext<'a> {
     pub request_id: &'a str,
     /// Where SES raw mail is, when a receipt rule stores it in S3 before invoking us.
     pub ses_raw_mail: Option<&'a SesRawMail>,
+    /// What an S3 notification in an SQS or SNS message, or an EventBridge
+    /// `aws.s3` event, becomes (`S3_NOTIFICATIONS_IN_MESSAGES`).
+    pub s3_notifications: S3Notifications,
 }
 
 /// What an invocation asks for.
@@ -168,8 +172,10 @@ pub enum Request {
         kind: Kind,
         records: Decoded,
         reply: Reply,
-        /// Per record, the SQS FIFO message group it keeps its order in
-        /// (`crate::order`); empty for every other source.
+        /// Per decoded record (`records[n]`), the SQS FIFO message group it
+        /// keeps its order in (`crate::order`); empty for every other source.
+        /// A message carrying an S3 notification decodes to 0..N records,
+        /// each of them in its message's group.
         message_groups: Vec<Option<String>>,
     },
     /// Nothing to write; this is the answer (`s3:TestEvent`).
@@ -218,11 +224,10 @@ pub fn decode(raw: &RawValue, cx: &DecodeContext<'_>) -> Result<Request, Unsuppo
         Answer::Direct => Reply::Direct,
         Answer::BatchOperations => Reply::BatchOperations(batch_operations::job_of(&event)),
     };
-    let message_groups = match source {
-        Source::Sqs => sqs::message_groups(&event),
-        _ => Vec::new(),
+    let (records, message_groups) = match source {
+        Source::Sqs => sqs::decode_grouped(event, cx),
+        _ => (decoder(source)(raw, event, cx), Vec::new()),
     };
-    let records = decoder(source)(raw, event, cx);
     Ok(Request::Write {
         kind,
         records,
@@ -253,14 +258,6 @@ pub(crate) fn raw_records(raw: &RawValue) -> Vec<&RawValue> {
     serde_json::from_str::<RawRecords<'_>>(raw.get())
         .map(|r| r.records)
         .unwrap_or_default()
-}
-
-/// Decodes each record of a `Records` event on its own, in event order.
-pub(crate) fn each_record(
-    event: Value,
-    decode: impl FnMut(Value) -> Result<Record, RecordError>,
-) -> Decoded {
-    records_of(event).into_iter().map(decode).collect()
 }
 
 /// A body of `len` bytes is refused over `max` (MAX_BODY_BYTES).
@@ -370,12 +367,32 @@ pub(crate) fn header_safe(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, UNSAFE).to_string()
 }
 
-/// A typed decode of one JSON value, with the serde message as the detail.
+/// A typed decode of one JSON value; a failure names the field it is about
+/// (`requestContext.httpMethod`), with serde's message as the detail.
 pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(
     source_name: &'static str,
     value: Value,
 ) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|e| DecodeError::malformed(source_name, e.to_string()))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let detail = e.into_inner().to_string();
+        // A missing field is reported at the object that lacks it: name the field itself.
+        let (path, detail) = match missing_field(&detail) {
+            Some(field) if path == "." => (field.to_owned(), "missing".to_owned()),
+            Some(field) => (format!("{path}.{field}"), "missing".to_owned()),
+            None if path == "." => return DecodeError::malformed(source_name, detail),
+            None => (path, detail),
+        };
+        DecodeError::malformed_at(source_name, path, detail)
+    })
+}
+
+/// The field of serde's "missing field `name`" message (`serde::de::Error::missing_field`).
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")?
+        .strip_suffix('`')
+        .filter(|f| !f.contains('`'))
 }
 
 #[cfg(test)]
@@ -469,6 +486,83 @@ mod tests {
             inline_body(Some("x".repeat(11)), false, 10),
             Err(DecodeError::TooLarge { len: 11, max: 10 })
         );
+    }
+
+    fn decoded(event: Value) -> Decoded {
+        let prefix = KeyPrefix::parse("p/").unwrap();
+        let cx = DecodeContext {
+            prefix: &prefix,
+            max_body_bytes: 1 << 20,
+            request_id: "req-1",
+            ses_raw_mail: None,
+            s3_notifications: Default::default(),
+        };
+        let raw = serde_json::value::to_raw_value(&event).unwrap();
+        match decode(&raw, &cx).unwrap() {
+            Request::Write { records, .. } => records,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn malformed_path(outcome: &Result<Record, RecordError>) -> (Option<String>, String) {
+        match outcome {
+            Err(RecordError {
+                error: DecodeError::Malformed { path, detail, .. },
+                ..
+            }) => (path.as_ref().map(|p| p.as_str().to_owned()), detail.clone()),
+            other => panic!("not malformed: {other:?}"),
+        }
+    }
+
+    /// A typed decode's failure names the field, under the record's place in
+    /// its event: `Records[1].kinesis.data`, not "invalid base64".
+    #[test]
+    fn decode_errors_name_the_field_path_under_the_record_index() {
+        let kinesis = |data: &str, n: u32| {
+            json!({"eventSource": "aws:kinesis", "eventID": format!("shardId-0:{n}"),
+                "eventSourceARN": "arn:aws:kinesis:us-east-1:111111111111:stream/s",
+                "kinesis": {"data": data, "sequenceNumber": n.to_string(), "partitionKey": "p",
+                    "approximateArrivalTimestamp": 1.5, "kinesisSchemaVersion": "1.0"}})
+        };
+        let records = decoded(json!({"Records": [kinesis("aGk=", 1), kinesis("!!not base64", 2)]}));
+        assert!(records[0].is_ok(), "{:?}", records[0]);
+        let (path, _) = malformed_path(&records[1]);
+        assert_eq!(path.as_deref(), Some("Records[1].kinesis.data"));
+        let err = records[1].as_ref().unwrap_err().error.to_string();
+        assert!(
+            err.starts_with("malformed kinesis record: Records[1].kinesis.data: "),
+            "{err}"
+        );
+
+        // SQS: a missing field is named at its own path, not at the object lacking it.
+        let message = json!({"eventSource": "aws:sqs", "messageId": "m1", "body": "x",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:q",
+            "messageAttributes": {"a": {"dataType": "String", "binaryValue": "%%"}}});
+        let records = decoded(json!({"Records": [message.clone(), message]}));
+        let (path, _) = malformed_path(&records[1]);
+        assert_eq!(
+            path.as_deref(),
+            Some("Records[1].messageAttributes.a.binaryValue")
+        );
+
+        // HTTP (REST v1): one request, no record index; the missing field itself is named.
+        let records = decoded(json!({"httpMethod": "POST", "body": "x",
+            "requestContext": {"requestId": "r1"}}));
+        let (path, detail) = malformed_path(&records[0]);
+        assert_eq!(
+            (path.as_deref(), detail.as_str()),
+            (Some("requestContext.httpMethod"), "missing")
+        );
+    }
+
+    #[test]
+    fn serdes_missing_field_message_is_read_exactly() {
+        assert_eq!(
+            missing_field("missing field `httpMethod`"),
+            Some("httpMethod")
+        );
+        assert_eq!(missing_field("invalid type: null"), None);
+        assert_eq!(missing_field("missing field `a` and `b`"), None);
     }
 
     #[test]

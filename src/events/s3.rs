@@ -17,18 +17,45 @@ const SOURCE: Source = Source::S3;
 pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    records_of(event)
-        .into_iter()
-        .filter(|raw| {
-            raw.get("eventName")
-                .and_then(Value::as_str)
-                .is_none_or(|name| name.starts_with("ObjectCreated:"))
-        })
-        .map(|raw| decode_record(raw, cx))
-        .collect()
+    creations(records_of(event), "s3", cx)
 }
 
-fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+/// Whether a notification record announces a created object (a record
+/// without an `eventName` is taken as one). Every other event (removals,
+/// restores, replication, lifecycle, tagging, ACL) writes nothing: a removal
+/// never deletes a copy.
+fn is_creation(raw: &Value) -> bool {
+    raw.get("eventName")
+        .and_then(Value::as_str)
+        .is_none_or(|name| name.starts_with("ObjectCreated:"))
+}
+
+/// The copies of the created objects among S3 notification `records`, in
+/// order; the other records are counted and logged (at info, with the path
+/// they came by, `via`), and write nothing. Shared by a direct notification
+/// and one carried by SQS or SNS (`super::s3_carried`).
+pub(crate) fn creations(records: Vec<Value>, via: &'static str, cx: &DecodeContext<'_>) -> Decoded {
+    let total = records.len();
+    let copies: Decoded = records
+        .into_iter()
+        .filter(is_creation)
+        .map(|raw| copy_of(raw, cx))
+        .collect();
+    let skipped = total - copies.len();
+    if skipped > 0 {
+        tracing::info!(
+            skipped,
+            via,
+            "S3 notification records other than ObjectCreated write nothing"
+        );
+    }
+    copies
+}
+
+/// The copy record of one S3 notification record (`S3EventRecord`), whatever
+/// path it arrived by: its key is `s3/<bucket>/<decoded key>` and its
+/// provenance `source: s3`, `source-id: <bucket>/<decoded key>`.
+pub(crate) fn copy_of(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
     let raw_id = || -> Option<String> {
         let bucket = raw.pointer("/s3/bucket/name")?.as_str()?;
         let key = raw.pointer("/s3/object/key")?.as_str()?;
@@ -36,34 +63,51 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
     };
     let d = Decoding::new(SOURCE, raw_id(), cx);
     let record: S3EventRecord = d.typed(raw)?;
-    let bucket = record
-        .s3
+    let object = record.s3.object;
+    copy(
+        &d,
+        Created {
+            bucket: record.s3.bucket.name,
+            key: object.key.map(|k| decode_key(&k)),
+            version_id: object.version_id,
+            etag: object.e_tag,
+            sequencer: object.sequencer,
+            event_time: Some(record.event_time.to_rfc3339()),
+        },
+    )
+}
+
+/// A created object, as a notification of any path names it (the key already decoded).
+pub(crate) struct Created {
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub version_id: Option<String>,
+    pub etag: Option<String>,
+    pub sequencer: Option<String>,
+    pub event_time: Option<String>,
+}
+
+/// The copy record of a created object; `d` is an S3 decoding (its
+/// provenance says `source: s3`), so every path lands the same object alike.
+pub(crate) fn copy(d: &Decoding<'_>, created: Created) -> Result<Record, RecordError> {
+    let bucket = created
         .bucket
-        .name
         .filter(|b| !b.is_empty())
         .ok_or_else(|| d.malformed("no bucket name"))?;
-    let key = record
-        .s3
-        .object
+    let key = created
         .key
         .filter(|k| !k.is_empty())
-        .map(|k| decode_key(&k))
         .ok_or_else(|| d.malformed("no object key"))?;
-    let sequencer = record
-        .s3
-        .object
+    let sequencer = created
         .sequencer
         .filter(|s| crate::sequencer::is_valid(s))
         .ok_or_else(|| {
             d.malformed("no valid object.sequencer (hex); S3 sends one with every event")
         })?;
-    let time = record.event_time.to_rfc3339();
     let object = SourceObject {
-        version_id: record.s3.object.version_id.filter(|v| !v.is_empty()),
-        etag: record
-            .s3
-            .object
-            .e_tag
+        version_id: created.version_id.filter(|v| !v.is_empty()),
+        etag: created
+            .etag
             .map(|e| e.trim_matches('"').to_owned())
             .filter(|e| !e.is_empty()),
         sequencer: Some(sequencer),
@@ -71,7 +115,8 @@ fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordErr
         bucket,
         key,
     };
-    copy_record(format!("{}/{}", object.bucket, object.key), object, Some(&time), cx)
+    let id = format!("{}/{}", object.bucket, object.key);
+    record_of(d, id, object, created.event_time.as_deref())
 }
 
 /// The record that copies `object` (one version of an object of the lambda
@@ -86,6 +131,15 @@ pub(crate) fn copy_record(
     cx: &DecodeContext<'_>,
 ) -> Result<Record, RecordError> {
     let d = Decoding::new(SOURCE, Some(id.clone()), cx);
+    record_of(&d, id, object, event_time)
+}
+
+fn record_of(
+    d: &Decoding<'_>,
+    id: String,
+    object: SourceObject,
+    event_time: Option<&str>,
+) -> Result<Record, RecordError> {
     let source_id = format!("{}/{}", object.bucket, object.key);
     let (bucket, key) = (object.bucket.clone(), object.key.clone());
     d.record(Found {
@@ -101,6 +155,8 @@ pub(crate) fn copy_record(
     })
 }
 
+/// The object key of an S3 notification, URL-decoded (form encoding: `+` is a
+/// space), as S3 writes it into notifications to SQS, SNS and Lambda.
 pub(crate) fn decode_key(key: &str) -> String {
     let spaced = key.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)

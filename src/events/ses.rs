@@ -26,7 +26,7 @@ pub fn decode(raw: &RawValue, event: Value, cx: &DecodeContext<'_>) -> Decoded {
         .flat_map(
             |(n, record)| match decode_record(raw_records.get(n).copied(), record, cx) {
                 Ok(records) => records.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
+                Err(e) => vec![Err(e.in_record(n))],
             },
         )
         .collect()

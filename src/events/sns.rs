@@ -5,7 +5,10 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::decoding::{Decoding, Found};
-use super::{DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for};
+use super::{
+    DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, content_type_for, s3_carried,
+};
+use crate::config::S3Notifications;
 use crate::keys::{Facts, Layout, Part};
 use crate::source::Source;
 
@@ -15,12 +18,35 @@ const SOURCE: Source = Source::Sns;
 pub(crate) const DECODER: super::Decoder = |_, event, cx| decode(event, cx);
 
 pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
-    super::each_record(event, |raw| decode_record(raw, cx))
+    super::records_of(event)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(n, raw)| {
+            decode_record(raw, cx)
+                .into_iter()
+                .map(move |item| item.map_err(|e| e.in_record(n)))
+        })
+        .collect()
 }
 
-fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Result<Record, RecordError> {
+/// A notification's records: itself, or the copies the S3 notification its
+/// `Message` carries asks for.
+fn decode_record(raw: Value, cx: &DecodeContext<'_>) -> Decoded {
     let d = Decoding::at(SOURCE, &raw, "/Sns/MessageId", cx);
-    let record: SnsRecord = d.typed(raw)?;
+    let record: SnsRecord = match d.typed(raw) {
+        Ok(record) => record,
+        Err(e) => return vec![Err(e)],
+    };
+    if cx.s3_notifications == S3Notifications::Copy
+        && !record.sns.message_id.is_empty()
+        && let Some(carried) = s3_carried::in_text(&record.sns.message, false)
+    {
+        return s3_carried::copies(carried, &record.sns.message_id, "sns", cx);
+    }
+    vec![store_record(&d, record)]
+}
+
+fn store_record(d: &Decoding<'_>, record: SnsRecord) -> Result<Record, RecordError> {
     let sns = record.sns;
     let topic = crate::arn::arn_name(&sns.topic_arn)
         .ok_or_else(|| d.malformed("no TopicArn naming the topic"))?;

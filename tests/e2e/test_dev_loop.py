@@ -88,6 +88,11 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     emulator.client("s3", "lambda_root").put_object(
         Bucket=emulator.state["source_bucket"], Key="reports/2026/Q4 summary.csv", Body=b"q,total\n4,99\n",
         ContentType="text/csv")
+    # The object the s3-via-*.json and s3-eventbridge.json samples name (unversioned: their eTag
+    # is this body's MD5).
+    emulator.client("s3", "lambda_root").put_object(
+        Bucket=emulator.state["source_bucket"], Key="reports/2026/Q4 summary+final é.csv",
+        Body=b"quarter,total\nQ4,1299.50\n", ContentType="text/csv")
     deadline = time.monotonic() + BUILD_TIMEOUT
     answers = {}
     for data_file in sorted(EVENTS.glob("*.json")):
@@ -99,6 +104,8 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     assert who["assumed_identity"]["account"] == emulator.state["bucket_account_id"], who
 
     assert answers.pop("sqs.json") == {"batchItemFailures": []}
+    for name in ("s3-via-sqs.json", "s3-via-sns-sqs.json"):  # S3 notifications in SQS messages
+        assert answers.pop(name) == {"batchItemFailures": []}, name
     partial = answers.pop("sqs-partial-failure.json")
     assert partial == {"batchItemFailures": [{"itemIdentifier": "8f6a2b1c-2222-4a4a-9b9b-000000000002"}]}
     for name in ("kinesis.json", "kinesis-kpl-aggregated.json", "dynamodb.json"):  # streams: only failed sequence numbers
@@ -109,6 +116,9 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     for name in ("apigw-http-v2.json", "apigw-rest-v1.json", "function-url.json"):
         response = answers.pop(name)
         assert response["statusCode"] in (200, 201), (name, response)
+    for name in ("alb.json", "alb-multi-value.json"):  # ALB's own shape
+        response = answers.pop(name)
+        assert response["statusDescription"] in ("200 OK", "201 Created"), (name, response)
     for name in ("direct.json", "direct-batch.json"):
         summary = answers.pop(name)
         assert summary["failed"] == 0, (name, summary)
@@ -126,6 +136,8 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     keys = {o["Key"] for o in emulator.client("s3", "bucket_root").list_objects_v2(
         Bucket=emulator.state["bucket"], Prefix="incoming/")["Contents"]}
     for expected in ("incoming/s3/writer-source-111111111111/reports/2026/Q4 summary.csv",
+                     # The four S3 paths' samples name one object: one key.
+                     "incoming/s3/writer-source-111111111111/reports/2026/Q4 summary+final é.csv",
                      "incoming/events/demo.orders/OrderPlaced/6a7e8feb-b491-4cf7-a9f1-bf3703467718",
                      "incoming/manual/hello.json",
                      # A KPL user record (events/kinesis-kpl-aggregated.json): its own object.

@@ -189,8 +189,8 @@ variable "target_role_arn" {
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$", var.target_role_arn))
-    error_message = "target_role_arn must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>) without wildcards."
+    condition     = can(regex("^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::[0-9]{12}:role/[\\w+=,.@/-]*[\\w+=,.@-]$", var.target_role_arn))
+    error_message = "target_role_arn must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<optional path/><name>) of a known partition, without wildcards."
   }
 }
 
@@ -199,8 +199,13 @@ variable "target_bucket" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.target_bucket))
-    error_message = "target_bucket must be a valid S3 bucket name (3-63 characters of a-z, 0-9, '.', '-')."
+    condition = (
+      !strcontains(var.target_bucket, "..") && can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.target_bucket))
+      && length(regexall("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.target_bucket)) == 0
+      && alltrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : !startswith(var.target_bucket, reserved)])
+      && alltrue([for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] : !endswith(var.target_bucket, reserved)])
+    )
+    error_message = "target_bucket must be a valid S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit, no '..', not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }
 }
 
@@ -221,8 +226,8 @@ variable "target_region" {
   default     = null
 
   validation {
-    condition     = var.target_region == null ? true : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.target_region))
-    error_message = "target_region must look like a region name, e.g. eu-west-1."
+    condition     = var.target_region == null ? true : can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.target_region))
+    error_message = "target_region must look like a region name, e.g. eu-west-1 or eusc-de-east-1."
   }
 }
 
@@ -257,7 +262,7 @@ variable "sse_kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.sse_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.sse_kms_key_arn))
+    condition     = var.sse_kms_key_arn == null ? true : can(regex("^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.sse_kms_key_arn))
     error_message = "sse_kms_key_arn must be a full KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias."
   }
 }
@@ -301,8 +306,17 @@ variable "key_template" {
   default     = null
 
   validation {
-    condition     = var.key_template == null ? true : alltrue([for token in ["{source}", "{source_name}", "{id}"] : strcontains(var.key_template, token)]) && !startswith(var.key_template, "/") && !endswith(var.key_template, "/")
-    error_message = "key_template must contain {source}, {source_name} and {id}, and neither start nor end with '/'."
+    # The function's rules (src/keys/template.rs), which tests/config_module.rs checks sample by
+    # sample: known tokens only, no '%' or control character in the text, no empty, '.' or '..'
+    # segment, {source}, {source_name} and {id} each exactly once as a whole segment, and a first
+    # segment that is {source} or plain text.
+    condition = var.key_template == null ? true : (
+      can(regex("^[^{}%\\x00-\\x1f\\x7f-\\x{9f}]*$", replace(var.key_template, "/\\{(source|source_name|id|partition_key|yyyy|MM|dd|HH|mm)\\}/", "")))
+      && alltrue([for segment in split("/", var.key_template) : !contains(["", ".", ".."], segment)])
+      && alltrue([for token in ["{source}", "{source_name}", "{id}"] : length(split(token, var.key_template)) == 2 && contains(split("/", var.key_template), token)])
+      && (split("/", var.key_template)[0] == "{source}" || !strcontains(split("/", var.key_template)[0], "{"))
+    )
+    error_message = "key_template must use only the tokens {source}, {source_name}, {id}, {partition_key}, {yyyy}, {MM}, {dd}, {HH}, {mm}; contain {source}, {source_name} and {id} each exactly once as a whole segment; have no '%', control character, or empty, '.' or '..' segment (so no leading or trailing '/'); and start with {source} or a plain-text segment."
   }
 }
 
@@ -312,8 +326,8 @@ variable "object_mode" {
   default     = null
 
   validation {
-    condition     = var.object_mode == null ? true : contains(["record", "batch"], var.object_mode)
-    error_message = "object_mode must be record or batch."
+    condition     = var.object_mode == null ? true : contains(["record", "batch"], lower(var.object_mode))
+    error_message = "object_mode must be record or batch (any case)."
   }
 }
 
@@ -334,8 +348,8 @@ variable "content_encoding" {
   default     = null
 
   validation {
-    condition     = var.content_encoding == null ? true : contains(["identity", "gzip"], var.content_encoding)
-    error_message = "content_encoding must be identity or gzip."
+    condition     = var.content_encoding == null ? true : contains(["identity", "none", "gzip"], lower(var.content_encoding))
+    error_message = "content_encoding must be identity (or none) or gzip (any case)."
   }
 }
 
@@ -356,8 +370,13 @@ variable "ses_raw_mail_bucket" {
   default     = null
 
   validation {
-    condition     = var.ses_raw_mail_bucket == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ses_raw_mail_bucket))
-    error_message = "ses_raw_mail_bucket must be a valid S3 bucket name."
+    condition = var.ses_raw_mail_bucket == null ? true : (
+      !strcontains(var.ses_raw_mail_bucket, "..") && can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ses_raw_mail_bucket))
+      && length(regexall("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.ses_raw_mail_bucket)) == 0
+      && alltrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : !startswith(var.ses_raw_mail_bucket, reserved)])
+      && alltrue([for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] : !endswith(var.ses_raw_mail_bucket, reserved)])
+    )
+    error_message = "ses_raw_mail_bucket must be a valid S3 bucket name (the rules of target_bucket)."
   }
 }
 
@@ -752,8 +771,8 @@ variable "metrics_namespace" {
   default     = null
 
   validation {
-    condition     = var.metrics_namespace == null ? true : can(regex("^[A-Za-z0-9 ._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/") && !startswith(var.metrics_namespace, ":")
-    error_message = "metrics_namespace must be 1-255 characters of [A-Za-z0-9 ._/#:-], not starting with \"AWS/\" or \":\"."
+    condition     = var.metrics_namespace == null ? true : can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/") && !startswith(var.metrics_namespace, ":")
+    error_message = "metrics_namespace must be 1-255 characters of [A-Za-z0-9._/#:-] (the function refuses a space), not starting with \"AWS/\" or \":\"."
   }
 }
 
