@@ -152,6 +152,15 @@ def run(emu: Emulator, zip_path: Path) -> None:
           f"{key} does not hold the log events that were put")
     step.done("one NDJSON object per delivery, a line per log event, keyed by its event IDs")
 
+    step = Step("An S3 notification through SQS: the object it names is copied, as a direct one is")
+    queued = scenario.copy_through_queue(emu)
+    print(f"    PutObject {queued.source_key!r} -> notification -> {queued.queue_name} -> the function")
+    scenario.wait_for_objects(emu, [queued.target_key], timeout=60)
+    check(scenario.object_body(emu, queued.target_key) == queued.body,
+          f"{queued.target_key} does not hold the source object")
+    print(f"    s3://{state['bucket']}/{queued.target_key}")
+    step.done("the key URL-decoded from the notification, the bytes the source holds")
+
     step = Step('Who did the writing ({"action": "whoami"})')
     whoami = fired.whoami
     execution, assumed = whoami.get("execution_identity", {}), whoami.get("assumed_identity", {})

@@ -463,6 +463,47 @@ def wait_for_deliveries(emu: Emulator, group: str, count: int, timeout: float = 
     return keys()
 
 
+# -- S3 notifications through a queue --------------------------------------------------------
+
+@dataclass
+class QueuedCopy:
+    source_key: str
+    body: bytes
+    target_key: str
+    queue_name: str
+
+
+def copy_through_queue(emu: Emulator) -> QueuedCopy:
+    """The source bucket notifies a queue of its own for ``via-queue/`` (the direct Lambda
+    notification keeps ``drops/``), the queue triggers the function, and one object is put there.
+    The queue, its mapping and the notification stay until the emulator stops."""
+    bucket = emu.state["function"]["source_bucket"]
+    s3, sqs = emu.client("s3", "lambda_root"), emu.client("sqs", "lambda_root")
+    name = f"writer-s3-notifications-{uuid.uuid4().hex[:8]}"
+    queue_url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "5"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:{PARTITION}:s3:::{bucket}"},
+                                                 "StringEquals": {"aws:SourceAccount": LAMBDA_ACCOUNT}}}]})})
+    config = s3.get_bucket_notification_configuration(Bucket=bucket)
+    direct = [dict(c, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "drops/"}]}})
+              for c in config.get("LambdaFunctionConfigurations", [])]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": direct,
+        "QueueConfigurations": [{"Id": "via-queue", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "via-queue/"}]}}}]})
+    lam = emu.client("lambda", "lambda_root")
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=FUNCTION_NAME,
+                                              BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
+    emu.wait_for_mapping_state(mapping["UUID"], "Enabled")
+    key = f"via-queue/reports/Q4 summary+final {uuid.uuid4().hex[:6]}.csv"
+    body = b"quarter,total\nQ4,1299.50\n"
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")
+    return QueuedCopy(key, body, prefixed(emu, f"s3/{bucket}/{key}"), name)
+
+
 # -- observers -------------------------------------------------------------------------------
 
 def bucket_keys(emu: Emulator) -> set[str]:
