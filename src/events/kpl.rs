@@ -47,11 +47,21 @@ pub struct UserRecord {
     pub data: Bytes,
 }
 
+/// The most user records one aggregate may hold. Each becomes a record of its
+/// own (key, metadata, outcome), a few hundred bytes each: a hostile 1 MiB
+/// aggregate of one-byte records would otherwise make some 150,000 of them,
+/// and a 6 MB batch of such aggregates more than a 128 MB function holds.
+/// The KPL's default aggregate is at most 50 KiB (`AggregationMaxSize`), so
+/// real aggregates stay far below this.
+pub const MAX_USER_RECORDS: usize = 10_000;
+
 /// Why an aggregate (its trailer matched) could not be taken apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AggregateError {
     #[error("KPL aggregate whose MD5 matches but whose protobuf does not decode: {0}")]
     Protobuf(String),
+    #[error("KPL aggregate of {count} user records; at most {MAX_USER_RECORDS} are taken")]
+    TooMany { count: usize },
     #[error("KPL aggregate: user record {index} has no {field}")]
     Missing { index: usize, field: &'static str },
     #[error("KPL aggregate: user record {index} names {table} entry {at}, but the table has {len}")]
@@ -76,6 +86,11 @@ pub fn deaggregate(data: &Bytes) -> Result<Option<Vec<UserRecord>>, AggregateErr
         explicit_hash_key_table: hash_keys,
         records,
     } = aggregate;
+    if records.len() > MAX_USER_RECORDS {
+        return Err(AggregateError::TooMany {
+            count: records.len(),
+        });
+    }
     records
         .into_iter()
         .enumerate()
@@ -311,6 +326,24 @@ mod tests {
         let message = aggregate(&["a"], &[], Vec::new());
         assert!(!message.is_empty());
         assert_eq!(deaggregate(&framed(&message, None)), Ok(Some(Vec::new())));
+    }
+
+    #[test]
+    fn an_aggregate_of_too_many_user_records_fails_whole() {
+        let at_most = aggregate(&["a"], &[], vec![record(0, None, b"x"); MAX_USER_RECORDS]);
+        let users = deaggregate(&framed(&at_most, None)).unwrap().unwrap();
+        assert_eq!(users.len(), MAX_USER_RECORDS);
+        let one_more = aggregate(
+            &["a"],
+            &[],
+            vec![record(0, None, b"x"); MAX_USER_RECORDS + 1],
+        );
+        assert_eq!(
+            deaggregate(&framed(&one_more, None)),
+            Err(AggregateError::TooMany {
+                count: MAX_USER_RECORDS + 1
+            })
+        );
     }
 
     #[test]
