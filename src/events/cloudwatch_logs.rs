@@ -40,7 +40,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use super::{DecodeContext, DecodeError, Decoded, Payload, Record, RecordError, provenance_of};
+use super::decoding::{Decoding, Found};
+use super::{DecodeContext, DecodeError, Decoded, Payload, Record, RecordError};
 use crate::keys::{Facts, Layout, Part, hex};
 use crate::source::Source;
 
@@ -217,14 +218,17 @@ fn delivery_record(
         log_group: Some(&delivery.log_group),
         ..Facts::at(&event_time)
     };
-    let key = cx.prefix.key(layout, facts)?;
-    Ok(Some(Record {
-        key,
-        content_type: Some(NDJSON.to_owned()),
-        metadata: provenance_of(SOURCE, &digest, Some(&event_time)),
-        payload: Payload::Inline(Bytes::from(body)),
-        id: digest,
-    }))
+    Decoding::new(Source::CloudWatchLogs, Some(digest.clone()), cx)
+        .record(Found {
+            source_id: &digest,
+            layout,
+            facts,
+            content_type: Some(NDJSON.to_owned()),
+            payload: Payload::Inline(Bytes::from(body)),
+            id: digest.clone(),
+        })
+        .map(Some)
+        .map_err(|failed| failed.error)
 }
 
 /// SHA-256 of the owner, log group, log stream and log event IDs, in order,

@@ -23,15 +23,14 @@ pub fn decode(event: Value, cx: &DecodeContext<'_>) -> Decoded {
 }
 
 /// The records of a batch in event order, and per record (index for index)
-/// its message's FIFO group ([`message_groups`]). A message is one record,
+/// its message's FIFO group ([`fifo_group`]). A message is one record,
 /// but one carrying an S3 notification is one per created object it names:
 /// none (`s3:TestEvent`, a removal) or several, each in its message's group.
 pub fn decode_grouped(event: Value, cx: &DecodeContext<'_>) -> (Decoded, Vec<Option<String>>) {
-    let groups = message_groups(&event);
     let mut records = Vec::new();
     let mut record_groups = Vec::new();
     for (n, raw) in super::records_of(event).into_iter().enumerate() {
-        let group = groups.get(n).cloned().flatten();
+        let group = fifo_group(&raw);
         for item in decode_message(raw, cx) {
             records.push(item.map_err(|e| e.in_record(n)));
             record_groups.push(group.clone());
@@ -40,26 +39,18 @@ pub fn decode_grouped(event: Value, cx: &DecodeContext<'_>) -> (Decoded, Vec<Opt
     (records, record_groups)
 }
 
-/// Per message, in event order, its `MessageGroupId` when it came from a FIFO
-/// queue (its ARN ends in `.fifo`). Read from the raw records, so a message
-/// that fails to decode still stops its group. Standard queues with fair
-/// queueing carry a group too, but promise no order: holding their messages
-/// back would only cost redeliveries.
-pub fn message_groups(event: &Value) -> Vec<Option<String>> {
-    let Some(Value::Array(records)) = event.get("Records") else {
-        return Vec::new();
-    };
-    records
-        .iter()
-        .map(|raw| {
-            let fifo = raw
-                .get("eventSourceARN")
-                .and_then(Value::as_str)
-                .is_some_and(|arn| arn.ends_with(".fifo"));
-            fifo.then(|| super::id_at(raw, "/attributes/MessageGroupId"))
-                .flatten()
-        })
-        .collect()
+/// A message's `MessageGroupId` when it came from a FIFO queue (its ARN ends
+/// in `.fifo`). Read from the raw record, so a message that fails to decode
+/// still stops its group. Standard queues with fair queueing carry a group
+/// too, but promise no order: holding their messages back would only cost
+/// redeliveries.
+fn fifo_group(raw: &Value) -> Option<String> {
+    let fifo = raw
+        .get("eventSourceARN")
+        .and_then(Value::as_str)
+        .is_some_and(|arn| arn.ends_with(".fifo"));
+    fifo.then(|| super::id_at(raw, "/attributes/MessageGroupId"))
+        .flatten()
 }
 
 /// A message's records: itself, or the copies the S3 notification it carries asks for.
