@@ -55,7 +55,20 @@ run_checkov() {
     echo "checkov not found at '$CHECKOV' (set CHECKOV=/path/to/checkov; pip install checkov)"
     return 1
   fi
-  BC_SKIP_MAPPING=TRUE "$CHECKOV" -d infra --framework terraform --skip-download --quiet --compact
+  # A file checkov cannot parse is skipped with its checks, and checkov still exits 0: the
+  # JSON summary's parsing_errors is what tells, so any parse error fails this step.
+  local json=$work/checkov.json rc=0
+  BC_SKIP_MAPPING=TRUE "$CHECKOV" -d infra --framework terraform --skip-download --quiet --compact \
+    -o cli -o json --output-file-path "console,$json" || rc=$?
+  [ "$rc" -eq 0 ] || return "$rc"
+  python3 - "$json" <<'PY'
+import json, sys
+reports = json.load(open(sys.argv[1]))
+reports = reports if isinstance(reports, list) else [reports]
+errors = sum(report["summary"]["parsing_errors"] for report in reports)
+if errors:
+    sys.exit(f"checkov could not parse {errors} file(s): their checks did not run (see 'Parsing errors' above)")
+PY
 }
 
 # The modules require a floor of hashicorp/aws that has every argument they use and no upper
