@@ -25,6 +25,7 @@ const MODULE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/infra/modules/writer-
 const TARGET_BUCKET_MODULE: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/infra/modules/target-bucket");
 const TARGET_BUCKET_INPUTS: &[(&Setting, &str)] = &[
+    (&settings::TARGET_BUCKET, "bucket_name"),
     (&settings::KEY_PREFIX, "key_prefix"),
     (&settings::TARGET_EXTERNAL_ID, "external_id"),
 ];
@@ -208,10 +209,11 @@ fn the_module_accepts_exactly_what_the_function_accepts() {
     );
 }
 
-/// The target-bucket module's key prefix and ExternalId are the function's
-/// `KEY_PREFIX` and `TARGET_EXTERNAL_ID`: they accept the same values.
+/// The target-bucket module's bucket name, key prefix and ExternalId are the
+/// function's `TARGET_BUCKET`, `KEY_PREFIX` and `TARGET_EXTERNAL_ID`: they
+/// accept the same values (a bucket the module creates, the function must accept).
 #[test]
-fn the_target_bucket_module_accepts_the_functions_prefix_and_external_id() {
+fn the_target_bucket_module_accepts_the_functions_bucket_prefix_and_external_id() {
     let scratch = Scratch::new("target-bucket-verdicts", TARGET_BUCKET_MODULE);
     let base = BTreeMap::from([
         (
