@@ -27,6 +27,7 @@ pub mod https;
 pub mod keys;
 pub(crate) mod metrics;
 pub(crate) mod order;
+pub mod preflight;
 pub mod record;
 pub(crate) mod sequencer;
 pub mod source;
