@@ -513,7 +513,8 @@ impl Preflight<'_> {
                         Status::Ok,
                         format!(
                             "GetObject of {at} (a key SES never writes) answered NoSuchKey, which \
-                             S3 answers only to a caller allowed to read it"
+                             S3 answers only to a caller allowed to read the key (and to list \
+                             the bucket)"
                         ),
                     ),
                     Some(ErrorCode::AccessDenied) => Check {

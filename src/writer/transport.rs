@@ -333,10 +333,20 @@ impl ProbeError {
     where
         E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
     {
+        let status = crate::errors::status(err);
+        let code = code(err);
+        let detail = match (&code, status) {
+            // A HEAD response has no body, so no code and no message: its status
+            // is all there is (the SDK's text would be a dump of request IDs).
+            (None, Some(status)) => {
+                format!("HTTP {status} (a HEAD response carries no error code)")
+            }
+            _ => explain(err),
+        };
         Self {
-            status: crate::errors::status(err),
-            code: code(err),
-            detail: explain(err),
+            status,
+            code,
+            detail,
         }
     }
 }
