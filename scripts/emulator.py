@@ -12,7 +12,7 @@ CLI (state lives in ``DIR/emulator.json``)::
 
     python scripts/emulator.py up   --state DIR [--kms] [--function-zip PATH] [--function-env K=V ...]
     python scripts/emulator.py env  --state DIR [--format dotenv|shell|json]
-    python scripts/emulator.py target-policy --state DIR [--without SID ...]
+    python scripts/emulator.py target-policy --state DIR [--without SID ...] [--without-kms]
     python scripts/emulator.py down --state DIR
 
 Python API (demo and pytest)::
@@ -1022,7 +1022,11 @@ def command_env(args: argparse.Namespace) -> int:
 
 def command_target_policy(args: argparse.Namespace) -> int:
     emulator = Emulator.attach(args.state)
-    print(json.dumps({"target-write": emulator.put_target_write_policy(args.without)}))
+    answer = {"target-write": emulator.put_target_write_policy(args.without)}
+    if args.without_kms:
+        emulator.client("iam", "bucket_root").delete_role_policy(RoleName=TARGET_ROLE, PolicyName="target-kms")
+        answer["target-kms"] = None
+    print(json.dumps(answer))
     return 0
 
 
@@ -1052,6 +1056,8 @@ def main(argv: list[str] | None = None) -> int:
     target_policy.add_argument("--state", required=True)
     target_policy.add_argument("--without", nargs="*", default=[], metavar="SID",
                                help="leave out these statements (a deliberately broken setup); none restores it")
+    target_policy.add_argument("--without-kms", action="store_true",
+                               help="also delete the target role's target-kms policy (an emulator with --kms)")
     target_policy.set_defaults(run=command_target_policy)
 
     args = parser.parse_args(argv)

@@ -9,8 +9,9 @@
 //!   `DenyUnconditionalWritesUnderThePrefix` never applies (AWS refuses).
 //! - An owner mismatch: ministack does not enforce `x-amz-expected-bucket-owner`,
 //!   so `expected_bucket_owner` is ok whatever `TARGET_BUCKET_OWNER` says.
-//! - KMS permissions: the scenario with `--kms` shows what the emulator does
-//!   with a target role that lacks its KMS statement (asserted below).
+//! - KMS permissions: ministack enforces none (no target-role KMS statement,
+//!   no key-policy grant, not even an existing key is needed for a PUT with
+//!   SSE-KMS), so a missing KMS grant never fails here (asserted below).
 //! - The bucket-key flag: ministack does not report it on objects.
 
 use std::process::Command;
@@ -271,6 +272,10 @@ fn preflight_raw_mail_read_without_a_grant_is_a_named_warning(
 
 /// Puts the target role's `target-write` policy back without `without` (none: restored).
 fn target_policy(emu: &Emulator, without: &[&str]) {
+    target_policy_args(emu, without, &[]);
+}
+
+fn target_policy_args(emu: &Emulator, without: &[&str], extra: &[&str]) {
     let state_dir = emu.state_file().parent().unwrap().to_owned();
     let output = Command::new(support::python())
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/emulator.py"))
@@ -278,6 +283,7 @@ fn target_policy(emu: &Emulator, without: &[&str]) {
         .arg(&state_dir)
         .arg("--without")
         .args(without)
+        .args(extra)
         .output()
         .expect("scripts/emulator.py target-policy");
     assert!(
@@ -369,6 +375,24 @@ fn preflight_names_the_missing_target_role_statements(_shared: &Emulator) -> Res
         target_policy(&emu, &[]);
         let restored = preflight(&h, &fresh("pf-restored")).await;
         assert_eq!(restored["ok"], true, "{restored:#}");
+
+        // What the emulator cannot show: ministack enforces no KMS permission, so a
+        // target role without its KMS statement still writes with the key here (on
+        // AWS: AccessDenied, with the KMS statements among the candidates, as
+        // tests/preflight_paths.rs pins). Should ministack start enforcing it, this
+        // fails, and the case belongs with the failing ones above.
+        target_policy_args(&emu, &[], &["--without-kms"]);
+        let no_kms_grant = preflight(&h, &fresh("pf-nokms")).await;
+        assert_eq!(
+            status(&no_kms_grant, "create_only_put"),
+            "ok",
+            "{no_kms_grant:#}"
+        );
+        assert_eq!(
+            status(&no_kms_grant, "encryption"),
+            "ok",
+            "{no_kms_grant:#}"
+        );
         Ok(())
     })
 }
