@@ -139,7 +139,11 @@ fn the_graph_reader_sees_known_edges() {
     assert!(graph["handler"].contains("writer"), "{}", render(&graph));
     assert!(graph["handler"].contains("preflight"), "{}", render(&graph));
     for (from, to) in STAGE_EDGES {
-        assert!(graph[from].contains(to), "{from} → {to}\n{}", render(&graph));
+        assert!(
+            graph[from].contains(to),
+            "{from} → {to}\n{}",
+            render(&graph)
+        );
     }
     assert!(graph.contains_key("config"), "{}", render(&graph));
     assert!(graph["record"].contains("keys"), "{}", render(&graph));
