@@ -9,7 +9,7 @@
 //! 2. `assume_role`: the same as the target role (AssumeRole with the ExternalId);
 //! 3. `create_only_put`: a create-only PUT of a **fresh canary** per run, with
 //!    exactly the request a record's write sends (the writer's own
-//!    [`Writer::probe_put`]): `<KEY_PREFIX>preflight/<UTC time>-<request id>`,
+//!    `Writer::probe_put`): `<KEY_PREFIX>preflight/<UTC time>-<request id>`,
 //!    a namespace no record's key can take ([`crate::keys::Namespace::Preflight`]).
 //!    Fresh, so every run proves the PUT and the KMS key (a 412 on an existing
 //!    key would prove neither); the bucket's lifecycle rule expires the prefix;
