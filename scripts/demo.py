@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The whole story in one run: two emulated accounts, the function deployed with every trigger,
 each trigger driven for real, the objects read back from the bucket account, a failing
-asynchronous event kept in the failure queue, and a refusal.
+asynchronous event kept in the failure queue, a refusal, and the preflight: passing, then
+failing on a deliberately broken piece with the fix it names.
 
     python scripts/demo.py [--function-zip target/lambda/cross-account-s3-writer/bootstrap.zip] [--keep]
 
@@ -215,6 +216,46 @@ def run(emu: Emulator, zip_path: Path) -> None:
     check("AccessDenied" in message and "ExternalId" in message and state["target_role_arn"] in message,
           f"the refusal is not the actionable AccessDenied error: {answer}")
     step.done("refused, and the error names the roles and the ExternalId")
+
+    step = Step('Before the first event: {"action": "preflight"} proves the whole write path')
+    answer = scenario.preflight(emu)
+    print_preflight(answer)
+    statuses = scenario.preflight_statuses(answer)
+    # ministack does not evaluate s3:if-none-match: the conditional-write deny is never in
+    # effect here, so that check is a warning (on AWS the deployed bucket policy refuses).
+    check(answer["ok"] and statuses.pop("unconditional_put_refused") == "warning"
+          and all(status in ("ok", "skipped") for status in statuses.values()),
+          f"the preflight does not pass on the healthy setup: {answer}")
+    step.done(f"canary {answer['canary_key']}")
+
+    read = "HeadOwnObjectsForIdentityChecksAndBeforeOverwrite"
+    step = Step(f"A broken piece: the target role's policy put back without {read}")
+    emu.put_target_write_policy(without=[read])
+    try:
+        broken = scenario.preflight(emu)
+    finally:
+        emu.put_target_write_policy()
+    print_preflight(broken)
+    failed = [c for c in broken["checks"] if c["status"] == "failed"]
+    check(not broken["ok"] and [c["name"] for c in failed] == ["identity_check_head"]
+          and failed[0].get("statement") == read,
+          f"the preflight does not name the missing read: {broken}")
+    head = failed[0]
+    print(f"    failed: {head['name']} ({head.get('code')})")
+    print(f"    fix in account {head['account']}: statement {head['statement']}")
+    print(f"      of {head['policy']}")
+    print(f"      rendered by {head['resource']}")
+    print_wrapped(head["fix"])
+    restored = scenario.preflight(emu)
+    check(restored["ok"], f"the preflight does not pass once the policy is restored: {restored}")
+    step.done("restored: the preflight passes again")
+
+
+def print_preflight(answer: dict) -> None:
+    """One line per check: its status and what it found (shortened)."""
+    print(f"    ok: {str(answer['ok']).lower()}")
+    for item in answer["checks"]:
+        print(f"    {item['status']:<8} {item['name']:<26} {shorten(item['detail'], 90)}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

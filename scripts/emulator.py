@@ -12,6 +12,7 @@ CLI (state lives in ``DIR/emulator.json``)::
 
     python scripts/emulator.py up   --state DIR [--kms] [--function-zip PATH] [--function-env K=V ...]
     python scripts/emulator.py env  --state DIR [--format dotenv|shell|json]
+    python scripts/emulator.py target-policy --state DIR [--without SID ...] [--without-kms]
     python scripts/emulator.py down --state DIR
 
 Python API (demo and pytest)::
@@ -703,6 +704,21 @@ class Emulator:
         policy = combine_policies(policy, prefix_writers_policy(bucket_arn, target_role_arn))
         s3.put_bucket_policy(Bucket=TARGET_BUCKET, Policy=json.dumps(policy))
 
+    def put_target_write_policy(self, without: Iterable[str] = ()) -> list[str]:
+        """Put the target role's ``target-write`` policy back, rendered from the module's template,
+        without the statements whose Sid is in ``without`` (deliberately broken setups: the
+        preflight's tests and ``make demo``); no Sid restores it. Returns the Sids put."""
+        without = set(without)
+        bucket_arn = f"arn:{PARTITION}:s3:::{self.state['bucket']}"
+        policy = render_policy("target-write", bucket_arn=bucket_arn, key_prefix=self.state["key_prefix"])
+        known = {statement["Sid"] for statement in policy["Statement"]}
+        if not without <= known:
+            raise EmulatorError(f"target-write has no statement {sorted(without - known)}; it has {sorted(known)}")
+        policy["Statement"] = [st for st in policy["Statement"] if st["Sid"] not in without]
+        self.client("iam", "bucket_root").put_role_policy(
+            RoleName=TARGET_ROLE, PolicyName="target-write", PolicyDocument=json.dumps(policy))
+        return [statement["Sid"] for statement in policy["Statement"]]
+
     def _vend_credentials(self, role_name: str, expected_role_arn: str) -> dict:
         """A session of ``role_name`` as Lambda hands it to a function running as that role.
 
@@ -1004,6 +1020,16 @@ def command_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_target_policy(args: argparse.Namespace) -> int:
+    emulator = Emulator.attach(args.state)
+    answer = {"target-write": emulator.put_target_write_policy(args.without)}
+    if args.without_kms:
+        emulator.client("iam", "bucket_root").delete_role_policy(RoleName=TARGET_ROLE, PolicyName="target-kms")
+        answer["target-kms"] = None
+    print(json.dumps(answer))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -1024,6 +1050,15 @@ def main(argv: list[str] | None = None) -> int:
     env.add_argument("--state", required=True)
     env.add_argument("--format", choices=("dotenv", "shell", "json"), default="dotenv")
     env.set_defaults(run=command_env)
+
+    target_policy = commands.add_parser(
+        "target-policy", help="put the target role's target-write policy back (optionally without some statements)")
+    target_policy.add_argument("--state", required=True)
+    target_policy.add_argument("--without", nargs="*", default=[], metavar="SID",
+                               help="leave out these statements (a deliberately broken setup); none restores it")
+    target_policy.add_argument("--without-kms", action="store_true",
+                               help="also delete the target role's target-kms policy (an emulator with --kms)")
+    target_policy.set_defaults(run=command_target_policy)
 
     args = parser.parse_args(argv)
     try:

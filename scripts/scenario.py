@@ -262,6 +262,19 @@ def ask_whoami(emu: Emulator, fired: Fired) -> None:
         raise ScenarioError(f"whoami failed: {fired.whoami}")
 
 
+def preflight(emu: Emulator) -> dict:
+    """``{"action": "preflight"}`` on the deployed function: the answer (it is never a function error)."""
+    answer, error = emu.invoke({"action": "preflight"})
+    if error or not isinstance(answer, dict) or "checks" not in answer:
+        raise ScenarioError(f"the preflight did not answer: {answer}")
+    return answer
+
+
+def preflight_statuses(answer: dict) -> dict[str, str]:
+    """Each check's status, by name (in the answer's order)."""
+    return {check["name"]: check["status"] for check in answer["checks"]}
+
+
 @dataclass
 class FailingEvent:
     """An S3 event that fails on every attempt, and where its copy would have gone."""

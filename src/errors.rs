@@ -12,6 +12,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 pub enum ErrorCode {
     AccessDenied,
     NoSuchBucket,
+    NoSuchKey,
     PermanentRedirect,
     AuthorizationHeaderMalformed,
     AccessControlListNotSupported,
@@ -19,9 +20,10 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    const NAMED: [ErrorCode; 5] = [
+    const NAMED: [ErrorCode; 6] = [
         Self::AccessDenied,
         Self::NoSuchBucket,
+        Self::NoSuchKey,
         Self::PermanentRedirect,
         Self::AuthorizationHeaderMalformed,
         Self::AccessControlListNotSupported,
@@ -68,11 +70,18 @@ impl ErrorCode {
         TRANSIENT.contains(&self.as_str())
     }
 
+    /// Whether S3 passes on a refusal or failure of KMS (`KMS.NotFoundException`,
+    /// `KMS.DisabledException`, ...): S3 prefixes those codes with `KMS.`.
+    pub fn is_kms(&self) -> bool {
+        self.as_str().starts_with("KMS.")
+    }
+
     /// The code as AWS spells it.
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccessDenied => "AccessDenied",
             Self::NoSuchBucket => "NoSuchBucket",
+            Self::NoSuchKey => "NoSuchKey",
             Self::PermanentRedirect => "PermanentRedirect",
             Self::AuthorizationHeaderMalformed => "AuthorizationHeaderMalformed",
             Self::AccessControlListNotSupported => "AccessControlListNotSupported",
@@ -219,6 +228,14 @@ mod tests {
         );
         assert_eq!(ErrorCode::parse("SlowDown").to_string(), "SlowDown");
         assert_eq!(ErrorCode::AccessDenied.to_string(), "AccessDenied");
+    }
+
+    #[test]
+    fn kms_codes_are_told_by_their_prefix() {
+        assert!(ErrorCode::parse("KMS.NotFoundException").is_kms());
+        assert!(ErrorCode::parse("KMS.DisabledException").is_kms());
+        assert!(!ErrorCode::AccessDenied.is_kms());
+        assert!(!ErrorCode::parse("KMSAccessDenied").is_kms());
     }
 
     #[test]

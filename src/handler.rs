@@ -37,7 +37,7 @@ pub struct Handler {
 pub enum HandlerError {
     #[error(transparent)]
     Unsupported(#[from] UnsupportedEvent),
-    #[error("unknown action {0:?}; the only action is \"whoami\"")]
+    #[error("unknown action {0:?}; the actions are \"whoami\" and \"preflight\"")]
     UnknownAction(String),
     #[error(transparent)]
     RecordsFailed(#[from] RecordsFailed),
@@ -144,6 +144,9 @@ impl Handler {
             Request::Action(action) if action == "whoami" => {
                 (source, Tally::default(), self.whoami().await)
             }
+            Request::Action(action) if action == "preflight" => {
+                (source, Tally::default(), Ok(self.preflight(&context).await))
+            }
             Request::Action(action) => (
                 source,
                 Tally::default(),
@@ -159,6 +162,20 @@ impl Handler {
         answer["bucket"] = json!(self.config.target_bucket);
         answer["key_prefix"] = json!(self.config.key_prefix.as_str());
         Ok(answer)
+    }
+
+    /// `{"action": "preflight"}`: answers even when checks fail (`crate::preflight`).
+    async fn preflight(&self, context: &Context) -> Value {
+        let answer = crate::preflight::Preflight {
+            config: &self.config,
+            clients: &self.clients,
+            writer: &self.writer,
+            request_id: &context.request_id,
+            function_account: lambda_function_account(&context.invoked_function_arn),
+        }
+        .run()
+        .await;
+        serde_json::to_value(answer).unwrap_or_default()
     }
 
     /// Writes what decoded, at most `MAX_CONCURRENT_WRITES` lanes at once;

@@ -79,17 +79,21 @@ pub enum Namespace {
     Source(Source),
     /// Batched objects (`OBJECT_MODE=batch`): many records in one object.
     Batch,
+    /// The canaries of `{"action": "preflight"}` ([`KeyPrefix::preflight_canary`]):
+    /// no record's key, derived, caller-chosen or templated, starts with it.
+    Preflight,
 }
 
 impl Namespace {
-    /// Every namespace: the sources' in table order, then `batch`.
-    pub const ALL: [Namespace; Source::ALL.len() + 1] = {
-        let mut all = [Namespace::Batch; Source::ALL.len() + 1];
+    /// Every namespace: the sources' in table order, then `batch`, then `preflight`.
+    pub const ALL: [Namespace; Source::ALL.len() + 2] = {
+        let mut all = [Namespace::Batch; Source::ALL.len() + 2];
         let mut n = 0;
         while n < Source::ALL.len() {
             all[n] = Namespace::Source(Source::ALL[n]);
             n += 1;
         }
+        all[Source::ALL.len() + 1] = Namespace::Preflight;
         all
     };
 
@@ -97,6 +101,7 @@ impl Namespace {
         match self {
             Self::Source(source) => source.namespace(),
             Self::Batch => "batch",
+            Self::Preflight => "preflight",
         }
     }
 
@@ -318,6 +323,17 @@ impl KeyPrefix {
     /// layouts always give distinct keys (see the module comment).
     pub fn derived(&self, layout: Layout<'_>) -> ObjectKey {
         ObjectKey::derived(&self.0, layout.relative(), layout.origin(&self.0))
+    }
+
+    /// The canary key of one preflight run: `<prefix>preflight/<stamp>-<request id>`
+    /// (the request ID encoded as one segment). No record's key can be it: derived
+    /// keys start with a source's namespace or `batch`, caller-chosen keys may not
+    /// start with `preflight/`, and a `KEY_TEMPLATE` may not start with it either.
+    pub fn preflight_canary(&self, stamp: &str, request_id: &str) -> ObjectKey {
+        let name = format!("{stamp}-{request_id}");
+        let id = [Part::Segment(&name)];
+        let relative = Layout::in_namespace(Namespace::Preflight, None, &id).relative();
+        ObjectKey::derived(&self.0, relative, None)
     }
 
     /// A key the caller named (direct invocation). It is used as given, so it
@@ -834,6 +850,44 @@ mod tests {
                 Err(KeyError::Reserved(ns.as_str()))
             );
         }
+    }
+
+    #[test]
+    fn the_preflight_canary_is_its_own_namespace_and_no_record_can_take_it() {
+        let p = prefix();
+        assert!(Namespace::ALL.contains(&Namespace::Preflight));
+        assert_eq!(
+            p.preflight_canary("20261206T010203Z", "req/1").as_str(),
+            "incoming/preflight/20261206T010203Z-req%2F1"
+        );
+        // A caller-chosen key may not start with it...
+        assert_eq!(
+            p.caller_given("preflight/20261206T010203Z-req"),
+            Err(KeyError::Reserved("preflight"))
+        );
+        // ...nor a template's leading text...
+        assert_eq!(
+            KeyTemplate::parse("preflight/{source}/{source_name}/{id}"),
+            Err(TemplateError::ReservedFirstSegment("preflight".into()))
+        );
+        // ...and no source derives keys under it (a source's namespace is its own).
+        for source in Source::ALL {
+            assert_ne!(
+                source.namespace(),
+                Namespace::Preflight.as_str(),
+                "{source:?}"
+            );
+        }
+        let key = p.derived(Layout::new(
+            Source::Direct,
+            None,
+            &[Part::Segment("preflight")],
+        ));
+        assert!(
+            !key.as_str().starts_with("incoming/preflight/"),
+            "{}",
+            key.as_str()
+        );
     }
 
     /// What every key the function writes must satisfy.

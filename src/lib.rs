@@ -11,6 +11,9 @@
 //!                ─ reply (per source) ─► SQS batchItemFailures | HTTP response | summary | error
 //! ```
 //!
+//! `{"action": "preflight"}` takes another path down: [`preflight`] runs the
+//! writer's own requests on a canary and answers a list of named checks.
+//!
 //! Every source is one row of [`source`]; `config`, `record`, `keys`, `source`
 //! and the AWS helpers are floors the stages stand on, and no module imports
 //! one that imports it back (`tests/module_graph.rs`).
@@ -27,6 +30,7 @@ pub mod https;
 pub mod keys;
 pub(crate) mod metrics;
 pub(crate) mod order;
+pub mod preflight;
 pub mod record;
 pub(crate) mod sequencer;
 pub mod source;

@@ -14,7 +14,21 @@ use std::path::Path;
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// The stages, top to bottom of the flow; everything else is a floor below them.
-const STAGES: [&str; 6] = ["handler", "events", "order", "batch", "writer", "metrics"];
+/// `preflight` is the handler's other path: it drives the writer's own requests
+/// (its canary), and nothing else of the flow.
+const STAGES: [&str; 7] = [
+    "handler",
+    "preflight",
+    "events",
+    "order",
+    "batch",
+    "writer",
+    "metrics",
+];
+
+/// The only edges between stages besides the handler's: the preflight runs the
+/// writer's real write path rather than a copy of it.
+const STAGE_EDGES: [(&str, &str); 1] = [("preflight", "writer")];
 
 #[test]
 fn top_level_modules_import_without_a_cycle() {
@@ -47,12 +61,13 @@ fn floors_never_import_a_stage() {
 #[test]
 fn only_the_handler_joins_decode_plan_and_write() {
     let graph = graph();
-    for stage in ["events", "order", "batch", "writer", "handler"] {
+    for stage in ["events", "order", "batch", "writer", "handler", "preflight"] {
         let importers: Vec<&String> = graph
             .iter()
             .filter(|(_, edges)| edges.contains(stage))
             .map(|(m, _)| m)
             .filter(|m| *m != "handler")
+            .filter(|m| !STAGE_EDGES.contains(&(m.as_str(), stage)))
             .collect();
         assert!(
             importers.is_empty(),
@@ -64,7 +79,15 @@ fn only_the_handler_joins_decode_plan_and_write() {
 #[test]
 fn the_writer_imports_neither_decoding_nor_answers_nor_the_whole_config() {
     let graph = graph();
-    for forbidden in ["events", "handler", "order", "batch", "metrics", "config"] {
+    for forbidden in [
+        "events",
+        "handler",
+        "order",
+        "batch",
+        "metrics",
+        "config",
+        "preflight",
+    ] {
         assert!(
             !graph["writer"].contains(forbidden),
             "writer imports {forbidden}: it should know records, outcomes and its WriterSettings only"
@@ -88,6 +111,7 @@ fn stages_only_look_down_and_never_at_each_other() {
             let sideways: Vec<&String> = graph[*stage]
                 .iter()
                 .filter(|m| STAGES.contains(&m.as_str()))
+                .filter(|m| !STAGE_EDGES.contains(&(*stage, m.as_str())))
                 .collect();
             assert!(
                 sideways.is_empty(),
@@ -113,6 +137,14 @@ fn the_graph_reader_sees_known_edges() {
     // Guards the reader itself: a parser that saw nothing would pass every check above.
     let graph = graph();
     assert!(graph["handler"].contains("writer"), "{}", render(&graph));
+    assert!(graph["handler"].contains("preflight"), "{}", render(&graph));
+    for (from, to) in STAGE_EDGES {
+        assert!(
+            graph[from].contains(to),
+            "{from} → {to}\n{}",
+            render(&graph)
+        );
+    }
     assert!(graph.contains_key("config"), "{}", render(&graph));
     assert!(graph["record"].contains("keys"), "{}", render(&graph));
     assert!(graph.len() >= 10, "{}", render(&graph));

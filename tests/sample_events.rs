@@ -197,7 +197,7 @@ fn every_sample_has_expectations() {
     let mut covered: Vec<String> = EXPECTED_KEYS
         .iter()
         .map(|(f, _)| f.to_string())
-        .chain(["whoami.json".to_string()])
+        .chain(["whoami.json".to_string(), "preflight.json".to_string()])
         .collect();
     covered.sort();
     assert_eq!(

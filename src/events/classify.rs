@@ -35,10 +35,10 @@ pub struct UnsupportedEvent {
     pub found: String,
 }
 
-/// The accepted shapes, one per source row, then `{"action": "whoami"}`.
+/// The accepted shapes, one per source row, then the actions.
 fn accepted() -> String {
     let mut list: Vec<&str> = Source::ALL.iter().map(|s| s.accepts()).collect();
-    list.push("or {\"action\": \"whoami\"}");
+    list.push("or {\"action\": \"whoami\"} or {\"action\": \"preflight\"}");
     list.join(", ")
 }
 
@@ -283,6 +283,7 @@ mod tests {
             (json!({"requestContext": {}, "rawPath": "/"}), "Http"),
             (json!({"requestContext": {}, "httpMethod": "POST"}), "Http"),
             (json!({"action": "whoami"}), "Action"),
+            (json!({"action": "preflight"}), "Action"),
             (json!({"body": "x"}), "Direct"),
             (json!({"objects": []}), "Direct"),
             (
@@ -412,7 +413,7 @@ mod tests {
             );
         }
         assert!(
-            accepted.ends_with("or {\"action\": \"whoami\"}"),
+            accepted.ends_with("or {\"action\": \"whoami\"} or {\"action\": \"preflight\"}"),
             "{accepted}"
         );
         assert!(accepted.contains("ALB target request"), "{accepted}");

@@ -26,7 +26,7 @@ use std::ops::Range;
 
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 
-use super::{Layout, encode_segment};
+use super::{Layout, Namespace, encode_segment};
 
 /// A placeholder of a template.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +115,10 @@ pub enum TemplateError {
     )]
     FirstSegment(String),
     #[error(
+        "starts with {0:?}/, which is reserved for the canaries of {{\"action\": \"preflight\"}}; choose another first segment"
+    )]
+    ReservedFirstSegment(String),
+    #[error(
         "has an empty, '.' or '..' segment (or starts or ends with '/'): keys stay under KEY_PREFIX"
     )]
     BadSegment,
@@ -200,6 +204,9 @@ impl KeyTemplate {
             }
         }
         match segments[0].as_slice() {
+            [Piece::Literal(literal)] if literal == Namespace::Preflight.as_str() => {
+                return Err(TemplateError::ReservedFirstSegment(literal.clone()));
+            }
             [Piece::Token(Token::Source)] | [Piece::Literal(_)] => {}
             _ => {
                 return Err(TemplateError::FirstSegment(
@@ -486,6 +493,10 @@ mod tests {
             (
                 "dt={yyyy}/{source}/{source_name}/{id}",
                 TemplateError::FirstSegment("dt={yyyy}".into()),
+            ),
+            (
+                "preflight/{source}/{source_name}/{id}",
+                TemplateError::ReservedFirstSegment("preflight".into()),
             ),
             ("/{source}/{source_name}/{id}", TemplateError::BadSegment),
             ("{source}/{source_name}/{id}/", TemplateError::BadSegment),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use aws_sdk_s3::operation::head_object::builders::HeadObjectFluentBuilder;
 use bytes::Bytes;
 
 use crate::errors::{ErrorCode, code, explain, status};
@@ -63,14 +64,7 @@ impl Writer {
     /// nothing more; without `s3:ListBucket`, S3 answers a HEAD of a missing
     /// key with 403, not 404, so a 403 means "missing, or really not allowed".
     pub(super) async fn head(&self, key: &ObjectKey) -> Result<Lookup, WriteError> {
-        let out = self
-            .target
-            .head_object()
-            .bucket(&self.settings.bucket)
-            .key(key.as_str())
-            .expected_bucket_owner(&self.settings.bucket_owner)
-            .send()
-            .await;
+        let out = self.head_request(key).send().await;
         match out {
             Ok(out) => Ok(Lookup::Found(Stored {
                 etag: out.e_tag,
@@ -91,6 +85,15 @@ impl Writer {
             )),
             Err(err) => Err(self.s3_error("HeadObject", key.as_str(), code(&err), explain(&err))),
         }
+    }
+
+    /// A HeadObject of `key` in the target bucket, owner-checked.
+    pub(super) fn head_request(&self, key: &ObjectKey) -> HeadObjectFluentBuilder {
+        self.target
+            .head_object()
+            .bucket(&self.settings.bucket)
+            .key(key.as_str())
+            .expected_bucket_owner(&self.settings.bucket_owner)
     }
 
     /// `Ok` when `stored` carries the same values as `ours` for every name in

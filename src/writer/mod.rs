@@ -40,6 +40,7 @@ mod transport;
 
 pub use deadline::{FINISH_RESERVE, START_RESERVE};
 pub use error::WriteError;
+pub(crate) use transport::{ProbeError, Probed};
 
 /// S3 allows at most this many parts in an upload.
 const MAX_PARTS: u64 = 10_000;

@@ -1,6 +1,7 @@
 //! The upload transport: one conditional PUT of a body in memory, or a
 //! multipart upload with a bounded number of parts in flight (and in memory).
 
+use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ServerSideEncryption,
@@ -52,6 +53,16 @@ macro_rules! with_condition {
 }
 
 impl Writer {
+    /// A PutObject of a body in memory with every setting a write carries, but
+    /// no condition yet: [`Self::put`] adds the record's, the preflight's canary
+    /// ([`Self::probe_put`]) its own or none.
+    fn put_request(&self, put: &Put<'_>, body: Bytes) -> PutObjectFluentBuilder {
+        let len = i64::try_from(body.len()).unwrap_or(i64::MAX);
+        object_settings!(self.target.put_object(), self.settings, put)
+            .content_length(len)
+            .body(ByteStream::from(body))
+    }
+
     /// One conditional PUT of a body in memory (the SDK computes the CRC32 and
     /// sends it as a header).
     pub(super) async fn put(
@@ -62,10 +73,7 @@ impl Writer {
     ) -> Result<Written, PutError> {
         let key = put.key.as_str();
         let len = i64::try_from(body.len()).unwrap_or(i64::MAX);
-        let request = object_settings!(self.target.put_object(), self.settings, put)
-            .content_length(len)
-            .body(ByteStream::from(body));
-        let request = with_condition!(request, condition);
+        let request = with_condition!(self.put_request(put, body), condition);
         // The body is covered by the CRC32 checksum and by TLS: hashing it again
         // for SigV4 (x-amz-content-sha256) costs ~20% of the CPU of a large PUT.
         match request.customize().disable_payload_signing().send().await {
@@ -74,6 +82,57 @@ impl Writer {
                 Ok(self.written(put.key, len as u64, out.e_tag, out.version_id))
             }
             Err(err) => Err(self.put_error("PutObject", key, condition, &err)),
+        }
+    }
+
+    /// The preflight's canary write: the very request a record's create-only
+    /// write sends (expected bucket owner, CRC32, SSE-KMS and Bucket Key when
+    /// configured, `If-None-Match: *`), or, with `create_only` false, the same
+    /// without any condition (which the bucket policy must refuse). Answers what
+    /// S3 reported of the object's encryption, or the refusal's status and code.
+    pub(crate) async fn probe_put(
+        &self,
+        key: &ObjectKey,
+        body: Bytes,
+        create_only: bool,
+    ) -> Result<Probed, ProbeError> {
+        let mut metadata = std::collections::BTreeMap::new();
+        metadata.insert(
+            crate::record::provenance::CONTENT_SHA256.to_owned(),
+            super::sha256_hex(&body),
+        );
+        let put = Put {
+            key,
+            content_type: "text/plain",
+            content_encoding: None,
+            metadata: &metadata,
+        };
+        let request = self.put_request(&put, body);
+        let request = if create_only {
+            with_condition!(request, &Condition::Absent)
+        } else {
+            request
+        };
+        match request.customize().disable_payload_signing().send().await {
+            Ok(out) => Ok(Probed {
+                sse: out.server_side_encryption.map(|s| s.as_str().to_owned()),
+                kms_key_id: out.ssekms_key_id,
+                bucket_key: out.bucket_key_enabled,
+            }),
+            Err(err) => Err(ProbeError::of(&err)),
+        }
+    }
+
+    /// A HEAD of `key` as the target role, with the expected bucket owner as
+    /// every read of the writer sends it: what the identity check needs.
+    pub(crate) async fn probe_head(&self, key: &ObjectKey) -> Result<Probed, ProbeError> {
+        match self.head_request(key).send().await {
+            Ok(out) => Ok(Probed {
+                sse: out.server_side_encryption.map(|s| s.as_str().to_owned()),
+                kms_key_id: out.ssekms_key_id,
+                bucket_key: out.bucket_key_enabled,
+            }),
+            Err(err) => Err(ProbeError::of(&err)),
         }
     }
 
@@ -245,6 +304,49 @@ impl Writer {
             etag,
             version_id,
             bytes,
+        }
+    }
+}
+
+/// What S3 reported of the preflight's canary: its encryption.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Probed {
+    /// `x-amz-server-side-encryption` (`aws:kms`, `AES256`, ...).
+    pub sse: Option<String>,
+    /// `x-amz-server-side-encryption-aws-kms-key-id`.
+    pub kms_key_id: Option<String>,
+    /// `x-amz-server-side-encryption-bucket-key-enabled`.
+    pub bucket_key: Option<bool>,
+}
+
+/// Why a preflight request failed: the HTTP status, the AWS error code (a HEAD
+/// has none: its response has no body) and a one-line explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ProbeError {
+    pub status: Option<u16>,
+    pub code: Option<ErrorCode>,
+    pub detail: String,
+}
+
+impl ProbeError {
+    fn of<E>(err: &aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>) -> Self
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let status = crate::errors::status(err);
+        let code = code(err);
+        let detail = match (&code, status) {
+            // A HEAD response has no body, so no code and no message: its status
+            // is all there is (the SDK's text would be a dump of request IDs).
+            (None, Some(status)) => {
+                format!("HTTP {status} (a HEAD response carries no error code)")
+            }
+            _ => explain(err),
+        };
+        Self {
+            status,
+            code,
+            detail,
         }
     }
 }

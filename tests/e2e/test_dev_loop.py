@@ -102,6 +102,10 @@ def test_every_sample_event_works_through_cargo_lambda(emulator: Emulator, watch
     who = answers.pop("whoami.json")
     assert who["execution_identity"]["account"] == emulator.state["lambda_account_id"], who
     assert who["assumed_identity"]["account"] == emulator.state["bucket_account_id"], who
+    preflight = answers.pop("preflight.json")
+    assert preflight["ok"] is True, preflight
+    assert [check["name"] for check in preflight["checks"]][:3] == [
+        "execution_identity", "assume_role", "create_only_put"], preflight
 
     assert answers.pop("sqs.json") == {"batchItemFailures": []}
     for name in ("s3-via-sqs.json", "s3-via-sns-sqs.json"):  # S3 notifications in SQS messages

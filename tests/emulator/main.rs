@@ -33,6 +33,7 @@ mod batch_operations;
 mod inline_sources;
 mod keys;
 mod ownership_and_kms;
+mod preflight;
 mod s3_copy;
 mod ses;
 mod sessions;
@@ -56,6 +57,7 @@ fn main() {
         sessions::scenarios(),
         ownership_and_kms::scenarios(),
         keys::scenarios(),
+        preflight::scenarios(),
         streams::scenarios(),
         batch::scenarios(),
         batch_operations::scenarios(),
