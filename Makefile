@@ -29,7 +29,7 @@ BENCH_ARGS  ?=
 STATE       ?= .run/emulator
 KEEP        ?=
 
-.PHONY: help venv demo test test-rust test-infra test-e2e test-arm64 build-host build-arm64 emulator emulator-env emulator-down bench fmt lint clean
+.PHONY: help venv demo test test-rust test-infra test-e2e test-arm64 test-bench build-host build-arm64 emulator emulator-env emulator-down bench fmt lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -77,6 +77,7 @@ test: venv ## every test (what CI runs)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-infra
+	$(MAKE) --no-print-directory test-bench
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-arm64
 
@@ -89,6 +90,9 @@ test-rust: $(VENV)/.installed ## unit, sample-event and emulator integration tes
 
 test-infra: venv ## terraform fmt/validate/test (offline provider) and checkov
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov bash infra/test.sh
+
+test-bench: $(VENV)/.installed ## the cost model `make bench` prints, against hand-computed figures
+	$(VENV_PY) -m pytest benches/test_cost.py -q -p no:cacheprovider
 
 test-e2e: build-host ## the deployed function, triggered the way AWS triggers it
 	FUNCTION_ZIP=$(FUNCTION_ZIP) $(VENV_PY) -m pytest tests/e2e -q -p no:cacheprovider
