@@ -104,3 +104,45 @@ def firehose_cost(event_bytes: int, buffer_bytes: int = FIREHOSE_BUFFER_BYTES) -
     billed_bytes = MILLION * math.ceil(event_bytes / FIREHOSE_INCREMENT_BYTES) * FIREHOSE_INCREMENT_BYTES
     puts = math.ceil(MILLION * event_bytes / buffer_bytes)
     return {"firehose ingestion": billed_bytes / GIB * FIREHOSE_GB_USD, "s3 put": puts * S3_PUT_USD}
+
+
+GOAL_ROW = ("function", "batch + gzip", 1000)  # the documented configuration the cost goal is about
+
+
+def report(runs: dict, event_bytes: int, latency_ms: float, goal: float) -> str:
+    """The cost rows `make bench` prints. `runs`: (writer, mode, events per invocation) -> the
+    measured "billed_ms" per invocation and S3 "puts" and "gets" per event (benches/run.py)."""
+    firehose_parts = firehose_cost(event_bytes)
+    firehose = sum(firehose_parts.values())
+    sources = {"SQS 10/send": sqs_cost(event_bytes, 10), "SQS 1/send": sqs_cost(event_bytes, 1),
+               f"Kinesis {KINESIS_EVENTS_PER_S}/s": kinesis_cost(event_bytes)}
+    own = {row: own_cost(row[2], r["billed_ms"], r["puts"], r["gets"]) for row, r in runs.items()}
+    lines = [f"Cost per million {event_bytes} B events, USD at list prices of {PRICES_TAKEN} (us-east-1, arm64, "
+             f"{MEMORY_MB} MB; benches/cost.py), {latency_ms:g} ms per S3/STS request; billed ms per invocation",
+             f"= wall + CPU x ({LAMBDA_MB_PER_VCPU}/{MEMORY_MB} - 1), rounded up. Own: Lambda, S3 and KMS requests "
+             "(KMS none per event: the target bucket's Bucket Key). Whole path: own + the source.",
+             f"  {'writer':<10}{'mode':<14}{'batch':>6}{'billed ms':>10}{'PUT/ev':>8}{'HEAD+GET':>9}{'own':>9}"
+             f"{'x Firehose':>11}" + "".join(f"{'+' + name:>15}" for name in sources)]
+    for (writer, mode, size), r in runs.items():
+        c = sum(own[(writer, mode, size)].values())
+        lines.append(f"  {writer:<10}{mode:<14}{size:>6}{r['billed_ms']:>10.1f}{r['puts']:>8.3f}{r['gets']:>9.3f}"
+                     f"{c:>9.4f}{c / firehose:>10.2f}x" + "".join(f"{c + extra:>15.4f}" for extra in sources.values()))
+    lines.append(f"  Amazon Data Firehose, Direct PUT, its whole path: {firehose:.4f} = ingestion "
+                 f"{firehose_parts['firehose ingestion']:.4f} (each record billed as 5 KB) + S3 PUTs "
+                 f"{firehose_parts['s3 put']:.4f} (5 MiB buffers)")
+    ratio = sum(own[GOAL_ROW].values()) / firehose
+    lines.append(f"  own cost of {GOAL_ROW[1]} at SQS batch size {GOAL_ROW[2]} (batching window): {ratio:.2f}x Firehose "
+                 f"(goal <= {goal}x {'met' if ratio <= goal else 'not met'})")
+    for row in [r for r in runs if r[:2] == ("function", "record")]:
+        c = own[row]
+        lines.append(f"  record mode at batch size {row[2]}: {sum(c.values()):.4f}, S3 PUTs {c['s3 put']:.4f} of it, "
+                     f"{sum(c.values()) / firehose:.0f}x Firehose: OBJECT_MODE=batch with a batching window divides the PUTs")
+    for name, extra in sources.items():
+        wins = [f"{w} {m} {s}" for (w, m, s), c in own.items() if sum(c.values()) + extra <= firehose]
+        lines.append(f"  whole path with {name} at or below Firehose's: {', '.join(wins) or 'none'}; "
+                     "Firehose is cheaper than every other row")
+    puts = max(r["puts"] for r in runs.values())
+    lines.append(f"  without a Bucket Key, each PUT is one KMS request: +{MILLION * puts * KMS_REQUEST_USD:.4f} per "
+                 f"million at {puts:.0f} PUT per event; not per event: an idle queue's empty receives, "
+                 f"{SQS_IDLE_RECEIVES_PER_MONTH:,} a month = {SQS_IDLE_RECEIVES_PER_MONTH * SQS_STANDARD_REQUEST_USD:.2f} a month")
+    return "\n".join(lines)

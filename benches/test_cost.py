@@ -55,3 +55,15 @@ def test_firehose_rounds_each_record_up_to_5_kb_and_puts_5_mib_buffers():
     assert c["firehose ingestion"] == pytest.approx(5.12e9 / 2 ** 30 * 0.029)  # 4.77 GB billed for 0.95 GB sent
     assert c["s3 put"] == pytest.approx(196 * 0.005 / 1000)  # ceil(1.024e9 B / 5 MiB) = 196 PUTs
     assert cost.firehose_cost(6000)["firehose ingestion"] == pytest.approx(2 * 5.12e9 / 2 ** 30 * 0.029)
+
+
+def test_report_states_the_goal_met_or_not_and_where_firehose_is_cheaper():
+    runs = {("function", "record", 10): {"billed_ms": 42, "puts": 1.0, "gets": 0.0},
+            cost.GOAL_ROW: {"billed_ms": 300, "puts": 0.001, "gets": 0.0}}
+    text = cost.report(runs, 1024, 25, goal=0.5)
+    assert "0.04x Firehose (goal <= 0.5x met)" in text  # (0.0002 + 0.0005 + 0.005) / 0.1393 = 0.041
+    assert "record mode at batch size 10: 5.0270, S3 PUTs 5.0000 of it, 36x Firehose" in text
+    assert "whole path with SQS 1/send at or below Firehose's: none" in text
+    # A batch that cost more than half of Firehose's: 20 PUTs per 1,000 events = $0.10.
+    runs[cost.GOAL_ROW] = {"billed_ms": 300, "puts": 0.02, "gets": 0.0}
+    assert "(goal <= 0.5x not met)" in cost.report(runs, 1024, 25, goal=0.5)
