@@ -16,6 +16,7 @@ import argparse
 import atexit
 import base64
 import collections
+import contextlib
 import datetime as dt
 import io
 import json
@@ -75,6 +76,15 @@ class Aws:
         self.completed: dict[str, int] = {}  # key -> bytes of its completed multipart upload
         self.stored: dict[str, list[tuple[str, str, bytes]]] = {}  # session -> (key, Content-Encoding, body) PUT
         self.requests: dict[str, collections.Counter] = {}  # session -> S3 requests by kind (the cost rows)
+
+    @contextlib.contextmanager
+    def latency(self, ms: float):
+        """`ms` added to every STS/S3 request while inside."""
+        self.latency_s = ms / 1000
+        try:
+            yield
+        finally:
+            self.latency_s = 0.0
 
 
 class AwsHandler(Handler):
@@ -261,22 +271,21 @@ def cold_starts(binaries: dict, aws_port: int, workdir: Path, n: int, timeout: f
 
 def warm(binaries: dict, aws: Aws, aws_port: int, workdir: Path, n: int, latency_ms: float, timeout: float) -> dict:
     """One process of each, invoked in alternation: 5 warm-up events (the first does AssumeRole), then n."""
-    aws.latency_s = latency_ms / 1000
     procs = {name: spawn(b, aws_port, workdir, f"{name}-warm-{latency_ms:g}ms", timeout) for name, b in binaries.items()}
     out = {name: {"wall": [], "cpu_record": [], "rss": None} for name in binaries}
     try:
-        for i in range(5 + n):
-            for name in (list(procs) if i % 2 == 0 else list(procs)[::-1]):
-                wall, cpu = invoke_checked(procs[name], aws)
-                if i >= 5:
-                    out[name]["wall"].append(wall)
-                    out[name]["cpu_record"].append(cpu / RECORDS)
-                if i + 1 == 50:
-                    out[name]["rss"] = hwm_bytes(procs[name].popen.pid) / MIB
+        with aws.latency(latency_ms):
+            for i in range(5 + n):
+                for name in (list(procs) if i % 2 == 0 else list(procs)[::-1]):
+                    wall, cpu = invoke_checked(procs[name], aws)
+                    if i >= 5:
+                        out[name]["wall"].append(wall)
+                        out[name]["cpu_record"].append(cpu / RECORDS)
+                    if i + 1 == 50:
+                        out[name]["rss"] = hwm_bytes(procs[name].popen.pid) / MIB
     finally:
         for p in procs.values():
             p.stop()
-        aws.latency_s = 0.0
     return out
 
 
@@ -285,9 +294,8 @@ def managed_instances(binary: Path, aws: Aws, aws_port: int, workdir: Path, n: i
     """The function alone, as Lambda Managed Instances run it: n events queued at once for one
     process with AWS_LAMBDA_MAX_CONCURRENCY=8, then for one with it unset (one at a time).
     Records/s from the first event queued to the last answer; VmHWM at the end."""
-    aws.latency_s = latency_ms / 1000
     out = {}
-    try:
+    with aws.latency(latency_ms):
         for label, env in [("concurrent", {"AWS_LAMBDA_MAX_CONCURRENCY": "8"}), ("sequential", {})]:
             p = spawn(binary, aws_port, workdir, f"lmi-{label}", timeout, env)
             try:
@@ -310,8 +318,6 @@ def managed_instances(binary: Path, aws: Aws, aws_port: int, workdir: Path, n: i
                 out[label] = {"records_s": n * RECORDS / elapsed, "rss": hwm_bytes(p.popen.pid) / MIB}
             finally:
                 p.stop()
-    finally:
-        aws.latency_s = 0.0
     return out
 
 
@@ -319,9 +325,8 @@ def copy(binary: Path, aws: Aws, aws_port: int, workdir: Path, mib: int, latency
     """The function alone: an S3 notification of a `mib` MiB source object, copied in 8 MiB
     parts, with the default MAX_CONCURRENT_PARTS (4) and with 1 (one part at a time).
     Wall from the event to the answer; VmHWM at the end."""
-    aws.latency_s, aws.source = latency_ms / 1000, bytes(range(256)) * (mib * MIB // 256)
-    out = {}
-    try:
+    aws.source, out = bytes(range(256)) * (mib * MIB // 256), {}
+    with aws.latency(latency_ms):
         for label, parts in [("parallel", "4"), ("one_at_a_time", "1")]:
             p = spawn(binary, aws_port, workdir, f"copy-{label}", timeout, {"MAX_CONCURRENT_PARTS": parts})
             try:
@@ -343,8 +348,7 @@ def copy(binary: Path, aws: Aws, aws_port: int, workdir: Path, mib: int, latency
                 out[label] = {"wall_s": wall / 1000, "rss": hwm_bytes(p.popen.pid) / MIB}
             finally:
                 p.stop()
-    finally:
-        aws.latency_s, aws.source = 0.0, b""
+    aws.source = b""
     return out
 
 
@@ -414,8 +418,8 @@ def cost_runs(binaries: dict, aws: Aws, aws_port: int, workdir: Path, latency_ms
     1,000 order_kib messages (as a batching window delivers them). Per invocation the billed ms
     (cost.billed_ms of its wall and CPU); per message the S3 requests counted at the fake, by kind.
     What was stored must be exactly the messages sent. The first event (AssumeRole) is not counted."""
-    aws.latency_s, out = latency_ms / 1000, {}
-    try:
+    out = {}
+    with aws.latency(latency_ms):
         for size, n in COST_SIZES.items():
             for writer, label, env in [("function", *m) for m in DELIVERY_MODES] + [("baseline", "record", {})]:
                 n, rng = (1 if writer == "baseline" and size > 10 else n), random.Random(size)
@@ -442,8 +446,6 @@ def cost_runs(binaries: dict, aws: Aws, aws_port: int, workdir: Path, latency_ms
                         "gets": (counted["GET"] + counted["HEAD"]) / len(sent)}
                 finally:
                     p.stop()
-    finally:
-        aws.latency_s = 0.0
     return out
 
 
