@@ -223,11 +223,11 @@ def sqs_event(bodies: dict[str, bytes] | None = None) -> tuple[bytes, set[str]]:
     """An SQS event of `bodies` (message ID -> body); by default RECORDS messages of RECORD_BYTES."""
     pad = b'{"pad":"' + b"x" * (RECORD_BYTES - 10) + b'"}'
     bodies = bodies or {str(uuid.uuid4()): pad for _ in range(RECORDS)}
-    now = str(int(time.time() * 1000))
+    sent = "1764633600000"  # fixed, so what batch mode stores (event_time) is the same every run
     records = [{
         "messageId": i, "receiptHandle": "rh-" + i, "body": body.decode(),
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": now, "SenderId": ACCOUNT,
-                       "ApproximateFirstReceiveTimestamp": now},
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": sent, "SenderId": ACCOUNT,
+                       "ApproximateFirstReceiveTimestamp": sent},
         "messageAttributes": {}, "md5OfBody": "0" * 32, "eventSource": "aws:sqs",
         "eventSourceARN": QUEUE_ARN, "awsRegion": REGION,
     } for i, body in bodies.items()]
