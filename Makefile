@@ -101,7 +101,7 @@ test-arm64: build-arm64 ## the arm64 zip infra/ deploys, run under qemu-user aga
 	bash scripts/install-arm64-emulation.sh
 	ARM64_ZIP=$(DEPLOY_ZIP) $(VENV_PY) -m pytest tests/arm64 -q -p no:cacheprovider
 
-bench: build-host ## the release build side by side with a straightforward baseline writer (benches/)
+bench: build-host ## the release build beside an LTO-built baseline writer, and the cost per million events beside Firehose (benches/)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(abspath $(TARGET_DIR))" cargo lambda build --release \
 		--locked --output-format zip --manifest-path benches/baseline/Cargo.toml --lambda-dir $(TARGET_DIR)/lambda
 	$(VENV_PY) benches/run.py --function $(FUNCTION_ZIP) --baseline $(BASELINE_ZIP) $(BENCH_ARGS)
