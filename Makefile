@@ -29,7 +29,7 @@ BENCH_ARGS  ?=
 STATE       ?= .run/emulator
 KEEP        ?=
 
-.PHONY: help venv demo test test-rust test-infra test-e2e test-arm64 build-host build-arm64 emulator emulator-env emulator-down bench fmt lint clean
+.PHONY: help venv demo test test-rust test-infra test-e2e test-arm64 test-bench build-host build-arm64 emulator emulator-env emulator-down bench fmt lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -77,6 +77,7 @@ test: venv ## every test (what CI runs)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-infra
+	$(MAKE) --no-print-directory test-bench
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-arm64
 
@@ -90,6 +91,9 @@ test-rust: $(VENV)/.installed ## unit, sample-event and emulator integration tes
 test-infra: venv ## terraform fmt/validate/test (offline provider) and checkov
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov bash infra/test.sh
 
+test-bench: $(VENV)/.installed ## the cost model `make bench` prints, against hand-computed figures
+	$(VENV_PY) -m pytest benches/test_cost.py -q -p no:cacheprovider
+
 test-e2e: build-host ## the deployed function, triggered the way AWS triggers it
 	FUNCTION_ZIP=$(FUNCTION_ZIP) $(VENV_PY) -m pytest tests/e2e -q -p no:cacheprovider
 
@@ -97,7 +101,7 @@ test-arm64: build-arm64 ## the arm64 zip infra/ deploys, run under qemu-user aga
 	bash scripts/install-arm64-emulation.sh
 	ARM64_ZIP=$(DEPLOY_ZIP) $(VENV_PY) -m pytest tests/arm64 -q -p no:cacheprovider
 
-bench: build-host ## the release build side by side with a straightforward baseline writer (benches/)
+bench: build-host ## the release build beside an LTO-built baseline writer, and the cost per million events beside Firehose (benches/)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(abspath $(TARGET_DIR))" cargo lambda build --release \
 		--locked --output-format zip --manifest-path benches/baseline/Cargo.toml --lambda-dir $(TARGET_DIR)/lambda
 	$(VENV_PY) benches/run.py --function $(FUNCTION_ZIP) --baseline $(BASELINE_ZIP) $(BENCH_ARGS)
