@@ -448,7 +448,12 @@ pub(crate) mod tests {
             ["INFO own info", "WARN sdk warn"]
         );
         // Malformed (a bad level, two `=`, a span filter): INFO for everything.
-        for bad in ["aws_sdk_s3=loud", "a=b=c", "aws_sdk_s3[put]=trace", "[{key}]=debug"] {
+        for bad in [
+            "aws_sdk_s3=loud",
+            "a=b=c",
+            "aws_sdk_s3[put]=trace",
+            "[{key}]=debug",
+        ] {
             assert_eq!(
                 kept_with(LogLevel::Warn, Some(bad)),
                 ["INFO own info", "INFO sdk info", "WARN sdk warn"],
