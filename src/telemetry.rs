@@ -17,8 +17,9 @@
 use std::fmt;
 
 use tracing::Subscriber;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Lambda's application log levels, most detailed first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -162,24 +163,29 @@ impl LogSettings {
             .filter(|v| !v.trim().is_empty())
             .map(str::to_owned)
             .unwrap_or_else(|| self.directives());
-        let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
-        let builder = tracing_subscriber::fmt()
-            .with_env_filter(filter)
+        let filter =
+            targets(&filter).unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+        let layer = tracing_subscriber::fmt::layer()
             .with_target(false)
             .with_writer(writer);
+        // The filter wraps the formatting layer, as `fmt().with_env_filter()`
+        // did: it decides for the whole subscriber, spans included.
+        let registry = tracing_subscriber::registry();
         if self.json {
             // The default timer: RFC 3339 in UTC with microseconds, under
             // `timestamp`. The span list carries the runtime's requestId and
             // the record being written.
             Box::new(
-                builder
-                    .json()
-                    .with_current_span(false)
-                    .with_span_list(true)
-                    .finish(),
+                registry
+                    .with(layer.json().with_current_span(false).with_span_list(true))
+                    .with(filter),
             )
         } else {
-            Box::new(builder.without_time().with_ansi(false).finish())
+            Box::new(
+                registry
+                    .with(layer.without_time().with_ansi(false))
+                    .with(filter),
+            )
         }
     }
 
@@ -194,6 +200,30 @@ impl LogSettings {
         });
         Some(format!("{line}\n"))
     }
+}
+
+/// Filter directives, `RUST_LOG`'s syntax: comma-separated `target=level`,
+/// bare levels and bare targets (all levels); empty entries are skipped.
+/// `None` when one doesn't parse (the caller falls back to INFO).
+///
+/// Parsed by `tracing-subscriber`'s `Targets`, not `EnvFilter`: the same
+/// target and level directives, without `EnvFilter`'s span and field filters
+/// (`target[span{field=value}]=level`), whose regex engine made the binary
+/// larger (benches/LEVERS.md). A directive with `[` is refused, so such a
+/// filter falls back to INFO as a malformed one always did.
+fn targets(directives: &str) -> Option<Targets> {
+    let directives: Vec<&str> = directives
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    if directives.iter().any(|d| d.contains('[')) {
+        return None;
+    }
+    if directives.is_empty() {
+        return Some(Targets::new());
+    }
+    directives.join(",").parse().ok()
 }
 
 /// `timestamp_ms` (since the Unix epoch) as RFC 3339 in UTC with milliseconds.
@@ -360,6 +390,76 @@ pub(crate) mod tests {
                 "ERROR an error line"
             ]
         );
+    }
+
+    /// What a text subscriber keeps of events at each level from this crate's
+    /// target and from an SDK crate's, with `RUST_LOG` set to `rust_log`.
+    fn kept_with(level: LogLevel, rust_log: Option<&str>) -> Vec<String> {
+        let out = Captured::default();
+        let settings = LogSettings { json: false, level };
+        let subscriber = settings.subscriber(rust_log, {
+            let out = out.clone();
+            move || out.clone()
+        });
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!("own debug");
+            tracing::info!("own info");
+            tracing::info!(target: "aws_sdk_s3::operation", "sdk info");
+            tracing::warn!(target: "aws_sdk_s3::operation", "sdk warn");
+            tracing::trace!(target: "hyper_util::client", "hyper trace");
+        });
+        out.lines().iter().map(|l| l.trim().to_owned()).collect()
+    }
+
+    #[test]
+    fn rust_log_replaces_the_filter_with_targets_and_levels() {
+        // Without RUST_LOG: the level, and the SDK crates at WARN.
+        assert_eq!(
+            kept_with(LogLevel::Info, None),
+            ["INFO own info", "WARN sdk warn"]
+        );
+        assert_eq!(
+            kept_with(LogLevel::Debug, None),
+            ["DEBUG own debug", "INFO own info", "WARN sdk warn"]
+        );
+        // RUST_LOG: a bare level, `target=level` by prefix of the target, a
+        // bare target (every level), empty entries and spaces skipped.
+        assert_eq!(
+            kept_with(LogLevel::Info, Some("warn, aws_sdk_s3=info,,")),
+            ["INFO sdk info", "WARN sdk warn"]
+        );
+        assert_eq!(
+            kept_with(LogLevel::Info, Some("error,hyper_util")),
+            ["TRACE hyper trace"]
+        );
+        assert_eq!(
+            kept_with(LogLevel::Warn, Some("debug")),
+            [
+                "DEBUG own debug",
+                "INFO own info",
+                "INFO sdk info",
+                "WARN sdk warn"
+            ]
+        );
+        assert_eq!(kept_with(LogLevel::Info, Some("off")), [] as [&str; 0]);
+        // Blank: the settings' filter.
+        assert_eq!(
+            kept_with(LogLevel::Info, Some("  ")),
+            ["INFO own info", "WARN sdk warn"]
+        );
+        // Malformed (a bad level, two `=`, a span filter): INFO for everything.
+        for bad in [
+            "aws_sdk_s3=loud",
+            "a=b=c",
+            "aws_sdk_s3[put]=trace",
+            "[{key}]=debug",
+        ] {
+            assert_eq!(
+                kept_with(LogLevel::Warn, Some(bad)),
+                ["INFO own info", "INFO sdk info", "WARN sdk warn"],
+                "{bad}"
+            );
+        }
     }
 
     #[test]
