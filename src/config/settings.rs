@@ -720,7 +720,9 @@ pub const AWS_LAMBDA_LOG_FORMAT: Setting = Setting {
          an RFC 3339 `timestamp` and a `level`, so Lambda's log-level filter keeps what it should \
          (see [Metrics](#metrics)); `TRACE`..`FATAL`: the least severe level logged (at `FATAL` \
          only a fatal start-up error or a panic is, as a `FATAL` line). `RUST_LOG` replaces the \
-         level filter (lines below `AWS_LAMBDA_LOG_LEVEL` are then dropped by Lambda)",
+         level filter with comma-separated `level`, `target` or `target=level` directives (no span \
+         or field filters; a filter that does not parse logs at `INFO`); lines below \
+         `AWS_LAMBDA_LOG_LEVEL` are then dropped by Lambda",
     )
 };
 
