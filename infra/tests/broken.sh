@@ -347,7 +347,7 @@ case_ preflight-check-ignores-ok examples/two-accounts/preflight/main.tf preflig
 # The failed answer's run without its expect_failures: the check's warning must name the failed
 # check, its code, what happened, the fix and where it goes.
 case_ preflight-message-names-checks examples/two-accounts/tests/preflight.tftest.hcl preflight \
-  "- assume_role [AccessDenied]: sts:AssumeRole of the target role was refused fix: let the target role's trust policy name the execution role, with the ExternalId account: 222222222222 statement: the trust policy policy: infra/modules/target-bucket/policies/target-trust.json.tftpl resource: module.target_bucket.aws_iam_role.this" \
+  "- assume_role [AccessDenied]: sts:AssumeRole of the target role was refused fix: let the target role's trust policy name the execution role, with the ExternalId account: 222222222222 statement: OnlyTheWriterExecutionRoleWithExternalId policy: infra/modules/target-bucket/policies/target-trust.json.tftpl resource: module.target_bucket.aws_iam_role.this or: account 111111111111, AssumeExactlyTheTargetRole (infra/modules/writer-function/policies/execution-assume-target.json.tftpl, module.writer_function.aws_iam_role_policy.execution[\"assume-target-role\"])" \
   $'  expect_failures = [check.preflight]\n}\n\n# ok, but a warning' \
   $'}\n\n# ok, but a warning'
 extra_case_ preflight-warnings-pass examples/two-accounts/preflight/main.tf preflight \

@@ -45,6 +45,11 @@ check "preflight" {
             try("\n    statement: ${c.statement}", ""),
             try("\n    policy: ${c.policy}", ""),
             try("\n    resource: ${c.resource}", ""),
+            # `candidates`: every place that can cause the same error code (AWS does not say
+            # which), the one above first.
+            try(join("", [for p in slice(c.candidates, 1, length(c.candidates)) :
+              "\n    or: account ${p.account}, ${p.statement} (${p.policy}, ${p.resource})"
+            ]), ""),
           ]) if try(c.status, "") == "failed"
         ],
     ))

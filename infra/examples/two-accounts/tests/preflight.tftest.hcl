@@ -213,9 +213,23 @@ run "failed_answer_warns" {
               "detail": "sts:AssumeRole of the target role was refused",
               "fix": "let the target role's trust policy name the execution role, with the ExternalId",
               "account": "222222222222",
-              "statement": "the trust policy",
+              "statement": "OnlyTheWriterExecutionRoleWithExternalId",
               "policy": "infra/modules/target-bucket/policies/target-trust.json.tftpl",
-              "resource": "module.target_bucket.aws_iam_role.this"
+              "resource": "module.target_bucket.aws_iam_role.this",
+              "candidates": [
+                {
+                  "account": "222222222222",
+                  "statement": "OnlyTheWriterExecutionRoleWithExternalId",
+                  "policy": "infra/modules/target-bucket/policies/target-trust.json.tftpl",
+                  "resource": "module.target_bucket.aws_iam_role.this"
+                },
+                {
+                  "account": "111111111111",
+                  "statement": "AssumeExactlyTheTargetRole",
+                  "policy": "infra/modules/writer-function/policies/execution-assume-target.json.tftpl",
+                  "resource": "module.writer_function.aws_iam_role_policy.execution[\"assume-target-role\"]"
+                }
+              ]
             },
             {
               "name": "create_only_put",
