@@ -8,7 +8,7 @@
 # The answer (the function's contract):
 #   {"ok": bool, "bucket": ..., "key_prefix": ..., "canary_key": ...,
 #    "checks": [{"name", "status": "ok"|"failed"|"warning"|"skipped", "code"?, "detail"?, "fix"?,
-#                "account"?, "statement"?, "policy"?, "resource"?}, ...]}
+#                "account"?, "statement"?, "policy"?, "resource"?, "candidates"?: [places]}, ...]}
 # `ok` is true iff no check failed. A function error (the invocation itself failing) is a
 # provider error, which Terraform turns into a warning for a data source inside a check block.
 
