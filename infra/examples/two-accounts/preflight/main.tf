@@ -23,14 +23,20 @@ check "preflight" {
     input         = local.request
   }
 
-  # Each failed check: its name and error code, what happened, the fix, and where the fix goes
-  # (account, statement, policy template, the Terraform resource that renders it).
+  # One assertion (a plan whose invocation waits for apply shows one "known after apply"
+  # warning per assertion). It holds when the answer is ok and no check warns: a warning is not a
+  # pass (e.g. the bucket accepted an unconditional PUT under the prefix: its conditional-write
+  # deny is missing). The message lists each failed check with its error code, what happened,
+  # the fix and where the fix goes (account, statement, policy template, the Terraform resource
+  # that renders it, then the other candidate places), then each warning.
   assert {
-    condition = try(jsondecode(data.aws_lambda_invocation.preflight.result).ok, null) == true
+    condition = try(jsondecode(data.aws_lambda_invocation.preflight.result).ok, null) == true && length([
+      for c in try(jsondecode(data.aws_lambda_invocation.preflight.result).checks, []) : c if try(c.status, "") == "warning"
+    ]) == 0
     error_message = !can(jsondecode(data.aws_lambda_invocation.preflight.result).checks) ? (
       "The writer's preflight gave no answer with checks (a function built before {\"action\":\"preflight\"}?): deploy the current build, or set run_preflight = false."
       ) : join("\n", concat(
-        [join("", [
+        [try(jsondecode(data.aws_lambda_invocation.preflight.result).ok, null) == true ? "The writer's preflight passed, with warnings:" : join("", [
           "The writer's preflight FAILED: the chain to s3://",
           try("${jsondecode(data.aws_lambda_invocation.preflight.result).bucket}/${jsondecode(data.aws_lambda_invocation.preflight.result).key_prefix}", "?"),
           " is broken. Right after an apply that changed IAM this can be propagation: run `terraform apply` again (or invoke {\"action\":\"preflight\"}) before changing anything. Failed checks:",
@@ -52,24 +58,16 @@ check "preflight" {
             ]), ""),
           ]) if try(c.status, "") == "failed"
         ],
-    ))
-  }
-
-  # A warning is not a pass (e.g. the bucket accepts an unconditional PUT under the prefix: the
-  # conditional-write deny is missing). Asserted only once no check failed.
-  assert {
-    condition = try(jsondecode(data.aws_lambda_invocation.preflight.result).ok, null) != true || length([
-      for c in try(jsondecode(data.aws_lambda_invocation.preflight.result).checks, []) : c if try(c.status, "") == "warning"
-    ]) == 0
-    error_message = join("\n", concat(
-      ["The writer's preflight passed with warnings:"],
-      [for c in try(jsondecode(data.aws_lambda_invocation.preflight.result).checks, []) :
-        join("", [
-          try("- ${c.name}", "- ?"),
-          try(": ${c.detail}", ""),
-          try("\n    fix: ${c.fix}", ""),
-        ]) if try(c.status, "") == "warning"
-      ],
+        try(jsondecode(data.aws_lambda_invocation.preflight.result).ok, null) == true || length([
+          for c in jsondecode(data.aws_lambda_invocation.preflight.result).checks : c if try(c.status, "") == "warning"
+        ]) == 0 ? [] : ["Warnings:"],
+        [for c in jsondecode(data.aws_lambda_invocation.preflight.result).checks :
+          join("", [
+            try("- ${c.name}", "- ?"),
+            try(": ${c.detail}", ""),
+            try("\n    fix: ${c.fix}", ""),
+          ]) if try(c.status, "") == "warning"
+        ],
     ))
   }
 }
