@@ -331,6 +331,42 @@ case_ s3-eventbridge-rule-any-bucket modules/writer-function/triggers_s3_eventbr
   '      { bucket = { name = [var.s3_eventbridge.bucket_name] } },' \
   '      {},'
 
+# --- after apply: the preflight check, and the lifecycle that bounds its canaries ----------------
+case_ preflight-canaries-noncurrent-kept modules/target-bucket/main.tf preflight \
+  "must expire the preflight canaries under <key_prefix>preflight/, current and noncurrent versions, after 1 day" \
+  $'    noncurrent_version_expiration {\n      noncurrent_days = local.preflight_lifecycle_rule.NoncurrentVersionExpiration.NoncurrentDays\n    }\n' \
+  ''
+extra_case_ preflight-canaries-whole-prefix modules/target-bucket/main.tf preflight \
+  "must expire the preflight canaries under <key_prefix>preflight/" \
+  'preflight_prefix = "${var.key_prefix}preflight/"' \
+  'preflight_prefix = var.key_prefix'
+case_ preflight-check-ignores-ok examples/two-accounts/preflight/main.tf preflight \
+  "check.preflight, was expected to report an error" \
+  'condition = try(jsondecode(data.aws_lambda_invocation.preflight.result).ok, null) == true' \
+  'condition = can(jsondecode(data.aws_lambda_invocation.preflight.result).checks)'
+# The failed answer's run without its expect_failures: the check's warning must name the failed
+# check, its code, what happened, the fix and where it goes.
+case_ preflight-message-names-checks examples/two-accounts/tests/preflight.tftest.hcl preflight \
+  "- assume_role [AccessDenied]: sts:AssumeRole of the target role was refused fix: let the target role's trust policy name the execution role, with the ExternalId account: 222222222222 statement: OnlyTheWriterExecutionRoleWithExternalId policy: infra/modules/target-bucket/policies/target-trust.json.tftpl resource: module.target_bucket.aws_iam_role.this or: account 111111111111, AssumeExactlyTheTargetRole (infra/modules/writer-function/policies/execution-assume-target.json.tftpl, module.writer_function.aws_iam_role_policy.execution[\"assume-target-role\"])" \
+  $'  expect_failures = [check.preflight]\n}\n\n# ok, but a warning' \
+  $'}\n\n# ok, but a warning'
+extra_case_ preflight-warnings-pass examples/two-accounts/preflight/main.tf preflight \
+  "check.preflight, was expected to report an error" \
+  $'    ]) == 0\n' \
+  $'    ]) >= 0\n'
+extra_case_ preflight-bypasses-alias examples/two-accounts/preflight.tf preflight \
+  "With alias_name the preflight invokes the alias" \
+  'qualifier = var.alias_name != null ? var.alias_name : (var.publish ? module.writer_function.lambda_function_version : null)' \
+  'qualifier = null'
+extra_case_ preflight-not-turned-off examples/two-accounts/preflight.tf preflight \
+  "run_preflight = false must not invoke the function" \
+  'count  = var.run_preflight ? 1 : 0' \
+  'count  = 1'
+extra_case_ preflight-rule-id-not-reserved modules/target-bucket/variables.tf preflight \
+  "was expected to report an error" \
+  '["abort-incomplete-multipart-uploads", "expire-preflight-canaries"]' \
+  '["abort-incomplete-multipart-uploads"]'
+
 # Break one copy and run its test file; succeed only if the test fails with the expected message.
 run_case() {
   local i=$1 name=${names[$1]} dir=$work/${names[$1]} log=$work/${names[$1]}.log

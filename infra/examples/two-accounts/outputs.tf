@@ -84,9 +84,10 @@ output "function_url" {
 }
 
 output "try_it" {
-  description = "Commands to invoke the function and see the object in the bucket account."
+  description = "Commands to invoke the function, see the object in the bucket account, and run the preflight (what the check block after apply runs)."
   value       = <<-EOT
     aws lambda invoke --function-name ${module.writer_function.lambda_function_name} --region ${var.lambda_region}${var.lambda_profile == null ? "" : " --profile ${var.lambda_profile}"} --payload '{"action":"whoami"}' --cli-binary-format raw-in-base64-out out.json && cat out.json
     aws s3 ls s3://${module.target_bucket.bucket_name}/${var.key_prefix} --recursive${var.bucket_profile == null ? "" : " --profile ${var.bucket_profile}"}
+    aws lambda invoke --function-name ${module.writer_function.lambda_function_name}${var.alias_name == null ? "" : " --qualifier ${var.alias_name}"} --region ${var.lambda_region}${var.lambda_profile == null ? "" : " --profile ${var.lambda_profile}"} --payload '{"action":"preflight"}' --cli-binary-format raw-in-base64-out preflight.json && cat preflight.json
   EOT
 }

@@ -655,3 +655,18 @@ variable "s3_eventbridge" {
   })
   default = null
 }
+
+################################################################################
+# After apply
+################################################################################
+
+variable "run_preflight" {
+  description = "Invoke the function with {\"action\":\"preflight\"} from a check block on every plan and apply (after the changes on an apply that has any): a broken chain shows as a warning listing the failed checks and their fixes. Each run puts one canary under <key_prefix>preflight/ (expired by the bucket's lifecycle rule). false: no invocation (e.g. plans without credentials to invoke, or a function built before the preflight existed)."
+  type        = bool
+  default     = true
+
+  validation {
+    condition     = var.run_preflight != null
+    error_message = "run_preflight must be true or false."
+  }
+}

@@ -97,6 +97,18 @@ locals {
     Statement = concat(local.hardening_bucket_policy_statements, var.bucket_policy_statements)
   })
 
+  # The preflight canaries' rule, in the S3 API's shape (PutBucketLifecycleConfiguration): the
+  # module's lifecycle configuration applies it, and output preflight_lifecycle_rule hands it to
+  # the owner of a bucket whose lifecycle is managed elsewhere.
+  preflight_prefix = "${var.key_prefix}preflight/"
+  preflight_lifecycle_rule = {
+    ID                          = "expire-preflight-canaries"
+    Status                      = "Enabled"
+    Filter                      = { Prefix = local.preflight_prefix }
+    Expiration                  = { Days = 1 }
+    NoncurrentVersionExpiration = { NoncurrentDays = 1 }
+  }
+
   # The statement a key's own policy needs for the target role (the module's key has it; an
   # existing key managed elsewhere needs it pasted in: output kms_key_policy_statement).
   kms_key_policy_target_role = jsondecode(templatefile("${local.policies}/kms-key-policy-target-role.json.tftpl", {
@@ -212,6 +224,26 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       content {
         noncurrent_days = noncurrent_version_expiration.value
       }
+    }
+  }
+
+  # The preflight's canaries (`{"action":"preflight"}` puts a fresh one under
+  # <key_prefix>preflight/ on every run, a namespace no record key can take): current versions
+  # expire after a day, and the version that makes noncurrent after another day; S3 then removes
+  # the delete marker left alone (an Expiration with Days does that). So a canary is gone two to
+  # three days after its run (S3 counts days to the next midnight UTC) and what runs leave behind
+  # stays bounded. Where rules overlap (the rule above), S3 applies the shorter expiry.
+  rule {
+    id     = local.preflight_lifecycle_rule.ID
+    status = local.preflight_lifecycle_rule.Status
+    filter {
+      prefix = local.preflight_lifecycle_rule.Filter.Prefix
+    }
+    expiration {
+      days = local.preflight_lifecycle_rule.Expiration.Days
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = local.preflight_lifecycle_rule.NoncurrentVersionExpiration.NoncurrentDays
     }
   }
 

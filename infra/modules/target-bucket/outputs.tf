@@ -93,8 +93,18 @@ output "prefix_writers" {
 }
 
 output "lifecycle_rules" {
-  description = "Lifecycle rules applied to the bucket (the module's abort-incomplete-multipart-uploads rule, with the noncurrent-version expiry, then lifecycle_rules); empty when the bucket settings are not managed here."
+  description = "Lifecycle rules applied to the bucket (the module's abort-incomplete-multipart-uploads rule, with the noncurrent-version expiry, and expire-preflight-canaries, then lifecycle_rules); empty when the bucket settings are not managed here."
   value       = flatten([for c in aws_s3_bucket_lifecycle_configuration.this : c.rule])
+}
+
+output "preflight_prefix" {
+  description = "Where the function's preflight (`{\"action\":\"preflight\"}`) puts its canaries: `<key_prefix>preflight/`, a namespace no record key can take."
+  value       = local.preflight_prefix
+}
+
+output "preflight_lifecycle_rule" {
+  description = "The lifecycle rule that expires the preflight canaries (current and noncurrent versions after 1 day), in the shape of `aws s3api put-bucket-lifecycle-configuration`'s Rules. The module applies it with manage_bucket_settings; a bucket whose lifecycle is managed elsewhere needs it added there."
+  value       = local.preflight_lifecycle_rule
 }
 
 output "bucket_ownership" {

@@ -47,7 +47,7 @@ variable "noncurrent_version_expiration_days" {
 }
 
 variable "lifecycle_rules" {
-  description = "Further lifecycle rules, after the module's own rule `abort-incomplete-multipart-uploads` (which they cannot replace: ids must differ). prefix null: the whole bucket. Applied with manage_bucket_settings."
+  description = "Further lifecycle rules, after the module's own rules `abort-incomplete-multipart-uploads` and `expire-preflight-canaries` (which they cannot replace: ids must differ). prefix null: the whole bucket. Applied with manage_bucket_settings."
   type = list(object({
     id                                 = string
     enabled                            = optional(bool, true)
@@ -66,8 +66,8 @@ variable "lifecycle_rules" {
   default = []
 
   validation {
-    condition     = length(distinct([for r in var.lifecycle_rules : r.id])) == length(var.lifecycle_rules) && !contains([for r in var.lifecycle_rules : r.id], "abort-incomplete-multipart-uploads")
-    error_message = "lifecycle_rules ids must be unique and differ from the module's own rule abort-incomplete-multipart-uploads."
+    condition     = length(distinct([for r in var.lifecycle_rules : r.id])) == length(var.lifecycle_rules) && length(setintersection([for r in var.lifecycle_rules : r.id], ["abort-incomplete-multipart-uploads", "expire-preflight-canaries"])) == 0
+    error_message = "lifecycle_rules ids must be unique and differ from the module's own rules abort-incomplete-multipart-uploads and expire-preflight-canaries."
   }
 }
 

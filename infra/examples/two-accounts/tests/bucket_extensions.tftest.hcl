@@ -1,6 +1,6 @@
 # The bucket policy and the lifecycle configuration take the caller's additions without giving
 # up the module's own: extra statements are appended after the hardening statements (a Deny wins
-# over any Allow, so they cannot lift one), extra lifecycle rules after the module's rule.
+# over any Allow, so they cannot lift one), extra lifecycle rules after the module's rules.
 # Noncurrent versions expire after 30 days by default (every If-Match replacement of an S3 copy
 # leaves one). The settings carry expected_bucket_owner where the provider has it.
 
@@ -25,11 +25,11 @@ run "module_defaults" {
   }
 
   assert {
-    condition = output.lifecycle_rules[*].id == ["abort-incomplete-multipart-uploads"] && [for r in output.lifecycle_rules : {
+    condition = output.lifecycle_rules[*].id == ["abort-incomplete-multipart-uploads", "expire-preflight-canaries"] && [for r in output.lifecycle_rules : {
       abort      = try(one(r.abort_incomplete_multipart_upload).days_after_initiation, null)
       noncurrent = try(one(r.noncurrent_version_expiration).noncurrent_days, null)
-    }] == [{ abort = 1, noncurrent = 30 }]
-    error_message = "By default the module's rule aborts incomplete multipart uploads after 1 day and expires noncurrent versions after 30 days."
+    }] == [{ abort = 1, noncurrent = 30 }, { abort = null, noncurrent = 1 }]
+    error_message = "By default the module's first rule aborts incomplete multipart uploads after 1 day and expires noncurrent versions after 30 days; its second expires the preflight canaries (tests/preflight.tftest.hcl pins it)."
   }
   assert {
     condition = [
@@ -83,11 +83,11 @@ run "with_additions" {
     error_message = "bucket_policy_statements must be appended after the hardening statements."
   }
   assert {
-    condition     = output.lifecycle_rules[*].id == ["abort-incomplete-multipart-uploads", "archive-incoming", "expire-tmp"] && one(output.lifecycle_rules[0].noncurrent_version_expiration).noncurrent_days == 90 && one(output.lifecycle_rules[0].abort_incomplete_multipart_upload).days_after_initiation == 1
-    error_message = "lifecycle_rules must follow the module's rule, which keeps aborting incomplete uploads (and takes noncurrent_version_expiration_days)."
+    condition     = output.lifecycle_rules[*].id == ["abort-incomplete-multipart-uploads", "expire-preflight-canaries", "archive-incoming", "expire-tmp"] && one(output.lifecycle_rules[0].noncurrent_version_expiration).noncurrent_days == 90 && one(output.lifecycle_rules[0].abort_incomplete_multipart_upload).days_after_initiation == 1
+    error_message = "lifecycle_rules must follow the module's rules; the first keeps aborting incomplete uploads (and takes noncurrent_version_expiration_days)."
   }
   assert {
-    condition     = one(output.lifecycle_rules[1].filter).prefix == "incoming/" && one(output.lifecycle_rules[1].transition).storage_class == "GLACIER_IR" && one(output.lifecycle_rules[2].expiration).days == 7
+    condition     = one(output.lifecycle_rules[2].filter).prefix == "incoming/" && one(output.lifecycle_rules[2].transition).storage_class == "GLACIER_IR" && one(output.lifecycle_rules[3].expiration).days == 7
     error_message = "An extra lifecycle rule must keep its prefix filter, transitions and expiration."
   }
 }

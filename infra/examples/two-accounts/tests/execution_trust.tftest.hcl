@@ -80,6 +80,7 @@ run "renamed_function_is_the_one_trusted" {
 
   variables {
     function_name = "orders-writer"
+    run_preflight = false # a plan: the preflight would wait for apply (a check "known after apply")
   }
 
   assert {

@@ -26,6 +26,14 @@ mock_data "aws_region" {
   }
 }
 
+# The function's preflight ({"action":"preflight"}, module ./preflight) answers healthy unless a
+# run overrides it (tests/preflight.tftest.hcl).
+mock_data "aws_lambda_invocation" {
+  defaults = {
+    result = "{\"ok\":true,\"checks\":[{\"name\":\"execution_identity\",\"status\":\"ok\"},{\"name\":\"assume_role\",\"status\":\"ok\"}]}"
+  }
+}
+
 mock_resource "aws_iam_role" {
   defaults = {
     arn       = "arn:aws:iam::111111111111:role/cross-account-s3-writer-execution"
